@@ -1,0 +1,30 @@
+// The contract gate: specs/ against the embedded simulator (default) or API_BASE_URL, reports under reports/.
+import { defineConfig } from '@playwright/test';
+import path from 'node:path';
+
+/** Where reports go; the suite's own tests point parallel runs at separate folders. */
+const reportsDir = path.resolve(__dirname, process.env.CONTRACT_REPORTS_DIR ?? 'reports');
+
+export default defineConfig({
+  testDir: path.join(__dirname, 'specs'),
+  testMatch: '**/*.spec.ts',
+  globalSetup: require.resolve('./specs/support/global-setup'),
+  // Tests within a file run in order (the DELETE file depends on it); files are spread over workers.
+  fullyParallel: false,
+  workers: process.env.CONTRACT_WORKERS ? Number(process.env.CONTRACT_WORKERS) : 1,
+  // Retries would hide a flaky API: a contract gate reports what it saw, once.
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  outputDir: path.join(reportsDir, 'test-results'),
+  reporter: [
+    [process.env.CI ? 'dot' : 'list'],
+    ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
+    ['json', { outputFile: path.join(reportsDir, 'results.json') }],
+    ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],
+  ],
+  use: {
+    trace: 'retain-on-failure',
+  },
+});

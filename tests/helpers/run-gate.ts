@@ -1,0 +1,58 @@
+// Runs the contract gate (playwright.config.ts) as a child process, the way CI does, and reads back what it reported.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JSONReport, JSONReportSuite } from '@playwright/test/reporter';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+const playwrightCli = require.resolve('@playwright/test/cli');
+
+export interface GateRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  reportsDir: string;
+  results: JSONReport | undefined;
+  /** Every failure message of every test, ANSI codes stripped, joined. */
+  failureText: string;
+  /** Every annotation description of every test, joined. */
+  annotationText: string;
+}
+
+/** Runs `playwright test` on the contract config with `env` on top of a clean environment; resolves when it exits. */
+export async function runGate(options: { env?: Record<string, string>; reportsDir: string; args?: string[]; timeoutMs?: number }): Promise<GateRun> {
+  fs.rmSync(options.reportsDir, { recursive: true, force: true });
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CONTRACT_REPORTS_DIR: options.reportsDir, ...options.env };
+  const child = spawn(process.execPath, [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), ...(options.args ?? [])], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  clearTimeout(timer);
+  const resultsFile = path.join(options.reportsDir, 'results.json');
+  const results = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as JSONReport) : undefined;
+  const failures: string[] = [];
+  const annotations: string[] = [];
+  const visit = (suite: JSONReportSuite): void => {
+    for (const spec of suite.specs) {
+      for (const t of spec.tests) {
+        for (const a of t.annotations) annotations.push(a.description ?? '');
+        for (const r of t.results) for (const e of r.errors) failures.push(`${spec.title}: ${e.message ?? ''}`);
+      }
+    }
+    suite.suites?.forEach(visit);
+  };
+  results?.suites.forEach(visit);
+  return { exitCode, stdout, stderr, reportsDir: options.reportsDir, results, failureText: stripAnsi(failures.join('\n')), annotationText: annotations.join('\n') };
+}
+
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
