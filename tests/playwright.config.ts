@@ -1,0 +1,16 @@
+// The suite's own tests: they prove the contract gate, the exporter and the tooling work (npm test).
+import { defineConfig } from '@playwright/test';
+import path from 'node:path';
+
+const reportsDir = path.resolve(__dirname, '..', 'reports', 'self-test');
+
+export default defineConfig({
+  testDir: __dirname,
+  testMatch: '**/*.test.ts',
+  fullyParallel: true,
+  workers: 2,
+  forbidOnly: !!process.env.CI,
+  timeout: 120_000,
+  outputDir: path.join(reportsDir, 'artifacts'),
+  reporter: [['list'], ['json', { outputFile: path.join(reportsDir, 'results.json') }]],
+});
