@@ -4,10 +4,12 @@ import { rejectedCredentials } from './support/auth-cases';
 
 const skipReason =
   'DELETE is irreversible: against a real target it runs only with API_ALLOW_DELETE=1 and a dedicated disposable customer (API_DELETE_CUSTOMER_ID, API_DELETE_TOKEN)';
+const readOnlyReason = 'read-only run (CONTRACT_READ_ONLY=1): DELETE is never sent';
 
 test.describe('DELETE /{customer_id}', () => {
   // Tests in this file run in order in one worker: the last one deletes the disposable customer.
   test.describe.configure({ mode: 'default' });
+  test.skip(({ target }) => target.readOnly, readOnlyReason);
   test.skip(({ target }) => !target.allowDelete || !target.deleteCustomerId, skipReason);
 
   for (const credential of rejectedCredentials('disposable')) {

@@ -18,7 +18,7 @@ const expectedEvidence: Partial<Record<SimulatorMode, RegExp>> = {
   'any-token': /answered 200, expected 401/,
   'unknown-customer-200': /answered 200, expected 404/,
   'unknown-customer-500': /answered 500, expected 404/,
-  'auth-403': /answered 403, expected 401; 403 is not a documented status/,
+  'auth-403': /answered 403, expected 401 \(.*\); 403 is not a documented status/,
   'text-plain': /content type mismatch: expected \["application\/json"\], observed "text\/plain/,
   'html-errors': /body is not JSON/,
   'usage-period-ignored': /a date-only start_date begins at T00:00:00.000Z/,

@@ -1,5 +1,6 @@
 // A bad target configuration stops the run before any test with one sentence that says what to fix.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -56,14 +57,24 @@ test.describe('target configuration', () => {
   });
 });
 
+/** A loopback port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 test.describe('the gate stops before any test', () => {
   for (const [name, env, message] of [
-    ['when a credential is missing', { API_BASE_URL: 'http://127.0.0.1:9/v2/integrations' }, /^error: API_BASE_URL is set, so the real target needs credentials: set API_CUSTOMER_ID and API_TOKEN \(or API_TOKEN_FILE\)$/m],
-    ['when the target is unreachable', { ...remote, API_BASE_URL: 'http://127.0.0.1:9/v2/integrations' }, /^error: cannot reach API_BASE_URL http:\/\/127\.0\.0\.1:9\/v2\/integrations \(.*ECONNREFUSED.*\): check the URL/m],
+    ['when a credential is missing', { API_BASE_URL: 'http://127.0.0.1:CLOSED_PORT/v2/integrations' }, /^error: API_BASE_URL is set, so the real target needs credentials: set API_CUSTOMER_ID and API_TOKEN \(or API_TOKEN_FILE\)$/m],
+    ['when the target is unreachable', { ...remote, API_BASE_URL: 'http://127.0.0.1:CLOSED_PORT/v2/integrations' }, /^error: cannot reach API_BASE_URL http:\/\/127\.0\.0\.1:\d+\/v2\/integrations \(.*ECONNREFUSED.*\): check the URL/m],
     ['when SIMULATOR_MODE is unknown', { SIMULATOR_MODE: 'nonsense' }, /^error: SIMULATOR_MODE "nonsense" is not a simulator mode/m],
   ] as const) {
     test(name, async () => {
-      const run = await runGate({ env: { ...env }, reportsDir: path.join(repoRoot, 'reports', 'self-test', `config-${name.replace(/\W+/g, '-')}`) });
+      const port = String(await closedPort());
+      const run = await runGate({ env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace('CLOSED_PORT', port)])), reportsDir: path.join(repoRoot, 'reports', 'self-test', `config-${name.replace(/\W+/g, '-')}`) });
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toMatch(message);
       expect(run.stderr, 'no stack trace for a user mistake').not.toMatch(/\n\s+at /);

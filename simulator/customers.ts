@@ -1,0 +1,184 @@
+// The simulator's seeded customers, their per-run tokens, and the deterministic usage counters it reports for them.
+import crypto from 'node:crypto';
+
+export type CustomerRole = 'primary' | 'other' | 'disposable';
+
+/** A customer as the simulator stores it; serialised as the documented `data` of getCustomer. */
+export interface CustomerRecord {
+  customer_id: string;
+  name: string;
+  account_sid: string;
+  status: string;
+  apps_count: number;
+  users_count: number;
+  plan: { type: string; max_apps: number; max_users_per_app: number };
+  created_at: string;
+  updated_at: string;
+}
+
+/** The usage counters as the simulator reports them; serialised as the documented `data.usage` of getCustomerUsage. */
+export interface UsageCounters {
+  total_calls: number;
+  total_minutes: number;
+  inbound_calls: number;
+  outbound_calls: number;
+  sip_calls: number;
+  pstn_calls: number;
+  active_apps: number;
+  active_users: number;
+}
+
+/** A usage period as two instants (ISO strings, as served). */
+export interface UsagePeriod {
+  start: string;
+  end: string;
+}
+
+/** A seeded customer with the token that authorises it in this run. */
+export interface SeededCustomer {
+  readonly id: string;
+  readonly token: string;
+  readonly role: CustomerRole;
+  readonly record: Readonly<CustomerRecord>;
+}
+
+const customerSeeds: ReadonlyArray<{ role: CustomerRole; record: CustomerRecord }> = [
+  {
+    role: 'primary',
+    // Exactly the example on the vendor's page.
+    record: {
+      customer_id: 'cust_abc123',
+      name: 'Acme Corp',
+      account_sid: 'exotel_account_sid',
+      status: 'active',
+      apps_count: 3,
+      users_count: 25,
+      plan: { type: 'enterprise', max_apps: 10, max_users_per_app: 100 },
+      created_at: '2024-01-15T09:00:00.000Z',
+      updated_at: '2024-06-15T10:00:00.000Z',
+    },
+  },
+  {
+    role: 'other',
+    record: {
+      customer_id: 'cust_other456',
+      name: 'Globex Ltd',
+      account_sid: 'globex_account_sid',
+      status: 'active',
+      apps_count: 2,
+      users_count: 8,
+      plan: { type: 'standard', max_apps: 3, max_users_per_app: 20 },
+      created_at: '2023-11-02T14:30:00.000Z',
+      updated_at: '2024-05-20T08:15:00.000Z',
+    },
+  },
+  {
+    role: 'disposable',
+    record: {
+      customer_id: 'cust_disposable789',
+      name: 'Disposable Test Co',
+      account_sid: 'disposable_account_sid',
+      status: 'active',
+      apps_count: 1,
+      users_count: 2,
+      plan: { type: 'starter', max_apps: 1, max_users_per_app: 5 },
+      created_at: '2024-03-01T12:00:00.000Z',
+      updated_at: '2024-03-01T12:00:00.000Z',
+    },
+  },
+];
+
+/** The seeded customer ids, in seed order. */
+export const seededCustomerIds: ReadonlyArray<string> = customerSeeds.map((seed) => seed.record.customer_id);
+
+/** A fresh random simulator-only token (`sim_` + 24 base64url characters). */
+export function randomSimulatorToken(): string {
+  return `sim_${crypto.randomBytes(18).toString('base64url')}`;
+}
+
+/**
+ * The seeded customers with their tokens: a given token per id where `tokens` has one, a random one otherwise.
+ * Throws when `tokens` names an id that is not seeded, or gives an empty or shared token.
+ */
+export function seedCustomers(tokens: Partial<Record<string, string>> = {}): SeededCustomer[] {
+  for (const id of Object.keys(tokens)) {
+    if (!seededCustomerIds.includes(id)) {
+      throw new Error(`tokens names ${id}, which is not a seeded customer (seeded: ${seededCustomerIds.join(', ')})`);
+    }
+  }
+  const customers = customerSeeds.map((seed) => {
+    const given = tokens[seed.record.customer_id];
+    if (given !== undefined && !/^\S+$/.test(given)) {
+      throw new Error(`the token for ${seed.record.customer_id} must be non-empty and contain no whitespace`);
+    }
+    return { id: seed.record.customer_id, token: given ?? randomSimulatorToken(), role: seed.role, record: structuredClone(seed.record) };
+  });
+  if (new Set(customers.map((c) => c.token)).size !== customers.length) {
+    throw new Error('each seeded customer needs its own token: two customers were given the same one');
+  }
+  return customers;
+}
+
+/** A customer that does not exist, made up for the `unknown-customer-200` mode. */
+export function fabricatedCustomer(customerId: string): CustomerRecord {
+  return {
+    customer_id: customerId,
+    name: 'Fabricated Customer',
+    account_sid: 'fabricated_account_sid',
+    status: 'active',
+    apps_count: 1,
+    users_count: 1,
+    plan: { type: 'standard', max_apps: 1, max_users_per_app: 1 },
+    created_at: '2024-01-01T00:00:00.000Z',
+    updated_at: '2024-01-01T00:00:00.000Z',
+  };
+}
+
+// The vendor's example response: cust_abc123 over June 2024.
+const documentedUsage: { customerId: string; period: UsagePeriod; usage: UsageCounters } = {
+  customerId: 'cust_abc123',
+  period: { start: '2024-06-01T00:00:00.000Z', end: '2024-06-30T23:59:59.000Z' },
+  usage: {
+    total_calls: 5420,
+    total_minutes: 18350,
+    inbound_calls: 3200,
+    outbound_calls: 2220,
+    sip_calls: 4100,
+    pstn_calls: 1320,
+    active_apps: 3,
+    active_users: 22,
+  },
+};
+
+const dayMs = 86_400_000;
+
+/**
+ * Usage counters for a customer over a period: the documented example for cust_abc123 in June 2024,
+ * otherwise derived from a hash of id and period, so the same question always gets the same answer.
+ * total_calls = inbound + outbound = sip + pstn; active_apps ≤ apps_count; active_users ≤ users_count.
+ */
+export function usageCounters(customer: Readonly<CustomerRecord>, period: UsagePeriod): UsageCounters {
+  if (
+    customer.customer_id === documentedUsage.customerId &&
+    period.start === documentedUsage.period.start &&
+    period.end === documentedUsage.period.end
+  ) {
+    return { ...documentedUsage.usage };
+  }
+  const hash = crypto.createHash('sha256').update(`${customer.customer_id}|${period.start}|${period.end}`).digest();
+  const byte = (i: number): number => hash[i] ?? 0;
+  const days = Math.max(1, Math.ceil((Date.parse(period.end) - Date.parse(period.start) + 1000) / dayMs));
+  const totalCalls = (20 + (hash.readUInt16BE(0) % 200)) * days;
+  const inboundCalls = Math.floor((totalCalls * (30 + (byte(2) % 50))) / 100);
+  const sipCalls = Math.floor((totalCalls * (50 + (byte(3) % 45))) / 100);
+  return {
+    total_calls: totalCalls,
+    total_minutes: totalCalls * (1 + (byte(4) % 5)) + (byte(5) % 60),
+    inbound_calls: inboundCalls,
+    outbound_calls: totalCalls - inboundCalls,
+    sip_calls: sipCalls,
+    pstn_calls: totalCalls - sipCalls,
+    active_apps: byte(6) % (customer.apps_count + 1),
+    active_users: byte(7) % (customer.users_count + 1),
+  };
+}
