@@ -1,38 +1,19 @@
 // The simulator's seeded customers, their per-run tokens, and the deterministic usage counters it reports for them.
 import crypto from 'node:crypto';
+import type { components } from '../contract/openapi-types.generated';
 
 export type CustomerRole = 'primary' | 'other' | 'disposable';
 
-/** A customer as the simulator stores it; serialised as the documented `data` of getCustomer. */
-export interface CustomerRecord {
-  customer_id: string;
-  name: string;
-  account_sid: string;
-  status: string;
-  apps_count: number;
-  users_count: number;
-  plan: { type: string; max_apps: number; max_users_per_app: number };
-  created_at: string;
-  updated_at: string;
-}
+type Schemas = components['schemas'];
 
-/** The usage counters as the simulator reports them; serialised as the documented `data.usage` of getCustomerUsage. */
-export interface UsageCounters {
-  total_calls: number;
-  total_minutes: number;
-  inbound_calls: number;
-  outbound_calls: number;
-  sip_calls: number;
-  pstn_calls: number;
-  active_apps: number;
-  active_users: number;
-}
+/** A customer as the simulator stores it: the contract's `Customer` (types generated from the OpenAPI document). */
+export type CustomerRecord = Schemas['Customer'];
 
-/** A usage period as two instants (ISO strings, as served). */
-export interface UsagePeriod {
-  start: string;
-  end: string;
-}
+/** The usage counters as the simulator reports them: the contract's `UsageCounters`. */
+export type UsageCounters = Schemas['UsageCounters'];
+
+/** A usage period as two instants (ISO strings, as served): the contract's `UsagePeriod`. */
+export type UsagePeriod = Schemas['UsagePeriod'];
 
 /** A seeded customer with the token that authorises it in this run. */
 export interface SeededCustomer {
