@@ -23,6 +23,7 @@ export default defineConfig({
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
     ['json', { outputFile: path.join(reportsDir, 'results.json') }],
     ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],
+    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir }],
   ],
   use: {
     trace: 'retain-on-failure',

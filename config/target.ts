@@ -15,6 +15,8 @@ export interface TargetConfig {
   authScheme: string;
   missingCustomerId: string;
   otherCustomerId: string | undefined;
+  /** CONTRACT_READ_ONLY: no state-changing request is ever sent; DELETE is off and its credentials are dropped. */
+  readOnly: boolean;
   allowDelete: boolean;
   deleteCustomerId: string | undefined;
   deleteToken: Secret | undefined;
@@ -33,6 +35,7 @@ export const targetVariables = {
   API_DELETE_CUSTOMER_ID: 'the dedicated disposable customer the DELETE spec deletes',
   API_DELETE_TOKEN: "that disposable customer's token",
   API_DELETE_TOKEN_FILE: "a file holding that disposable customer's token (instead of API_DELETE_TOKEN)",
+  CONTRACT_READ_ONLY: 'read-only run (1/true): DELETE never runs and the disposable credential is dropped, whatever API_ALLOW_DELETE says; `npm run drift` sets it',
 } as const;
 
 /** Internal: how the embedded simulator, started by the run, tells the workers where it is. Not for users. */
@@ -50,12 +53,27 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Reads the target from the environment; throws one UserError naming everything that is wrong. */
 export function loadTargetConfig(env: Env = process.env): TargetConfig {
   rejectTypos(env);
+  const readOnly = isReadOnlyRun(env);
   const baseUrl = env.API_BASE_URL?.trim();
-  if (!baseUrl) return simulatorTarget(env);
-  return remoteTarget(baseUrl, env);
+  const target = baseUrl ? remoteTarget(baseUrl, env, readOnly) : simulatorTarget(env);
+  // Read-only wins over every DELETE setting: without the disposable credential nothing can delete anything.
+  return readOnly ? { ...target, readOnly, allowDelete: false, deleteCustomerId: undefined, deleteToken: undefined } : target;
 }
 
-function remoteTarget(rawBaseUrl: string, env: Env): TargetConfig {
+/** `remote` when API_BASE_URL is set, `simulator` otherwise: the rule loadTargetConfig uses, for code that needs no credentials. */
+export function targetKind(env: Env = process.env): TargetConfig['kind'] {
+  return env.API_BASE_URL?.trim() ? 'remote' : 'simulator';
+}
+
+/** Whether CONTRACT_READ_ONLY asks for a read-only run; a value that is not a flag throws rather than risk a DELETE. */
+export function isReadOnlyRun(env: Env = process.env): boolean {
+  const problems: string[] = [];
+  const readOnly = parseFlag(env.CONTRACT_READ_ONLY, 'CONTRACT_READ_ONLY', problems);
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  return readOnly;
+}
+
+function remoteTarget(rawBaseUrl: string, env: Env, readOnly: boolean): TargetConfig {
   const problems: string[] = [];
   const baseUrl = parseBaseUrl(rawBaseUrl, problems);
   const customerId = nonEmpty(env.API_CUSTOMER_ID);
@@ -70,7 +88,7 @@ function remoteTarget(rawBaseUrl: string, env: Env): TargetConfig {
   const deleteCustomerId = nonEmpty(env.API_DELETE_CUSTOMER_ID);
   const deleteToken = readToken(env, 'API_DELETE_TOKEN', 'API_DELETE_TOKEN_FILE', problems);
   const otherCustomerId = nonEmpty(env.API_OTHER_CUSTOMER_ID);
-  if (allowDelete) {
+  if (allowDelete && !readOnly) {
     if (!deleteCustomerId || !deleteToken) {
       problems.push('API_ALLOW_DELETE is on, so the DELETE spec needs a dedicated disposable customer: set API_DELETE_CUSTOMER_ID and API_DELETE_TOKEN (or API_DELETE_TOKEN_FILE)');
     } else if (deleteCustomerId === customerId || deleteCustomerId === otherCustomerId) {
@@ -86,6 +104,7 @@ function remoteTarget(rawBaseUrl: string, env: Env): TargetConfig {
     authScheme: parseScheme(env.API_AUTH_SCHEME),
     missingCustomerId: nonEmpty(env.API_MISSING_CUSTOMER_ID) ?? defaultMissingCustomerId,
     otherCustomerId,
+    readOnly,
     allowDelete,
     deleteCustomerId,
     deleteToken,
@@ -113,6 +132,7 @@ function simulatorTarget(env: Env): TargetConfig {
     authScheme: 'Bearer',
     missingCustomerId: defaultMissingCustomerId,
     otherCustomerId: byRole('other').id,
+    readOnly: false,
     // The simulator is disposable: the DELETE spec always runs against it.
     allowDelete: true,
     deleteCustomerId: disposable.id,

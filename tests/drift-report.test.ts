@@ -1,0 +1,292 @@
+// The drift and coverage reporter: what it writes for drifting and faithful targets, when missing coverage fails a run, and that npm run drift never deletes.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { test, expect } from '@playwright/test';
+import type { FullConfig, FullResult, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import express from 'express';
+import { loadContract } from '../contract';
+import ContractReporter from '../reporters/contract-reporter';
+import { SimulatorState, createSimulatorApp, simulatorBasePath } from '../simulator/server';
+import { observationAttachment, type ContractObservation } from '../specs/support/contract-matcher';
+import { repoRoot, runGate } from './helpers/run-gate';
+
+const runsDir = path.join(repoRoot, 'reports', 'self-test', 'drift-report');
+
+interface DriftReport {
+  target: string;
+  generatedAt: string;
+  summary: { breaking: number; nonBreaking: number };
+  findings: Array<{ operation: string; status: number; path: string; kind: string; severity: string; expected: unknown; observed: unknown; observedValues?: unknown[]; message: string; tests: string[]; count: number }>;
+}
+
+interface CoverageReport {
+  target: string;
+  readOnly: boolean;
+  enforced: boolean;
+  notEnforcedBecause: string[];
+  summary: { documented: number; required: number; exercised: number; missing: number; notRequired: number };
+  cells: Array<{ operation: string; status: number; simulatorOnly: boolean; exercised: boolean; state: string; reason?: string; tests: string[] }>;
+}
+
+function readJson<T>(dir: string, name: string): T {
+  return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as T;
+}
+
+/** Every operation × documented status of the contract, as `operation status`. */
+function documentedCells(): string[] {
+  return [...loadContract().operations.values()].flatMap((op) => [...op.responses.keys()].map((status) => `${op.operationId} ${status}`)).sort();
+}
+
+test.describe('the drift report', () => {
+  test('reports additive drift as non-breaking, deduplicated across tests, and the gate passes', async () => {
+    const run = await runGate({ env: { SIMULATOR_MODE: 'undocumented-field', CONTRACT_WORKERS: '2' }, reportsDir: path.join(runsDir, 'undocumented-field') });
+    expect(run.exitCode, run.failureText || run.stderr).toBe(0);
+    const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
+    expect(drift.target).toBe('simulator');
+    expect(drift.summary.breaking).toBe(0);
+    const region = drift.findings.filter((f) => f.operation === 'getCustomer' && f.status === 200 && f.path === '/data/region');
+    expect(region, 'one entry for /data/region, however many tests saw it').toHaveLength(1);
+    expect(region[0]).toMatchObject({ kind: 'undocumented-property', severity: 'non-breaking', observed: 'mum1' });
+    expect(region[0]!.tests).toContain('GET /{customer_id} › answers 200 with the documented customer body');
+    expect(new Set(region[0]!.tests).size, 'each test named once').toBe(region[0]!.tests.length);
+    expect(region[0]!.count, 'count is every observation, at least one per test').toBeGreaterThanOrEqual(region[0]!.tests.length);
+    expect(drift.summary.nonBreaking).toBe(drift.findings.length);
+    const markdown = fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8');
+    expect(markdown.split('\n')[0]).toMatch(/0 breaking, \d+ non-breaking finding\(s\)/);
+    expect(markdown).toMatch(/\| getCustomer \| 200 \| `\/data\/region` \| undocumented-property \|/);
+    expect(run.stdout).toMatch(/drift: 0 breaking, \d+ non-breaking → .*drift\.md/);
+  });
+
+  test('reports a retyped field as breaking drift, and the gate fails', async () => {
+    const run = await runGate({ env: { SIMULATOR_MODE: 'retyped-field' }, reportsDir: path.join(runsDir, 'retyped-field') });
+    expect(run.exitCode).not.toBe(0);
+    const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
+    const usersCount = drift.findings.find((f) => f.operation === 'getCustomer' && f.path === '/data/users_count');
+    expect(usersCount).toMatchObject({ status: 200, kind: 'type-mismatch', severity: 'breaking', expected: 'integer', observed: '25' });
+    expect(drift.summary.breaking).toBeGreaterThanOrEqual(1);
+    const markdown = fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8');
+    expect(markdown).toMatch(/^\*\*Contract drift: \d+ breaking, 0 non-breaking finding\(s\)\*\*/);
+    expect(markdown).toContain('| getCustomer | 200 | `/data/users_count` | type-mismatch | `"integer"` | `"25"`');
+  });
+
+  test('finds no drift against the faithful simulator, and every documented response is exercised, 500s included', async () => {
+    const run = await runGate({ env: { SIMULATOR_MODE: 'faithful' }, reportsDir: path.join(runsDir, 'faithful') });
+    expect(run.exitCode, run.failureText || run.stderr).toBe(0);
+    const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
+    expect(drift.findings).toEqual([]);
+    expect(drift.summary).toEqual({ breaking: 0, nonBreaking: 0 });
+    expect(fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8')).toMatch(/^\*\*Contract drift: No drift\*\*/);
+    const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
+    expect(coverage.enforced).toBe(true);
+    expect(coverage.cells.map((c) => `${c.operation} ${c.status}`).sort()).toEqual(documentedCells());
+    expect(coverage.cells.filter((c) => !c.exercised || c.state !== 'exercised' || c.tests.length === 0)).toEqual([]);
+    expect(coverage.cells.filter((c) => c.simulatorOnly).map((c) => `${c.operation} ${c.status}`).sort()).toEqual(['deleteCustomer 500', 'getCustomer 500', 'getCustomerUsage 500']);
+    expect(run.stdout).toContain(`contract coverage ${documentedCells().length}/${documentedCells().length} · drift: 0 breaking, 0 non-breaking`);
+  });
+
+  test('does not enforce coverage when the run is filtered', async () => {
+    const run = await runGate({ args: ['--grep-invert', 'answers 400'], reportsDir: path.join(runsDir, 'filtered') });
+    expect(run.exitCode, run.failureText || run.stderr).toBe(0);
+    const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
+    expect(coverage.enforced).toBe(false);
+    expect(coverage.notEnforcedBecause).toEqual(['--grep-invert']);
+    expect(coverage.cells.find((c) => c.operation === 'getCustomerUsage' && c.status === 400)).toMatchObject({ exercised: false, state: 'missing' });
+    expect(run.stdout).not.toContain('never exercised');
+    expect(run.stdout).toContain('(not enforced: --grep-invert)');
+  });
+});
+
+test.describe('the coverage rule, fed synthetic runs', () => {
+  const contract = loadContract();
+  const allCells = [...contract.operations.values()].flatMap((op) => [...op.responses.keys()].map((status) => ({ op, status })));
+
+  /** A fake run: one passing test per documented cell except `omit`, plus `skipped` tests; returns what onEnd returned and printed. */
+  async function feed(options: { omit?: string[]; argv?: string[]; env?: Record<string, string>; skipped?: Array<{ titlePath: string[]; reason: string | undefined }>; dir: string }) {
+    const outputDir = path.join(runsDir, 'unit', options.dir);
+    fs.rmSync(outputDir, { recursive: true, force: true });
+    const reporter = new ContractReporter({ outputDir, env: options.env ?? {} });
+    const ran = allCells
+      .filter(({ op, status }) => !(options.omit ?? []).includes(`${op.operationId} ${status}`))
+      .map(({ op, status }, i) => {
+        const titlePath = ['', '', 'synthetic.spec.ts', `${op.method.toUpperCase()} ${op.path}`, `answers ${status} (${i})`];
+        const observation: ContractObservation = { operation: op.operationId, expectedStatus: status, status, findings: [] };
+        return { test: fakeTest(`t${i}`, titlePath), result: fakeResult('passed', [observation]) };
+      });
+    const skipped = (options.skipped ?? []).map((s, i) => ({
+      test: fakeTest(`s${i}`, s.titlePath),
+      result: fakeResult('skipped', [], s.reason === undefined ? [] : [{ type: 'skip', description: s.reason }]),
+    }));
+    const all = [...ran, ...skipped];
+    const config = { argv: options.argv ?? ['node', 'cli.js', 'test'], shard: null, projects: [{ grep: /.*/, grepInvert: null }] } as unknown as FullConfig;
+    reporter.onBegin(config, { allTests: () => all.map((t) => t.test) } as unknown as Suite);
+    for (const { test: t, result } of all) reporter.onTestEnd(t, result);
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+    let returned: Awaited<ReturnType<ContractReporter['onEnd']>>;
+    try {
+      returned = await reporter.onEnd({ status: 'passed' } as FullResult);
+    } finally {
+      process.stdout.write = write;
+    }
+    return { returned, stdout: printed.join(''), coverage: readJson<CoverageReport>(outputDir, 'coverage.json'), outputDir };
+  }
+
+  test('a documented response that no test exercised fails the run, naming the cell', async () => {
+    const run = await feed({ omit: ['getCustomerUsage 400'], dir: 'missing' });
+    expect(run.returned).toEqual({ status: 'failed' });
+    expect(run.stdout).toContain('contract coverage: getCustomerUsage 400 was never exercised');
+    expect(run.coverage.enforced).toBe(true);
+    expect(run.coverage.cells.filter((c) => c.state === 'missing').map((c) => `${c.operation} ${c.status}`)).toEqual(['getCustomerUsage 400']);
+    expect(fs.readFileSync(path.join(run.outputDir, 'coverage.md'), 'utf8')).toMatch(/\| getCustomerUsage `GET \/\{customer_id\}\/usage` \| [^|]+ \| \*\*MISSING\*\* \|/);
+  });
+
+  test('full coverage leaves the run alone', async () => {
+    const run = await feed({ dir: 'complete' });
+    expect(run.returned).toBeUndefined();
+    expect(run.coverage.summary).toMatchObject({ missing: 0, exercised: allCells.length });
+  });
+
+  for (const [name, argv] of [
+    ['--grep', ['node', 'cli.js', 'test', '-c', 'playwright.config.ts', '--grep', 'GET']],
+    ['a file argument', ['node', 'cli.js', 'test', '--workers', '2', 'specs/get-customer.spec.ts']],
+    ['--shard', ['node', 'cli.js', 'test', '--shard=1/2']],
+    ['--last-failed', ['node', 'cli.js', 'test', '--last-failed']],
+  ] as const) {
+    test(`a run filtered by ${name} is not held to coverage`, async () => {
+      const run = await feed({ omit: ['getCustomerUsage 400'], argv: [...argv], dir: `filtered-${name.replace(/\W+/g, '-')}` });
+      expect(run.returned).toBeUndefined();
+      expect(run.coverage.enforced).toBe(false);
+      expect(run.stdout).not.toContain('never exercised');
+    });
+  }
+
+  test('a test that never ran (max failures, interruption) makes the run incomplete, not a coverage failure', async () => {
+    const run = await feed({ omit: ['getCustomerUsage 400'], skipped: [{ titlePath: ['', '', 'x.spec.ts', 'GET /{customer_id}/usage', 'answers 400 for x'], reason: undefined }], dir: 'incomplete' });
+    expect(run.returned).toBeUndefined();
+    expect(run.coverage.notEnforcedBecause).toEqual(['1 test(s) did not run']);
+  });
+
+  test('against a remote target, simulator-only and opted-out DELETE cells are not required; against the simulator a skip excuses nothing', async () => {
+    const deleteSkip = 'DELETE is irreversible: opt in with API_ALLOW_DELETE=1';
+    const skipped = [200, 401, 404].map((status) => ({ titlePath: ['', '', 'd.spec.ts', 'DELETE /{customer_id}', `answers ${status}`], reason: deleteSkip }));
+    const omit = documentedCells().filter((cell) => cell.startsWith('deleteCustomer') || cell.endsWith(' 500'));
+    const remote = await feed({ omit, skipped, env: { API_BASE_URL: 'https://api.example.test/v2/integrations' }, dir: 'remote' });
+    expect(remote.returned).toBeUndefined();
+    const states = Object.fromEntries(remote.coverage.cells.map((c) => [`${c.operation} ${c.status}`, c.state]));
+    expect(states).toMatchObject({ 'getCustomer 500': 'simulator-only', 'deleteCustomer 500': 'simulator-only', 'deleteCustomer 200': 'skipped', 'deleteCustomer 401': 'skipped', 'deleteCustomer 404': 'skipped' });
+    expect(remote.coverage.cells.find((c) => c.operation === 'deleteCustomer' && c.status === 401)?.reason).toBe(`skipped: ${deleteSkip}`);
+
+    const simulator = await feed({ omit, skipped, dir: 'simulator-skips' });
+    expect(simulator.returned, 'every cell is reachable on the simulator').toEqual({ status: 'failed' });
+    expect(simulator.coverage.cells.filter((c) => c.state === 'missing').map((c) => `${c.operation} ${c.status}`).sort()).toEqual(omit);
+  });
+});
+
+test.describe('npm run drift', () => {
+  test('runs only read-only checks against a real target, even with DELETE opted in, and writes the reports', async () => {
+    const target = await startRecordedSimulator();
+    try {
+      const byRole = (role: string) => target.state.customers.find((c) => c.role === role)!;
+      const reportsDir = path.join(runsDir, 'drift-tool');
+      fs.rmSync(reportsDir, { recursive: true, force: true });
+      // Everything a destructive run would need is set: the tool alone must keep DELETE off.
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        CONTRACT_REPORTS_DIR: reportsDir,
+        API_BASE_URL: target.baseUrl,
+        API_CUSTOMER_ID: byRole('primary').id,
+        API_TOKEN: byRole('primary').token,
+        API_OTHER_CUSTOMER_ID: byRole('other').id,
+        API_ALLOW_DELETE: '1',
+        API_DELETE_CUSTOMER_ID: byRole('disposable').id,
+        API_DELETE_TOKEN: byRole('disposable').token,
+      };
+      const run = await spawnDriftTool(env);
+      expect(run.exitCode, run.output).toBe(0);
+      expect(target.methods.size, 'the target was called').toBeGreaterThan(0);
+      expect([...target.methods].filter((m) => m !== 'GET'), 'only GET reached the target').toEqual([]);
+      expect(target.state.existing(byRole('disposable').id), 'the disposable customer still exists').toBeDefined();
+
+      const drift = readJson<DriftReport>(reportsDir, 'drift.json');
+      expect(drift).toMatchObject({ target: 'remote', summary: { breaking: 0, nonBreaking: 0 } });
+      const coverage = readJson<CoverageReport>(reportsDir, 'coverage.json');
+      expect(coverage).toMatchObject({ target: 'remote', readOnly: true, enforced: true, summary: { missing: 0 } });
+      expect(coverage.cells.filter((c) => c.operation === 'deleteCustomer').map((c) => c.state)).toEqual(['read-only', 'read-only', 'read-only', 'read-only']);
+      expect(coverage.cells.filter((c) => c.operation !== 'deleteCustomer' && c.simulatorOnly).map((c) => c.state)).toEqual(['simulator-only', 'simulator-only']);
+      expect(fs.readFileSync(path.join(reportsDir, 'coverage.md'), 'utf8')).toContain('| deleteCustomer `DELETE /{customer_id}` | read-only run |');
+      expect(fs.existsSync(path.join(reportsDir, 'drift.md'))).toBe(true);
+      expect(run.output).not.toContain(byRole('primary').token);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('a remote run without the DELETE opt-in reports the DELETE cells as skipped, not missing, and passes', async () => {
+    const target = await startRecordedSimulator();
+    try {
+      const byRole = (role: string) => target.state.customers.find((c) => c.role === role)!;
+      const run = await runGate({
+        env: { API_BASE_URL: target.baseUrl, API_CUSTOMER_ID: byRole('primary').id, API_TOKEN: byRole('primary').token },
+        reportsDir: path.join(runsDir, 'remote-no-delete'),
+      });
+      expect(run.exitCode, run.failureText || run.stderr).toBe(0);
+      expect([...target.methods]).toEqual(['GET']);
+      const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
+      const deleteCells = coverage.cells.filter((c) => c.operation === 'deleteCustomer');
+      expect(deleteCells.map((c) => `${c.status} ${c.state}`)).toEqual(['200 skipped', '401 skipped', '404 skipped', '500 simulator-only']);
+      expect(deleteCells[0]!.reason).toMatch(/^skipped: DELETE is irreversible/);
+      expect(coverage.enforced).toBe(true);
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
+function fakeTest(id: string, titlePath: string[]): TestCase {
+  return { id, title: titlePath[titlePath.length - 1] ?? '', titlePath: () => titlePath, annotations: [] } as unknown as TestCase;
+}
+
+function fakeResult(status: TestResult['status'], observations: ContractObservation[], annotations: Array<{ type: string; description?: string }> = []): TestResult {
+  const attachments = observations.map((o) => ({ name: observationAttachment, contentType: 'application/json', body: Buffer.from(JSON.stringify(o)) }));
+  return { status, attachments, annotations } as unknown as TestResult;
+}
+
+/** The simulator behind a recorder of request methods, so a test can prove which methods reached it. */
+async function startRecordedSimulator() {
+  const state = new SimulatorState({ mode: 'faithful' });
+  const methods = new Set<string>();
+  const app = express();
+  app.use((req, _res, next) => {
+    methods.add(req.method);
+    next();
+  });
+  app.use(createSimulatorApp(state));
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    state,
+    methods,
+    baseUrl: `http://127.0.0.1:${port}${simulatorBasePath}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function spawnDriftTool(env: Record<string, string>): Promise<{ exitCode: number; output: string }> {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(repoRoot, 'tools', 'drift.ts')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  clearTimeout(timer);
+  return { exitCode, output };
+}
