@@ -1,0 +1,128 @@
+// npm run spec:diff: Optic classifies each one-change fixture pair correctly, git refs work, and bad input is one sentence and exit 2.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect } from '@playwright/test';
+import { repoRoot } from './helpers/run-gate';
+
+const fixturesDir = path.join(repoRoot, 'tests', 'fixtures', 'spec-diff');
+const baseSpec = path.join(fixturesDir, 'base.yaml');
+const getCustomer200Data = '/paths/~1{customer_id}/get/responses/200/content/application~1json/schema/properties/data/properties';
+
+interface SpecDiffReport {
+  old: { kind: 'file' | 'git'; path: string; ref?: string; commit?: string };
+  new: { kind: 'file' | 'git'; path: string; ref?: string; commit?: string };
+  summary: { breaking: number; nonBreaking: number };
+  changes: Array<{ severity: 'breaking' | 'non-breaking'; operation: string | null; location: string; spec: 'old' | 'new'; rule: string | null; message: string }>;
+}
+
+interface SpecDiffRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outDir: string;
+}
+
+const outDirs: string[] = [];
+test.afterEach(() => {
+  for (const dir of outDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function runSpecDiff(args: string[]): Promise<SpecDiffRun> {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spec-diff-'));
+  outDirs.push(outDir);
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(repoRoot, 'tools', 'spec-diff.ts'), ...args, '--out', outDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  clearTimeout(timer);
+  return { exitCode, stdout, stderr, outDir };
+}
+
+function readReport(run: SpecDiffRun): SpecDiffReport {
+  return JSON.parse(fs.readFileSync(path.join(run.outDir, 'spec-diff.json'), 'utf8')) as SpecDiffReport;
+}
+
+function readMarkdown(run: SpecDiffRun): string {
+  return fs.readFileSync(path.join(run.outDir, 'spec-diff.md'), 'utf8');
+}
+
+const fixturePairs = [
+  { variant: 'removed-response-property', severity: 'breaking', operation: 'getCustomer', spec: 'old', location: `${getCustomer200Data}/name`, rule: 'prevent removing response property' },
+  { variant: 'property-made-optional', severity: 'breaking', operation: 'getCustomer', spec: 'new', location: `${getCustomer200Data}/apps_count`, rule: 'prevent making response property optional' },
+  { variant: 'retyped-property', severity: 'breaking', operation: 'getCustomer', spec: 'new', location: `${getCustomer200Data}/users_count`, rule: 'prevent response property type changes' },
+  { variant: 'new-required-parameter', severity: 'breaking', operation: 'getCustomerUsage', spec: 'new', location: '/paths/~1{customer_id}~1usage/get/parameters/2', rule: 'prevent new required query parameters' },
+  { variant: 'removed-status-code', severity: 'breaking', operation: 'getCustomer', spec: 'old', location: '/paths/~1{customer_id}/get/responses/404', rule: 'prevent response status code removal' },
+  { variant: 'new-optional-property', severity: 'non-breaking', operation: 'getCustomer', spec: 'new', location: `${getCustomer200Data}/region`, rule: null },
+] as const;
+
+test.describe('npm run spec:diff', () => {
+  for (const pair of fixturePairs) {
+    test(`reports ${pair.variant} as one ${pair.severity} change`, async () => {
+      const run = await runSpecDiff([baseSpec, path.join(fixturesDir, `${pair.variant}.yaml`)]);
+      expect(run.exitCode, `exit code; stderr: ${run.stderr}`).toBe(pair.severity === 'breaking' ? 1 : 0);
+      const report = readReport(run);
+      expect(report.changes, 'exactly the one change the fixture makes').toHaveLength(1);
+      expect(report.changes[0], 'the change, its severity and location').toMatchObject({ severity: pair.severity, operation: pair.operation, spec: pair.spec, location: pair.location, rule: pair.rule });
+      expect(report.changes[0]!.message, 'a message for the PR comment').not.toBe('');
+      const breaking = pair.severity === 'breaking' ? 1 : 0;
+      expect(report.summary, 'summary counts').toEqual({ breaking, nonBreaking: 1 - breaking });
+      const markdown = readMarkdown(run);
+      expect(markdown, 'markdown summary line').toContain(`${breaking} breaking, ${1 - breaking} non-breaking changes between tests/fixtures/spec-diff/base.yaml and tests/fixtures/spec-diff/${pair.variant}.yaml`);
+      expect(markdown, 'markdown table row names the location').toContain(`\`${pair.location}\``);
+    });
+  }
+
+  test('finds no changes between identical specs and exits 0', async () => {
+    const run = await runSpecDiff([baseSpec, baseSpec]);
+    expect(run.exitCode, `exit code; stderr: ${run.stderr}`).toBe(0);
+    const report = readReport(run);
+    expect(report.changes, 'no changes').toEqual([]);
+    expect(report.summary).toEqual({ breaking: 0, nonBreaking: 0 });
+    expect(readMarkdown(run), 'markdown summary line').toContain('0 breaking, 0 non-breaking changes between');
+  });
+
+  test('reads OLD from a git ref: the contract at HEAD against a variant', async () => {
+    const run = await runSpecDiff(['HEAD', path.join(fixturesDir, 'removed-status-code.yaml')]);
+    expect(run.exitCode, `exit code; stderr: ${run.stderr}`).toBe(1);
+    const report = readReport(run);
+    expect(report.old, 'OLD is the contract at HEAD').toMatchObject({ kind: 'git', ref: 'HEAD', path: 'openapi/customer-management.yaml' });
+    expect(report.old.commit, 'the resolved commit').toMatch(/^[0-9a-f]{40}$/);
+    expect(report.changes.map((change) => `${change.severity} ${change.rule} ${change.location}`)).toContain('breaking prevent response status code removal /paths/~1{customer_id}/get/responses/404');
+    expect(readMarkdown(run), 'markdown names the ref').toContain('between HEAD:openapi/customer-management.yaml and tests/fixtures/spec-diff/removed-status-code.yaml');
+  });
+
+  test('reads REF:path, and the same spec at HEAD on both sides has no changes', async () => {
+    const run = await runSpecDiff(['HEAD:openapi/customer-management.yaml', 'HEAD']);
+    expect(run.exitCode, `exit code; stderr: ${run.stderr}`).toBe(0);
+    const report = readReport(run);
+    expect(report.new).toMatchObject({ kind: 'git', ref: 'HEAD', path: 'openapi/customer-management.yaml' });
+    expect(report.changes).toEqual([]);
+  });
+
+  const badInputs = [
+    { name: 'a missing argument', args: [baseSpec], message: /^spec-diff: expected exactly two specs, OLD and NEW, got 1\.$/, usage: true },
+    { name: 'an unknown option', args: [baseSpec, baseSpec, '--colour'], message: /^spec-diff: Unknown option '--colour'\.$/, usage: true },
+    { name: 'a file that does not exist', args: ['tests/fixtures/spec-diff/no-such-spec.yaml', baseSpec], message: /^spec-diff: OLD file not found: tests\/fixtures\/spec-diff\/no-such-spec\.yaml$/, usage: false },
+    { name: 'a git ref that does not exist', args: [baseSpec, 'no-such-ref-for-spec-diff'], message: /^spec-diff: NEW no-such-ref-for-spec-diff is neither a file nor a git ref of this repository\.$/, usage: false },
+    { name: 'a path missing at a git ref', args: ['HEAD:openapi/no-such-spec.yaml', baseSpec], message: /^spec-diff: OLD openapi\/no-such-spec\.yaml does not exist at git ref HEAD\.$/, usage: false },
+    { name: 'a file that is not YAML or JSON', args: [baseSpec, 'tests/fixtures/spec-diff/invalid-not-yaml.txt'], message: /^spec-diff: NEW \S+invalid-not-yaml\.txt is not valid YAML or JSON: .+ at line \d+, column \d+\.$/, usage: false },
+    { name: 'a YAML document that is not OpenAPI', args: ['tests/fixtures/spec-diff/invalid-not-openapi.yaml', baseSpec], message: /^spec-diff: OLD \S+invalid-not-openapi\.yaml is not an OpenAPI 3\.x document: its `openapi` field is missing, expected 3\.0\.x or 3\.1\.x\.$/, usage: false },
+  ];
+  for (const bad of badInputs) {
+    test(`answers ${bad.name} with one sentence and exit 2`, async () => {
+      const run = await runSpecDiff(bad.args);
+      expect(run.exitCode, `exit code; stderr: ${run.stderr}`).toBe(2);
+      const [firstLine, ...rest] = run.stderr.trimEnd().split('\n');
+      expect(firstLine, 'the one-sentence reason').toMatch(bad.message);
+      if (bad.usage) expect(rest.join('\n'), 'usage follows a usage error').toContain('usage: npm run spec:diff -- OLD NEW [--out DIR]');
+      else expect(rest, 'nothing after the sentence').toEqual([]);
+      expect(run.stderr, 'no stack trace').not.toMatch(/\n\s+at /);
+      expect(fs.existsSync(path.join(run.outDir, 'spec-diff.json')), 'no report for bad input').toBe(false);
+    });
+  }
+});
