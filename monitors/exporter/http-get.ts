@@ -1,0 +1,161 @@
+// The exporter's only way to send HTTP: a GET on a fresh connection, with per-phase timings, a deadline and a body cap.
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+
+/** Where a probe's time went, in seconds, blackbox_exporter style; each phase is 0 when it never happened. */
+export interface PhaseDurations {
+  resolve: number;
+  connect: number;
+  tls: number;
+  processing: number;
+  transfer: number;
+}
+
+export const phaseNames = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const satisfies ReadonlyArray<keyof PhaseDurations>;
+
+/** How a GET ended without a complete response. */
+export type GetFailure =
+  | { kind: 'timeout'; stage: GetStage }
+  | { kind: 'body-too-large'; limitBytes: number }
+  | { kind: 'network'; stage: GetStage; code: string; message: string };
+
+/** How far the request got before it ended. */
+export type GetStage = 'resolve' | 'connect' | 'tls' | 'request' | 'response-headers' | 'response-body';
+
+export interface GetResult {
+  /** The status, when response headers arrived. */
+  status: number | undefined;
+  headers: http.IncomingHttpHeaders;
+  bodyText: string;
+  phases: PhaseDurations;
+  failure: GetFailure | undefined;
+}
+
+export interface GetOptions {
+  headers: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  bodyLimitBytes: number;
+  /** Aborting ends the request at once (reported as a network failure with code ABORTED). */
+  signal?: AbortSignal;
+}
+
+class TimeoutAbort extends Error {}
+class BodyTooLarge extends Error {}
+class Aborted extends Error {}
+
+/**
+ * Sends one GET and resolves (never rejects) with what happened. There is deliberately no method parameter:
+ * the probes must never be able to send DELETE or anything else to the vendor's API.
+ */
+export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
+  const parsed = new URL(url);
+  const client = parsed.protocol === 'https:' ? https : http;
+  const isTls = parsed.protocol === 'https:';
+  const start = performance.now();
+  const marks: { lookup?: number; connect?: number; secure?: number; written?: number; firstByte?: number; end?: number } = {};
+  let stage: GetStage = 'resolve';
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let status: number | undefined;
+  let headers: http.IncomingHttpHeaders = {};
+
+  return new Promise<GetResult>((resolve) => {
+    let settled = false;
+    const finish = (failure: GetFailure | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const now = performance.now();
+      const s = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b >= a ? (b - a) / 1000 : 0);
+      const lookup = marks.lookup ?? start;
+      const phases: PhaseDurations = {
+        resolve: s(start, marks.lookup),
+        connect: s(lookup, marks.connect),
+        tls: isTls ? s(marks.connect, marks.secure) : 0,
+        // Node may report the request written before the socket connected; processing starts when both happened.
+        processing: s(Math.max(marks.written ?? start, marks.secure ?? marks.connect ?? start), marks.firstByte),
+        transfer: s(marks.firstByte, marks.end ?? (failure ? now : undefined)),
+      };
+      const bodyText = failure ? '' : Buffer.concat(chunks).toString('utf8');
+      chunks.length = 0;
+      resolve({ status, headers, bodyText, phases, failure });
+    };
+
+    const request = client.request(
+      {
+        protocol: parsed.protocol,
+        hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+        port: parsed.port || undefined,
+        path: `${parsed.pathname}${parsed.search}`,
+        method: 'GET',
+        headers: { ...options.headers, connection: 'close' },
+        // A fresh connection per probe, so connect and TLS are measured every time (as blackbox_exporter does).
+        agent: false,
+      },
+      (response) => {
+        marks.firstByte = performance.now();
+        stage = 'response-body';
+        status = response.statusCode;
+        headers = response.headers;
+        const declared = Number(response.headers['content-length']);
+        if (Number.isFinite(declared) && declared > options.bodyLimitBytes) {
+          request.destroy(new BodyTooLarge());
+          return;
+        }
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > options.bodyLimitBytes) {
+            chunks.length = 0;
+            request.destroy(new BodyTooLarge());
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => {
+          marks.end = performance.now();
+          finish(undefined);
+        });
+        response.on('aborted', () => finish({ kind: 'network', stage: 'response-body', code: 'ECONNRESET', message: 'response aborted' }));
+        response.on('error', (error) => request.destroy(error));
+      },
+    );
+
+    request.on('socket', (socket: Socket) => {
+      socket.once('lookup', () => {
+        marks.lookup = performance.now();
+        stage = 'connect';
+      });
+      socket.once('connect', () => {
+        marks.connect = performance.now();
+        stage = isTls ? 'tls' : 'request';
+      });
+      socket.once('secureConnect', () => {
+        marks.secure = performance.now();
+        stage = 'request';
+      });
+    });
+    request.on('finish', () => {
+      marks.written = performance.now();
+      if (stage === 'request') stage = 'response-headers';
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      if (error instanceof TimeoutAbort) finish({ kind: 'timeout', stage });
+      else if (error instanceof BodyTooLarge) finish({ kind: 'body-too-large', limitBytes: options.bodyLimitBytes });
+      else if (error instanceof Aborted) finish({ kind: 'network', stage, code: 'ABORTED', message: 'the exporter is stopping' });
+      else finish({ kind: 'network', stage, code: error.code ?? 'EUNKNOWN', message: error.message });
+    });
+    const timer = setTimeout(() => request.destroy(new TimeoutAbort()), options.timeoutMs);
+    const abort = (): void => {
+      request.destroy(new Aborted());
+    };
+    if (options.signal?.aborted) abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    request.once('close', () => {
+      options.signal?.removeEventListener('abort', abort);
+      // Safety net: a connection that closes without 'end' or 'error' still settles the probe.
+      setImmediate(() => finish({ kind: 'network', stage, code: 'ECLOSED', message: 'connection closed before the response completed' }));
+    });
+    request.end();
+  });
+}

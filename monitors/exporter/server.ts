@@ -1,0 +1,167 @@
+// The exporter's HTTP face: /metrics, /probe (on-scrape, fresh registry), /healthz, and the status page; start/stop for tests.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { UserError } from '../../config/errors';
+import { loadContract } from '../../contract/index';
+import { defaultProbeSettings, probeSettingsProblems, type ProbeSettings, type ProbeTarget } from './config';
+import { ExporterMetrics, singleProbeRegistry } from './metrics';
+import { isOperationId, operationIds } from './probers';
+import { ProbeRunner } from './scheduler';
+import { renderStatusPage } from './status-page';
+
+/** How to start an exporter. */
+export interface ExporterOptions {
+  targets: ReadonlyArray<ProbeTarget>;
+  /** Probe schedule and limits; unset fields take the defaults (30 s, 10 s, 10 % jitter, 1 MiB). */
+  settings?: Partial<ProbeSettings>;
+  /** Default 0 (any free port); the CLI passes MONITOR_PORT (9464). */
+  port?: number;
+  /** Default 127.0.0.1; the CLI passes MONITOR_HOST. */
+  host?: string;
+  /** Whether to probe on a schedule; false leaves only /probe. Default true. */
+  scheduled?: boolean;
+  /** Whether to add process_* and nodejs_* metrics. Default true. */
+  defaultMetrics?: boolean;
+  /** Where operational log lines go; default stderr. Never receives a token. */
+  log?: (line: string) => void;
+  /** Runs after the server closed, e.g. to stop an embedded simulator. */
+  onStop?: () => Promise<void>;
+}
+
+/** A running exporter. */
+export interface RunningExporter {
+  /** e.g. http://127.0.0.1:9464 */
+  url: string;
+  port: number;
+  settings: ProbeSettings;
+  runner: ProbeRunner;
+  metrics: ExporterMetrics;
+  /** Stops probing, clears every timer and closes every connection. */
+  stop(): Promise<void>;
+}
+
+/** The offset blackbox_exporter subtracts from Prometheus' scrape timeout so the answer arrives in time. */
+const scrapeTimeoutOffsetSeconds = 0.5;
+
+/** Starts the exporter: validates settings, starts the schedule, listens. */
+export async function startExporter(options: ExporterOptions): Promise<RunningExporter> {
+  const intervalSeconds = options.settings?.intervalSeconds ?? defaultProbeSettings.intervalSeconds;
+  const settings: ProbeSettings = {
+    intervalSeconds,
+    timeoutSeconds: options.settings?.timeoutSeconds ?? Math.min(defaultProbeSettings.timeoutSeconds, intervalSeconds / 2),
+    jitterSeconds: options.settings?.jitterSeconds ?? intervalSeconds / 10,
+    bodyLimitBytes: options.settings?.bodyLimitBytes ?? defaultProbeSettings.bodyLimitBytes,
+  };
+  const problems = probeSettingsProblems(settings);
+  if (options.targets.length === 0) problems.push('there is no target to probe');
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} exporter: ${line}\n`));
+  const metrics = new ExporterMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const runner = new ProbeRunner({ targets: options.targets, settings, contract: loadContract(), metrics, log });
+  const app = createExporterApp(runner, metrics);
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  if (options.scheduled ?? true) runner.start();
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`,
+    port,
+    settings,
+    runner,
+    metrics,
+    stop: () =>
+      (stopping ??= (async () => {
+        runner.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await options.onStop?.();
+      })()),
+  };
+}
+
+/** The express app; the only HTTP glue between the probers and Prometheus. */
+function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  app.get('/probe', async (req, res) => {
+    const target = typeof req.query.target === 'string' ? req.query.target : '';
+    const operation = typeof req.query.operation === 'string' ? req.query.operation : '';
+    if (!runner.hasTarget(target)) {
+      res.status(400).type('text/plain').send(`unknown target "${target.slice(0, 64)}": use one of ${runner.targets().map((t) => t.name).join(', ')}\n`);
+      return;
+    }
+    if (!isOperationId(operation)) {
+      res.status(400).type('text/plain').send(`unknown operation "${String(req.query.operation ?? '').slice(0, 64)}": use one of ${operationIds.join(', ')}\n`);
+      return;
+    }
+    const timeoutSeconds = probeTimeoutSeconds(req.get('x-prometheus-scrape-timeout-seconds'), runner.settings.timeoutSeconds);
+    const lines: string[] = [];
+    const log = (line: string): void => {
+      lines.push(`${new Date().toISOString()} ${line}`);
+    };
+    log(`probing target=${target} operation=${operation} timeout=${timeoutSeconds} s`);
+    const result = await runner.probe(target, operation, timeoutSeconds * 1000, log);
+    const registry = singleProbeRegistry(target, operation, result, Date.now());
+    const body = await registry.metrics();
+    if (req.query.debug === 'true') {
+      res.type('text/plain').send(`Logs for the probe:\n${lines.join('\n')}\n\nMetrics that would have been returned:\n${body}`);
+      return;
+    }
+    res.set('Content-Type', registry.contentType);
+    res.send(body);
+  });
+
+  const healthy = (_req: Request, res: Response): void => {
+    res.type('text/plain').send('ok\n');
+  };
+  app.get('/healthz', healthy);
+  app.get('/-/healthy', healthy);
+
+  app.get('/', (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(renderStatusPage({ targets: runner.targets(), states: runner.states(), intervalSeconds: runner.settings.intervalSeconds, nowMs: Date.now() }));
+  });
+
+  app.use((req: Request, res: Response) => {
+    res.status(404).type('text/plain').send(`no such page: ${req.method} ${req.path.slice(0, 100)} (try /, /metrics, /probe, /healthz)\n`);
+  });
+  // The one error handler: an exporter fault is a 5xx (a failed probe is not: it is probe_success 0 with 200).
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    process.stderr.write(`exporter: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(500).type('text/plain').send('exporter error: see the exporter log\n');
+  });
+  return app;
+}
+
+/** The probe timeout for an on-scrape request: Prometheus' scrape timeout minus the offset, capped by our own. */
+export function probeTimeoutSeconds(header: string | undefined, ownTimeoutSeconds: number): number {
+  const scrape = header === undefined ? NaN : Number(header);
+  if (!Number.isFinite(scrape) || scrape <= 0) return ownTimeoutSeconds;
+  const withOffset = scrape - scrapeTimeoutOffsetSeconds;
+  // A scrape timeout of 0.5 s or less leaves no room for the offset: use most of it instead.
+  const seconds = Math.min(ownTimeoutSeconds, withOffset > 0 ? withOffset : scrape * 0.9);
+  return Math.round(seconds * 1000) / 1000;
+}

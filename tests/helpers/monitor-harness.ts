@@ -1,0 +1,154 @@
+// Shared setup for the exporter's self-tests: simulator-backed targets, a misbehaving raw socket server, metric parsing, the CLI.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { Secret } from '../../config/secret';
+import type { ProbeSettings, ProbeTarget } from '../../monitors/exporter/config';
+import { startExporter, type RunningExporter } from '../../monitors/exporter/server';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/server';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** A target probing the simulator's primary customer with its real token (or `token` instead). */
+export function simulatorTarget(sim: RunningSimulator, overrides: Partial<ProbeTarget> & { token?: string } = {}): ProbeTarget {
+  const primary = sim.customers.find((c) => c.role === 'primary')!;
+  const { token, ...rest } = overrides;
+  return {
+    name: 'default',
+    baseUrl: sim.baseUrl,
+    customerId: primary.id,
+    tokenSource: { kind: 'value', token: new Secret(token ?? primary.token) },
+    authScheme: 'Bearer',
+    ...rest,
+  };
+}
+
+/** Fast settings for tests: a probe every 0.25 s. */
+export const fastSettings: Partial<ProbeSettings> = { intervalSeconds: 0.25, timeoutSeconds: 0.2, jitterSeconds: 0.02 };
+
+/** Starts a quiet exporter (no default metrics, no log) on port 0. */
+export function startQuietExporter(targets: ProbeTarget[], settings: Partial<ProbeSettings> = fastSettings, extra: { scheduled?: boolean } = {}): Promise<RunningExporter> {
+  return startExporter({ targets, settings, port: 0, defaultMetrics: false, log: () => undefined, ...extra });
+}
+
+export async function startSim(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  return startSimulator(options);
+}
+
+/** One sample's value from exposition text, or undefined; labels must match exactly the given subset. */
+export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+export async function scrape(exporter: { url: string }, pathAndQuery = '/metrics', headers: Record<string, string> = {}): Promise<{ status: number; text: string; contentType: string }> {
+  const res = await fetch(`${exporter.url}${pathAndQuery}`, { headers });
+  return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+}
+
+/** Polls until `check` returns a value that is not undefined/false, or fails with `what` after the timeout. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A raw TCP server that misbehaves on purpose and records the request line of everything it receives. */
+export interface RawServer {
+  baseUrl: string;
+  port: number;
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+export type RawBehaviour = 'reset' | 'close-after-headers' | 'ok-json' | 'endless-chunked';
+
+export async function startRawServer(behaviour: RawBehaviour): Promise<RawServer> {
+  const requests: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      if (!buffer.includes('\r\n\r\n')) return;
+      requests.push(buffer.split('\r\n')[0] ?? '');
+      buffer = '';
+      if (behaviour === 'reset') {
+        socket.resetAndDestroy();
+      } else if (behaviour === 'endless-chunked') {
+        // A 200 with no Content-Length that never ends: only the streaming body cap stops the read.
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const pump = (): void => {
+          while (!socket.destroyed && socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`)) {
+            /* keep writing until the socket pushes back */
+          }
+          if (!socket.destroyed) socket.once('drain', pump);
+        };
+        pump();
+      } else if (behaviour === 'close-after-headers') {
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"succ');
+      } else {
+        const body = '{"success":true}';
+        socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v2/integrations`,
+    port,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs `npm run monitor`'s entry point with a clean environment plus `env`; resolves when it exits or after `killAfterMs`. */
+export function runExporterCli(env: Record<string, string>, killAfterMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const base: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'NODE_PATH']) if (process.env[key]) base[key] = process.env[key]!;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'monitors/exporter/cli.ts')], { cwd: repoRoot, env: { ...base, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const timer = setTimeout(() => child.kill('SIGTERM'), killAfterMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

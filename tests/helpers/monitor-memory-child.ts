@@ -1,0 +1,68 @@
+// Child process for the memory test (needs --expose-gc): runs thousands of scheduled probes and prints heap figures as JSON.
+import { startExporter } from '../../monitors/exporter/server';
+import { startSimulator } from '../../simulator/server';
+import { simulatorTarget } from './monitor-harness';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc!();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+async function main(): Promise<void> {
+  const warmup = Number(process.env.MEMORY_WARMUP_PROBES ?? 500);
+  const measured = Number(process.env.MEMORY_MEASURED_PROBES ?? 3000);
+  const oversized = Number(process.env.MEMORY_OVERSIZED_PROBES ?? 60);
+  const sim = await startSimulator();
+  // Four targets × two operations at 40 ms: ~200 probes/s against one in-process simulator.
+  const targets = ['a', 'b', 'c', 'd'].map((name) => simulatorTarget(sim, { name }));
+  const exporter = await startExporter({ targets, settings: { intervalSeconds: 0.04, timeoutSeconds: 0.035, jitterSeconds: 0.004 }, port: 0, defaultMetrics: false, log: () => undefined });
+  const probes = (): number => exporter.runner.states().reduce((n, s) => n + s.probes, 0);
+  const until = async (n: number): Promise<void> => {
+    while (probes() < n) await new Promise((r) => setTimeout(r, 20));
+  };
+  await until(warmup);
+  const before = await settledHeap();
+  const rssBefore = process.memoryUsage().rss;
+  const startedAt = probes();
+  await until(startedAt + measured);
+  // Scrape a few times too: the registry must not grow with probes either.
+  for (let i = 0; i < 5; i++) await (await fetch(`${exporter.url}/metrics`)).text();
+  const after = await settledHeap();
+  const total = probes();
+  const metricsText = await (await fetch(`${exporter.url}/metrics`)).text();
+  const failures = [...metricsText.matchAll(/^customer_api_probe_failures_total\{.*reason="(\w+)"\} (\d+)/gm)].reduce<Record<string, number>>((acc, m) => {
+    acc[m[1]!] = (acc[m[1]!] ?? 0) + Number(m[2]);
+    return acc;
+  }, {});
+  await exporter.stop();
+  // Oversized bodies (5 MiB each from the simulator, read no further than the 1 MiB cap), on an exporter with room
+  // for the simulator to build them: these must fail as reason="other", not time out.
+  sim.setMode('oversized-body');
+  const big = await startExporter({ targets: targets.slice(0, 1), settings: { intervalSeconds: 0.1, timeoutSeconds: 0.09, jitterSeconds: 0.01 }, port: 0, defaultMetrics: false, log: () => undefined });
+  const bigProbes = (): number => big.runner.states().reduce((n, s) => n + s.probes, 0);
+  while (bigProbes() < oversized) await new Promise((r) => setTimeout(r, 20));
+  const bigText = await (await fetch(`${big.url}/metrics`)).text();
+  await big.stop();
+  const oversizedFailures = [...bigText.matchAll(/^customer_api_probe_failures_total\{.*reason="(\w+)"\} (\d+)/gm)].reduce<Record<string, number>>((acc, m) => {
+    if (Number(m[2]) > 0) acc[m[1]!] = (acc[m[1]!] ?? 0) + Number(m[2]);
+    return acc;
+  }, {});
+  // Let the simulator finish (and drop) responses it was still writing to closed sockets.
+  await new Promise((r) => setTimeout(r, 500));
+  const afterOversized = await settledHeap();
+  await sim.stop();
+  process.stdout.write(
+    `${JSON.stringify({ warmup, measured: total - startedAt, total, failures, heapBefore: before, heapAfter: after, heapAfterOversized: afterOversized, oversized: bigProbes(), oversizedFailures, rssBefore, rssAfter: process.memoryUsage().rss })}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+// The human status page in real headless Chromium: every target×operation with its state, failures with their reason, no token.
+import fs from 'node:fs';
+import { chromium, expect, test } from '@playwright/test';
+import { startExporter } from '../monitors/exporter/server';
+import { startSimulator } from '../simulator/server';
+import { eventually, simulatorTarget } from './helpers/monitor-harness';
+
+const chromiumBinary = '/usr/bin/chromium';
+
+test('the status page shows each target×operation, a failing target with its reason, and never the token', async () => {
+  test.skip(!fs.existsSync(chromiumBinary) && !process.env.CI, 'Chromium is not installed: apt-get install chromium');
+  expect(fs.existsSync(chromiumBinary), 'Chromium must be installed in CI (apt-get install chromium)').toBe(true);
+
+  const healthy = await startSimulator();
+  const drifting = await startSimulator({ mode: 'retyped-field' });
+  const primary = healthy.customers.find((c) => c.role === 'primary')!;
+  const exporter = await startExporter({
+    targets: [
+      simulatorTarget(healthy, { name: 'mum1' }),
+      simulatorTarget(drifting, { name: 'sg1' }),
+      simulatorTarget(healthy, { name: 'expired', token: 'an-expired-token-0000' }),
+    ],
+    settings: { intervalSeconds: 0.5, timeoutSeconds: 0.4 },
+    port: 0,
+    defaultMetrics: false,
+    log: () => undefined,
+  });
+  const browser = await chromium.launch({
+    executablePath: chromiumBinary,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    await eventually('every target probed', () => exporter.runner.states().every((s) => s.last !== undefined));
+    const page = await browser.newPage();
+    await page.goto(exporter.url);
+    await expect(page).toHaveTitle(/failing — Customer API probes/);
+    await expect(page.locator('meta[http-equiv="refresh"]'), 'the page refreshes itself').toHaveAttribute('content', /^\d+$/);
+
+    const row = (target: string, operation: string) => page.locator(`tr[data-target="${target}"][data-operation="${operation}"]`);
+    for (const target of ['mum1', 'sg1', 'expired']) {
+      for (const operation of ['getCustomer', 'getCustomerUsage']) {
+        await expect(row(target, operation), `a row for ${target} × ${operation}`).toHaveCount(1);
+      }
+    }
+    await expect(row('mum1', 'getCustomer').locator('.state')).toHaveText('UP');
+    await expect(row('mum1', 'getCustomerUsage').locator('.state')).toHaveText('UP');
+    await expect(row('sg1', 'getCustomer').locator('.state')).toHaveText('FAILING');
+    await expect(row('sg1', 'getCustomer').locator('.reason')).toHaveText('contract');
+    await expect(row('sg1', 'getCustomer').locator('.detail')).toContainText('type-mismatch');
+    await expect(row('expired', 'getCustomer').locator('.state')).toHaveText('FAILING');
+    await expect(row('expired', 'getCustomer').locator('.reason')).toHaveText('auth');
+    await expect(row('expired', 'getCustomer')).toContainText('401');
+    await expect(row('mum1', 'getCustomer')).toContainText(/\d+ ms/);
+    await expect(row('mum1', 'getCustomer')).toContainText(/\d+ s ago/);
+
+    const html = await page.content();
+    for (const token of [primary.token, 'an-expired-token-0000', ...drifting.customers.map((c) => c.token)]) {
+      expect(html.includes(token), 'no token anywhere in the page').toBe(false);
+    }
+
+    // Recovery shows up on the next refresh.
+    drifting.setMode('faithful');
+    await eventually('sg1 recovered', () => exporter.runner.states().filter((s) => s.target === 'sg1').every((s) => s.last?.success));
+    await page.reload();
+    await expect(row('sg1', 'getCustomer').locator('.state')).toHaveText('UP');
+  } finally {
+    await browser.close();
+    await exporter.stop();
+    await healthy.stop();
+    await drifting.stop();
+  }
+});
