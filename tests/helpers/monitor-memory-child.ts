@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   // Oversized bodies (5 MiB each from the simulator, read no further than the 1 MiB cap), on an exporter with room
   // for the simulator to build them: these must fail as reason="other", not time out.
   sim.setMode('oversized-body');
-  const big = await startExporter({ targets: targets.slice(0, 1), settings: { intervalSeconds: 0.1, timeoutSeconds: 0.09, jitterSeconds: 0.01 }, port: 0, defaultMetrics: false, log: () => undefined });
+  const big = await startExporter({ targets: targets.slice(0, 1), settings: { intervalSeconds: 0.25, timeoutSeconds: 0.24, jitterSeconds: 0.01 }, port: 0, defaultMetrics: false, log: () => undefined });
   const bigProbes = (): number => big.runner.states().reduce((n, s) => n + s.probes, 0);
   while (bigProbes() < oversized) await new Promise((r) => setTimeout(r, 20));
   const bigText = await (await fetch(`${big.url}/metrics`)).text();
