@@ -29,6 +29,8 @@ export interface GetResult {
   headers: http.IncomingHttpHeaders;
   bodyText: string;
   phases: PhaseDurations;
+  /** Seconds from sending to the end of the exchange (or the failure): the sum of the phases. */
+  totalSeconds: number;
   failure: GetFailure | undefined;
 }
 
@@ -53,7 +55,7 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
   const client = parsed.protocol === 'https:' ? https : http;
   const isTls = parsed.protocol === 'https:';
   const start = performance.now();
-  const marks: { lookup?: number; connect?: number; secure?: number; written?: number; firstByte?: number; end?: number } = {};
+  const marks: { lookup?: number; connect?: number; secure?: number; firstByte?: number; end?: number } = {};
   let stage: GetStage = 'resolve';
   const chunks: Buffer[] = [];
   let received = 0;
@@ -73,13 +75,14 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
         resolve: s(start, marks.lookup),
         connect: s(lookup, marks.connect),
         tls: isTls ? s(marks.connect, marks.secure) : 0,
-        // Node may report the request written before the socket connected; processing starts when both happened.
-        processing: s(Math.max(marks.written ?? start, marks.secure ?? marks.connect ?? start), marks.firstByte),
+        // Processing runs from the connection being ready to the first byte (writing the request included), so the
+        // phases partition the probe: resolve + connect + tls + processing + transfer = the whole exchange.
+        processing: s(marks.secure ?? marks.connect ?? lookup, marks.firstByte),
         transfer: s(marks.firstByte, marks.end ?? (failure ? now : undefined)),
       };
       const bodyText = failure ? '' : Buffer.concat(chunks).toString('utf8');
       chunks.length = 0;
-      resolve({ status, headers, bodyText, phases, failure });
+      resolve({ status, headers, bodyText, phases, totalSeconds: (now - start) / 1000, failure });
     };
 
     const request = client.request(
@@ -136,7 +139,6 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
       });
     });
     request.on('finish', () => {
-      marks.written = performance.now();
       if (stage === 'request') stage = 'response-headers';
     });
     request.on('error', (error: NodeJS.ErrnoException) => {
