@@ -185,7 +185,7 @@ async function costAt(targetCount: number, windowSeconds: number, simulator: Sim
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   try {
     await waitForOk(`http://127.0.0.1:${port}/healthz`, 'the exporter', exporter);
-    await sleep(16_000); // one full interval: every target has been probed once, jitter included
+    await sleep(31_000); // two full intervals: every target probed twice, jitter included, caches and JIT warm
     const probesNow = async () => sampleValues(await (await fetch(metricsUrl)).text(), 'customer_api_probes_total').reduce((s, v) => s + v, 0);
     const startProbes = await probesNow();
     const start = processUsage(exporter.pid!);

@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { UserError } from '../../config/errors';
 import { loadContract } from '../../contract/index';
 import { defaultProbeSettings, probeSettingsProblems, type ProbeSettings, type ProbeTarget } from './config';
-import { ExporterMetrics, singleProbeRegistry } from './metrics';
+import { ExporterMetrics, PrerenderedExposition, singleProbeRegistry } from './metrics';
 import { isOperationId, operationIds } from './probers';
 import { ProbeRunner } from './scheduler';
 import { renderStatusPage } from './status-page';
@@ -41,6 +41,11 @@ export interface RunningExporter {
   stop(): Promise<void>;
 }
 
+/** Above this many target×operation pairs, /metrics is rendered on a timer instead of on each scrape. */
+const prerenderAbovePairs = 100;
+/** How often a prerendered /metrics is refreshed. */
+const prerenderRefreshMs = 5_000;
+
 /** The offset blackbox_exporter subtracts from Prometheus' scrape timeout so the answer arrives in time. */
 const scrapeTimeoutOffsetSeconds = 0.5;
 
@@ -59,7 +64,8 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} exporter: ${line}\n`));
   const metrics = new ExporterMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const runner = new ProbeRunner({ targets: options.targets, settings, contract: loadContract(), metrics, log });
-  const app = createExporterApp(runner, metrics);
+  const exposition = options.targets.length * operationIds.length > prerenderAbovePairs ? new PrerenderedExposition(metrics.registry, prerenderRefreshMs, log) : undefined;
+  const app = createExporterApp(runner, metrics, exposition);
 
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -70,6 +76,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     });
   });
   if (options.scheduled ?? true) runner.start();
+  exposition?.start();
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   let stopping: Promise<void> | undefined;
@@ -82,6 +89,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     stop: () =>
       (stopping ??= (async () => {
         runner.stop();
+        exposition?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
@@ -92,14 +100,14 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
 }
 
 /** The express app; the only HTTP glue between the probers and Prometheus. */
-function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics): express.Express {
+function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, exposition: PrerenderedExposition | undefined): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
 
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.send(exposition ? await exposition.text() : await metrics.registry.metrics());
   });
 
   app.get('/probe', async (req, res) => {
