@@ -272,3 +272,22 @@ test('/metrics and /probe pass promtool check metrics', async () => {
     await sim.stop();
   }
 });
+
+test('with more than 100 target×operation pairs /metrics is prerendered, and still shows every probe result', async () => {
+  const sim = await startSimulator();
+  const targets = Array.from({ length: 60 }, (_, i) => simulatorTarget(sim, { name: `t${i}` }));
+  const exporter = await startQuietExporter(targets, { intervalSeconds: 2, timeoutSeconds: 1, jitterSeconds: 0.1 });
+  try {
+    // The first scrape waits for a rendering; later ones get the timer's, refreshed every 5 s.
+    const first = await scrape(exporter);
+    expect(first.text).toContain('customer_api_probes_total{operation="getCustomerUsage",target="t59"}');
+    const probed = await eventually('every target probed in a rendering', async () => {
+      const { text } = await scrape(exporter);
+      return targets.every((t) => sampleValue(text, 'probe_success', { operation: 'getCustomer', target: t.name }) === 1) ? text : undefined;
+    }, 15_000);
+    expect(sampleValue(probed, 'customer_api_probes_total', { operation: 'getCustomer', target: 't0' })).toBeGreaterThanOrEqual(1);
+  } finally {
+    await exporter.stop();
+    await sim.stop();
+  }
+});

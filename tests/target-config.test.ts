@@ -1,11 +1,11 @@
 // A bad target configuration stops the run before any test with one sentence that says what to fix.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { UserError } from '../config/errors';
 import { loadTargetConfig } from '../config/target';
+import { freePort as closedPort } from '../tools/free-port';
 import { repoRoot, runGate } from './helpers/run-gate';
 
 const remote = { API_BASE_URL: 'https://api.example.test/v2/integrations', API_CUSTOMER_ID: 'cust_1', API_TOKEN: 'tok_secret_value' };
@@ -56,15 +56,6 @@ test.describe('target configuration', () => {
     expect(configError({ ...remote, API_AUTH_SCHEME: 'Bear er' })).toMatch(/is not an HTTP auth scheme/);
   });
 });
-
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test.describe('the gate stops before any test', () => {
   for (const [name, env, message] of [

@@ -1,23 +1,16 @@
 // Exporter benchmarks: probe accuracy against blackbox_exporter on the same URL, and exporter cost at 1, 100 and 1,000 targets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
 import type { Figure } from './bench';
+import { freePort } from './free-port';
 
 const repoRoot = path.resolve(__dirname, '..');
 const blackboxBinary = '/usr/bin/prometheus-blackbox-exporter';
 const injectedLatencySeconds = 0.05;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,10 +1,10 @@
 // npm run scale-out:demo — two exporters and one Prometheus on this machine; checks the cross-location aggregates exist and add up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import { freePort } from './free-port';
 import { exitOnUserError, UserError } from '../config/errors';
 import { startSimulator } from '../simulator/server';
 
@@ -13,13 +13,6 @@ const exampleConfig = path.join(repoRoot, 'monitors', 'scale-out', 'prometheus.y
 const prometheusBinary = '/usr/bin/prometheus';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface PromVector {
   metric: Record<string, string>;

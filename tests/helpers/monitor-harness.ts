@@ -127,13 +127,7 @@ export async function startRawServer(behaviour: RawBehaviour): Promise<RawServer
 }
 
 /** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort as closedPort } from '../../tools/free-port';
 
 /** Runs `npm run monitor`'s entry point with a clean environment plus `env`; resolves when it exits or after `killAfterMs`. */
 export function runExporterCli(env: Record<string, string>, killAfterMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
