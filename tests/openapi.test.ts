@@ -67,14 +67,15 @@ test.describe('the OpenAPI document', () => {
   });
 
   test.describe('a malformed document is refused with a sentence that says what to fix', () => {
-    const original = YAML.parse(fs.readFileSync(contractFile, 'utf8')) as Record<string, unknown>;
-    const cases: Array<[string, (doc: Record<string, any>) => string | Record<string, unknown>, RegExp]> = [
+    const original = YAML.parse(fs.readFileSync(contractFile, 'utf8')) as OpenAPIV3_1.Document;
+    const getCustomer = (doc: OpenAPIV3_1.Document) => doc.paths!['/{customer_id}']!.get!;
+    const cases: Array<[string, (doc: OpenAPIV3_1.Document) => string | OpenAPIV3_1.Document, RegExp]> = [
       ['not YAML', () => 'openapi: 3.1.0\npaths: {\n  bad', /is not valid YAML or JSON/],
       ['OpenAPI 3.0', (doc) => ({ ...doc, openapi: '3.0.3' }), /must declare "openapi: 3\.1\.x" \(found "3\.0\.3"\)/],
-      ['no operationId', (doc) => { delete doc.paths['/{customer_id}'].get.operationId; return doc; }, /GET \/\{customer_id\} has no operationId/],
-      ['a dangling $ref', (doc) => { doc.paths['/{customer_id}'].get.responses['401'] = { $ref: '#/components/responses/Nope' }; return doc; }, /\$ref "#\/components\/responses\/Nope" points at nothing/],
-      ['a misspelt schema keyword', (doc) => { doc.components.schemas.Count.minimun = 0; return doc; }, /does not compile: strict mode: unknown keyword: "minimun"/],
-      ['a wildcard status', (doc) => { doc.paths['/{customer_id}'].get.responses['5XX'] = doc.paths['/{customer_id}'].get.responses['500']; return doc; }, /use explicit status codes/],
+      ['no operationId', (doc) => { delete getCustomer(doc).operationId; return doc; }, /GET \/\{customer_id\} has no operationId/],
+      ['a dangling $ref', (doc) => { getCustomer(doc).responses!['401'] = { $ref: '#/components/responses/Nope' }; return doc; }, /\$ref "#\/components\/responses\/Nope" points at nothing/],
+      ['a misspelt schema keyword', (doc) => { Object.assign(doc.components!.schemas!.Count!, { minimun: 0 }); return doc; }, /does not compile: strict mode: unknown keyword: "minimun"/],
+      ['a wildcard status', (doc) => { const responses = getCustomer(doc).responses!; responses['5XX'] = responses['500']!; return doc; }, /use explicit status codes/],
     ];
     for (const [name, mutate, message] of cases) {
       test(name, () => {
