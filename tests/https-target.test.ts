@@ -1,0 +1,77 @@
+// The real-target path over HTTPS, as production will be: the gate and the exporter against a TLS endpoint with its own CA.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect } from '@playwright/test';
+import { createSimulatorApp, SimulatorState } from '../simulator/server';
+import { repoRoot, runGate } from './helpers/run-gate';
+
+/** A self-signed certificate for 127.0.0.1, made with openssl; its file doubles as the CA the client trusts. */
+function selfSignedCertificate(dir: string): { key: string; cert: string; certFile: string } {
+  const keyFile = path.join(dir, 'key.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), certFile };
+}
+
+test('the gate and the exporter work against an HTTPS target (with NODE_EXTRA_CA_CERTS), and refuse an untrusted one clearly', async () => {
+  test.setTimeout(90_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'https-target-'));
+  const { key, cert, certFile } = selfSignedCertificate(dir);
+  const state = new SimulatorState();
+  const server = https.createServer({ key, cert }, createSimulatorApp(state));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v2/integrations`;
+  const byRole = (role: string) => state.customers.find((c) => c.role === role)!;
+  const env = {
+    API_BASE_URL: baseUrl,
+    API_CUSTOMER_ID: byRole('primary').id,
+    API_TOKEN: byRole('primary').token,
+    API_OTHER_CUSTOMER_ID: byRole('other').id,
+    API_ALLOW_DELETE: '1',
+    API_DELETE_CUSTOMER_ID: byRole('disposable').id,
+    API_DELETE_TOKEN: byRole('disposable').token,
+  };
+  try {
+    await test.step('the gate passes over TLS when the CA is trusted', async () => {
+      const run = await runGate({ env: { ...env, NODE_EXTRA_CA_CERTS: certFile }, reportsDir: path.join(repoRoot, 'reports', 'self-test', 'https-trusted') });
+      expect(run.exitCode, run.failureText || run.stderr).toBe(0);
+      expect(run.results?.stats.expected).toBeGreaterThan(20);
+    });
+    await test.step('an untrusted certificate stops the run with one line', async () => {
+      const run = await runGate({ env, reportsDir: path.join(repoRoot, 'reports', 'self-test', 'https-untrusted') });
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(/^error: cannot reach API_BASE_URL https:\/\/127\.0\.0\.1:\d+\/v2\/integrations \(.*(self[- ]signed|certificate).*\)/im);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+    await test.step('the exporter probes over TLS and measures the tls phase', async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'monitors/exporter/cli.ts'], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: certFile, ...env, API_ALLOW_DELETE: '0', MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '1', PROBE_TIMEOUT_SECONDS: '0.9' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      try {
+        const listening = /listening on [\d.]+:(\d+)/;
+        await expect.poll(() => listening.exec(log)?.[1], { timeout: 15_000 }).toBeTruthy();
+        const port = listening.exec(log)![1];
+        await expect
+          .poll(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).match(/^probe_success\{operation="getCustomer",target="default"\} (\d)/m)?.[1], { timeout: 15_000 })
+          .toBe('1');
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const tls = Number(text.match(/^probe_http_duration_seconds\{operation="getCustomer",target="default",phase="tls"\} (\S+)/m)?.[1]);
+        expect(tls, 'the TLS handshake is measured').toBeGreaterThan(0);
+      } finally {
+        child.kill('SIGTERM');
+      }
+    });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
