@@ -281,7 +281,9 @@ function filterReasons(config: FullConfig): string[] {
   for (const project of config.projects) {
     const greps = Array.isArray(project.grep) ? project.grep : [project.grep];
     if (greps.some((g) => g.source !== '.*')) reasons.push('grep in the config');
-    if (project.grepInvert) reasons.push('grepInvert in the config');
+    // A merged (sharded) run's projects come back from the blobs with grepInvert as [] rather than null.
+    const inverts = Array.isArray(project.grepInvert) ? project.grepInvert : project.grepInvert ? [project.grepInvert] : [];
+    if (inverts.length > 0) reasons.push('grepInvert in the config');
   }
   const argv = config.argv ?? [];
   const start = argv.indexOf('test', 2);

@@ -1,0 +1,16 @@
+// Merging a sharded gate: `npm run contract:merge -- <folder of every shard's blob report>` writes the same reports as one run.
+import { defineConfig } from '@playwright/test';
+import path from 'node:path';
+
+const reportsDir = path.resolve(__dirname, process.env.CONTRACT_REPORTS_DIR ?? 'reports');
+
+export default defineConfig({
+  testDir: path.join(__dirname, 'specs'),
+  reporter: [
+    ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
+    ['json', { outputFile: path.join(reportsDir, 'results.json') }],
+    ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],
+    // Coverage is judged on the merged run: every shard's observations together.
+    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir }],
+  ],
+});
