@@ -199,7 +199,7 @@ async function costAt(targetCount: number, windowSeconds: number, simulator: Sim
     const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
     const figures: Figure[] = [
       { section: 'exporter', name: `${targetCount} target(s): CPU, share of one core over ${Math.round(elapsed)} s`, value: round(cpuShare * 100, 1), unit: '%', ...(targetCount === 1000 ? { goal: '< 25 %', met: cpuShare < 0.25 } : {}) },
-      { section: 'exporter', name: `${targetCount} target(s): CPU per probe (${probes} probes)`, value: probes > 0 ? round(((end.cpuSeconds - start.cpuSeconds) / probes) * 1000, 2) : 0, unit: 'ms' },
+      { section: 'exporter', name: `${targetCount} target(s): process CPU ÷ probes (${probes} probes; idle baseline included)`, value: probes > 0 ? round(((end.cpuSeconds - start.cpuSeconds) / probes) * 1000, 2) : 0, unit: 'ms' },
       { section: 'exporter', name: `${targetCount} target(s): /metrics response time, median`, value: round(median(metricsTimes), 1), unit: 'ms', ...(targetCount === 1000 ? { goal: '≤ 50 ms', met: median(metricsTimes) <= 50 } : {}) },
       { section: 'exporter', name: `${targetCount} target(s): RSS first → last sample (max)`, value: mib(rss[rss.length - 1]!), unit: `MiB (from ${mib(rss[0]!)}, max ${mib(Math.max(...rss))})` },
     ];
