@@ -64,3 +64,19 @@ export function resolveRef<T>(doc: OpenApiDocument, value: T | OpenAPIV3_1.Refer
   }
   return current as T;
 }
+
+/** A named example of one operation's JSON response, as the document holds it; throws when there is none. */
+export function responseExample(doc: OpenApiDocument, operationId: string, status: number, name = 'documented'): unknown {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const method of httpMethods) {
+      const operation = item?.[method] as OpenAPIV3_1.OperationObject | undefined;
+      if (operation?.operationId !== operationId) continue;
+      const responseOrRef = operation.responses?.[String(status)];
+      const response = responseOrRef ? resolveRef<OpenAPIV3_1.ResponseObject>(doc, responseOrRef) : undefined;
+      const example = response?.content?.['application/json']?.examples?.[name];
+      if (!example) throw new UserError(`the OpenAPI document has no "${name}" example for ${operationId} ${status}`);
+      return resolveRef<OpenAPIV3_1.ExampleObject>(doc, example).value;
+    }
+  }
+  throw new UserError(`the OpenAPI document has no operation "${operationId}"`);
+}

@@ -1,5 +1,6 @@
 // The simulator's seeded customers, their per-run tokens, and the deterministic usage counters it reports for them.
 import crypto from 'node:crypto';
+import { readOpenApiDocument, responseExample } from '../contract/openapi';
 import type { components } from '../contract/openapi-types.generated';
 
 export type CustomerRole = 'primary' | 'other' | 'disposable';
@@ -23,22 +24,15 @@ export interface SeededCustomer {
   readonly record: Readonly<CustomerRecord>;
 }
 
+// The primary customer and its June 2024 usage are the vendor's examples, read from the contract, not copied.
+const contractDocument = readOpenApiDocument();
+const customerExample = responseExample(contractDocument, 'getCustomer', 200) as Schemas['GetCustomerResponse'];
+const usageExample = responseExample(contractDocument, 'getCustomerUsage', 200) as Schemas['GetCustomerUsageResponse'];
+/** The documented DELETE success message. */
+export const documentedDeleteMessage = (responseExample(contractDocument, 'deleteCustomer', 200) as Schemas['DeleteCustomerResponse']).message;
+
 const customerSeeds: ReadonlyArray<{ role: CustomerRole; record: CustomerRecord }> = [
-  {
-    role: 'primary',
-    // Exactly the example on the vendor's page.
-    record: {
-      customer_id: 'cust_abc123',
-      name: 'Acme Corp',
-      account_sid: 'exotel_account_sid',
-      status: 'active',
-      apps_count: 3,
-      users_count: 25,
-      plan: { type: 'enterprise', max_apps: 10, max_users_per_app: 100 },
-      created_at: '2024-01-15T09:00:00.000Z',
-      updated_at: '2024-06-15T10:00:00.000Z',
-    },
-  },
+  { role: 'primary', record: customerExample.data },
   {
     role: 'other',
     record: {
@@ -117,18 +111,9 @@ export function fabricatedCustomer(customerId: string): CustomerRecord {
 
 // The vendor's example response: cust_abc123 over June 2024.
 const documentedUsage: { customerId: string; period: UsagePeriod; usage: UsageCounters } = {
-  customerId: 'cust_abc123',
-  period: { start: '2024-06-01T00:00:00.000Z', end: '2024-06-30T23:59:59.000Z' },
-  usage: {
-    total_calls: 5420,
-    total_minutes: 18350,
-    inbound_calls: 3200,
-    outbound_calls: 2220,
-    sip_calls: 4100,
-    pstn_calls: 1320,
-    active_apps: 3,
-    active_users: 22,
-  },
+  customerId: usageExample.data.customer_id,
+  period: usageExample.data.period,
+  usage: usageExample.data.usage,
 };
 
 const dayMs = 86_400_000;

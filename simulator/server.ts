@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isSimulatorMode, simulatorModeSpec, type SimulatorMode } from './modes';
 import {
+  documentedDeleteMessage,
   fabricatedCustomer,
   seedCustomers,
   usageCounters,
@@ -52,7 +53,7 @@ export interface RunningSimulator {
 /** The path every route is mounted under, as on the vendor's host. */
 export const simulatorBasePath = '/v2/integrations';
 
-const deleteMessage = 'Customer account and all associated resources deleted successfully';
+const deleteMessage = documentedDeleteMessage;
 const rateLimitWindowMs = 60_000;
 const rateLimitedModeRetryAfterSeconds = 30;
 const oversizedPaddingBytes = 5 * 1024 * 1024;

@@ -2,9 +2,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-import { readOpenApiDocument } from '../contract/openapi';
+import { loadContract } from '../contract';
+import { responseExample } from '../contract/openapi';
 import { simulatorModeNames, simulatorModes, type SimulatorMode } from '../simulator/modes';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator/server';
 
@@ -14,62 +13,30 @@ const otherId = 'cust_other456';
 const disposableId = 'cust_disposable789';
 const missingId = 'cust_does_not_exist_000';
 
-const documentedCustomer = {
-  success: true,
-  data: {
-    customer_id: 'cust_abc123',
-    name: 'Acme Corp',
-    account_sid: 'exotel_account_sid',
-    status: 'active',
-    apps_count: 3,
-    users_count: 25,
-    plan: { type: 'enterprise', max_apps: 10, max_users_per_app: 100 },
-    created_at: '2024-01-15T09:00:00.000Z',
-    updated_at: '2024-06-15T10:00:00.000Z',
-  },
-};
-const documentedUsage = {
-  success: true,
-  data: {
-    customer_id: 'cust_abc123',
-    period: { start: '2024-06-01T00:00:00.000Z', end: '2024-06-30T23:59:59.000Z' },
-    usage: {
-      total_calls: 5420,
-      total_minutes: 18350,
-      inbound_calls: 3200,
-      outbound_calls: 2220,
-      sip_calls: 4100,
-      pstn_calls: 1320,
-      active_apps: 3,
-      active_users: 22,
-    },
-  },
-};
-const documentedDelete = { success: true, message: 'Customer account and all associated resources deleted successfully' };
+const contractDocument = loadContract();
+
+/** The vendor's example for an operation's 200, as the OpenAPI document holds it (the one source of shapes and examples). */
+function documentedExample(operationId: string): Record<string, unknown> & { data?: Record<string, unknown> } {
+  return responseExample(contractDocument.document, operationId, 200) as Record<string, unknown> & { data?: Record<string, unknown> };
+}
+
+const documentedCustomer = documentedExample('getCustomer');
+const documentedUsage = documentedExample('getCustomerUsage');
+const documentedDelete = documentedExample('deleteCustomer');
 const juneUsage = `/${primaryId}/usage?start_date=2024-06-01&end_date=2024-06-30`;
 
-// Compiled here for now; the suite's shared contract loader will replace this.
-type ContractSchema = 'GetCustomerResponse' | 'GetCustomerUsageResponse' | 'DeleteCustomerResponse' | 'ErrorResponse';
-const contract = (() => {
-  const doc = readOpenApiDocument();
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  addFormats(ajv);
-  ajv.addVocabulary(['components', 'x-inferred', 'x-simulator-only']);
-  ajv.addSchema({ $id: 'contract', components: { schemas: doc.components?.schemas ?? {} } });
-  const validators = new Map<ContractSchema, ValidateFunction>();
-  return (name: ContractSchema): ValidateFunction => {
-    let validate = validators.get(name);
-    if (!validate) {
-      validate = ajv.getSchema(`contract#/components/schemas/${name}`);
-      if (!validate) throw new Error(`the contract has no schema ${name}`);
-      validators.set(name, validate);
-    }
-    return validate;
-  };
-})();
+/** The contract's validators for each response shape, from the suite's one loader. */
+const schemaResponses = {
+  GetCustomerResponse: ['getCustomer', 200],
+  GetCustomerUsageResponse: ['getCustomerUsage', 200],
+  DeleteCustomerResponse: ['deleteCustomer', 200],
+  ErrorResponse: ['getCustomer', 401],
+} as const;
+type ContractSchema = keyof typeof schemaResponses;
 
 function contractErrors(name: ContractSchema, body: unknown): string[] {
-  const validate = contract(name);
+  const [operationId, status] = schemaResponses[name];
+  const { validate } = contractDocument.response(operationId, status);
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
 }
 
