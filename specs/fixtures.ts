@@ -1,13 +1,10 @@
 // The one fixtures module: every spec imports test and expect from here, never builds its own headers or base URL.
-import { test as base, expect as baseExpect, type APIRequestContext } from '@playwright/test';
+import { test as base, expect as baseExpect, type APIRequest, type APIRequestContext } from '@playwright/test';
 import { loadContract, type Contract } from '../contract';
 import { loadTargetConfig, type TargetConfig } from '../config/target';
 import { credentialHeader, type CredentialName } from './support/credential-relay';
 import { contractMatchers } from './support/contract-matcher';
 import { relayVariable } from './support/global-setup';
-
-export type { APIRequestContext } from '@playwright/test';
-export { credentialHeader } from './support/credential-relay';
 
 interface WorkerFixtures {
   /** The contract compiled once per worker from openapi/customer-management.yaml. */
@@ -60,7 +57,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
 });
 
-async function requestContext(request: { newContext: (options: object) => Promise<APIRequestContext> }, credential: CredentialName | undefined): Promise<APIRequestContext> {
+async function requestContext(request: APIRequest, credential: CredentialName | undefined): Promise<APIRequestContext> {
   const relay = process.env[relayVariable];
   if (!relay) throw new Error(`${relayVariable} is not set: run the specs through playwright.config.ts, whose global setup starts the credential relay`);
   return request.newContext({

@@ -11,7 +11,7 @@ import { loadContract } from '../contract';
 import ContractReporter from '../reporters/contract-reporter';
 import { SimulatorState, createSimulatorApp, simulatorBasePath } from '../simulator/server';
 import { observationAttachment, type ContractObservation } from '../specs/support/contract-matcher';
-import { repoRoot, runGate } from './helpers/run-gate';
+import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
 
 const runsDir = path.join(repoRoot, 'reports', 'self-test', 'drift-report');
 
@@ -198,13 +198,7 @@ test.describe('npm run drift', () => {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         CONTRACT_REPORTS_DIR: reportsDir,
-        API_BASE_URL: target.baseUrl,
-        API_CUSTOMER_ID: byRole('primary').id,
-        API_TOKEN: byRole('primary').token,
-        API_OTHER_CUSTOMER_ID: byRole('other').id,
-        API_ALLOW_DELETE: '1',
-        API_DELETE_CUSTOMER_ID: byRole('disposable').id,
-        API_DELETE_TOKEN: byRole('disposable').token,
+        ...remoteTargetEnv(target.baseUrl, target.state.customers),
       };
       const run = await spawnDriftTool(env);
       expect(run.exitCode, run.output).toBe(0);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { createSimulatorApp, SimulatorState } from '../simulator/server';
-import { repoRoot, runGate } from './helpers/run-gate';
+import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
 
 /** A self-signed certificate for 127.0.0.1, made with openssl; its file doubles as the CA the client trusts. */
 function selfSignedCertificate(dir: string): { key: string; cert: string; certFile: string } {
@@ -25,16 +25,7 @@ test('the gate and the exporter work against an HTTPS target (with NODE_EXTRA_CA
   const server = https.createServer({ key, cert }, createSimulatorApp(state));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v2/integrations`;
-  const byRole = (role: string) => state.customers.find((c) => c.role === role)!;
-  const env = {
-    API_BASE_URL: baseUrl,
-    API_CUSTOMER_ID: byRole('primary').id,
-    API_TOKEN: byRole('primary').token,
-    API_OTHER_CUSTOMER_ID: byRole('other').id,
-    API_ALLOW_DELETE: '1',
-    API_DELETE_CUSTOMER_ID: byRole('disposable').id,
-    API_DELETE_TOKEN: byRole('disposable').token,
-  };
+  const env = remoteTargetEnv(baseUrl, state.customers);
   try {
     await test.step('the gate passes over TLS when the CA is trusted', async () => {
       const run = await runGate({ env: { ...env, NODE_EXTRA_CA_CERTS: certFile }, reportsDir: path.join(repoRoot, 'reports', 'self-test', 'https-trusted') });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import AdmZip from 'adm-zip';
 import { test, expect } from '@playwright/test';
 import { startSimulator } from '../simulator/server';
-import { repoRoot, runGate } from './helpers/run-gate';
+import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
 
 const primaryToken = 'LeakCanary_primary_7d1f0c9e2b';
 const disposableToken = 'LeakCanary_disposable_93ab51';
@@ -32,15 +32,8 @@ for (const mode of ['faithful', 'retyped-field'] as const) {
       const run = await runGate({
         reportsDir: path.join(repoRoot, 'reports', 'self-test', `secrets-${mode}`),
         args: ['--trace', 'on'],
-        env: {
-          API_BASE_URL: simulator.baseUrl,
-          API_CUSTOMER_ID: 'cust_abc123',
-          API_TOKEN: primaryToken,
-          API_OTHER_CUSTOMER_ID: 'cust_other456',
-          API_ALLOW_DELETE: '1',
-          API_DELETE_CUSTOMER_ID: 'cust_disposable789',
-          API_DELETE_TOKEN: disposableToken,
-        },
+        // The canary tokens reach the gate the way a real target's would: through API_TOKEN and API_DELETE_TOKEN.
+        env: remoteTargetEnv(simulator.baseUrl, simulator.customers),
       });
       expect(run.exitCode, `the gate ${mode === 'faithful' ? 'passes' : 'fails'} against ${mode}`).toBe(mode === 'faithful' ? 0 : 1);
       const texts = artifactTexts(run.reportsDir);

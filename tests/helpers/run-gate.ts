@@ -56,3 +56,21 @@ export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
+
+/** The API_* variables that point the gate at a simulator as if it were a real target, DELETE opted in for its disposable customer. */
+export function remoteTargetEnv(baseUrl: string, customers: ReadonlyArray<{ id: string; token: string; role: string }>): Record<string, string> {
+  const byRole = (role: string) => {
+    const customer = customers.find((c) => c.role === role);
+    if (!customer) throw new Error(`no ${role} customer among ${customers.map((c) => c.id).join(', ')}`);
+    return customer;
+  };
+  return {
+    API_BASE_URL: baseUrl,
+    API_CUSTOMER_ID: byRole('primary').id,
+    API_TOKEN: byRole('primary').token,
+    API_OTHER_CUSTOMER_ID: byRole('other').id,
+    API_ALLOW_DELETE: '1',
+    API_DELETE_CUSTOMER_ID: byRole('disposable').id,
+    API_DELETE_TOKEN: byRole('disposable').token,
+  };
+}
