@@ -13,6 +13,8 @@ export interface ProbeState {
   operation: OperationId;
   last: (ProbeResult & { finishedAtMs: number }) | undefined;
   probes: number;
+  /** Probes that succeeded, of `probes`. */
+  successes: number;
   inFlight: boolean;
 }
 
@@ -41,7 +43,7 @@ export class ProbeRunner {
     setMaxListeners(0, this.#abort.signal);
     for (const { target } of this.#targets.values()) {
       for (const operation of operationIds) {
-        this.#states.set(key(target.name, operation), { target: target.name, operation, last: undefined, probes: 0, inFlight: false });
+        this.#states.set(key(target.name, operation), { target: target.name, operation, last: undefined, probes: 0, successes: 0, inFlight: false });
         this.#metrics.initialise(target.name, operation);
       }
     }
@@ -162,6 +164,7 @@ export class ProbeRunner {
     const previous = state.last;
     state.last = { ...result, finishedAtMs };
     state.probes += 1;
+    if (result.success) state.successes += 1;
     this.#metrics.record(state.target, state.operation, result, finishedAtMs);
     // Log changes of state only, so a steady failure is one line, not one per probe.
     if (!previous || previous.success !== result.success || previous.reason !== result.reason) {
