@@ -1,9 +1,20 @@
 // The contract gate: specs/ against the embedded simulator (default) or API_BASE_URL, reports under reports/.
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
+import { exitOnUserError } from './config/errors';
+import { loadGateSettings, type GateSettings } from './config/settings';
+
+// Checked when the config loads, before anything starts: a bad or misspelt setting (CONTRACT_READONLY, CONTRACT_WORKERS=abc)
+// is one `error: ...` line and exit code 2, never a run that silently ignores it.
+let settings: GateSettings;
+try {
+  settings = loadGateSettings(process.env, __dirname);
+} catch (error) {
+  exitOnUserError(error);
+}
 
 /** Where reports go; the suite's own tests point parallel runs at separate folders. */
-const reportsDir = path.resolve(__dirname, process.env.CONTRACT_REPORTS_DIR ?? 'reports');
+const reportsDir = settings.reportsDir;
 
 export default defineConfig({
   testDir: path.join(__dirname, 'specs'),
@@ -11,7 +22,7 @@ export default defineConfig({
   globalSetup: require.resolve('./specs/support/global-setup'),
   // Tests within a file run in order (the DELETE file depends on it); files are spread over workers.
   fullyParallel: false,
-  workers: process.env.CONTRACT_WORKERS ? Number(process.env.CONTRACT_WORKERS) : 1,
+  workers: settings.workers,
   // Retries would hide a flaky API: a contract gate reports what it saw, once.
   retries: 0,
   forbidOnly: !!process.env.CI,

@@ -1,8 +1,16 @@
 // Merging a sharded gate: `npm run contract:merge -- <folder of every shard's blob report>` writes the same reports as one run.
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
+import { exitOnUserError } from './config/errors';
+import { loadGateSettings } from './config/settings';
 
-const reportsDir = path.resolve(__dirname, process.env.CONTRACT_REPORTS_DIR ?? 'reports');
+// The same reports folder, checked the same way, as playwright.config.ts.
+let reportsDir: string;
+try {
+  reportsDir = loadGateSettings(process.env, __dirname).reportsDir;
+} catch (error) {
+  exitOnUserError(error);
+}
 
 export default defineConfig({
   testDir: path.join(__dirname, 'specs'),

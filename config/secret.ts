@@ -1,4 +1,4 @@
-// A wrapper that keeps a credential out of logs, JSON, inspect output and string concatenation by accident.
+// A wrapper that keeps a credential out of logs, JSON, inspect output and string concatenation by accident; redaction of every form it can take.
 import { inspect } from 'node:util';
 
 const redacted = '[REDACTED]';
@@ -23,12 +23,156 @@ export class Secret {
   }
 }
 
-/** Replaces every occurrence of each secret in a text with [REDACTED]. */
-export function redactText(text: string, secrets: ReadonlyArray<Secret | string | undefined>): string {
+type Secrets = ReadonlyArray<Secret | string | undefined>;
+
+/** Secrets shorter than this are not redacted: they would match ordinary text. */
+const minimumSecretLength = 4;
+/** A base64 fragment (the token inside a longer base64 text such as `user:token`) shorter than this is not redacted. */
+const minimumFragmentLength = 8;
+
+/**
+ * Replaces every occurrence of each secret in a text with [REDACTED], in every form it is likely to take on the way out:
+ * plain; percent-encoded (any characters, either hex case, `+` for space), as `encodeURIComponent`, a query string or a
+ * form would write it; JSON-escaped (`\/`, `\"`, `\\`, `\uXXXX` in either case, e.g. for non-ASCII); base64 and base64url
+ * of the token, with or without padding, and of the token inside a longer base64 text such as `user:token` (Basic auth);
+ * and hex of its UTF-8 bytes.
+ */
+export function redactText(text: string, secrets: Secrets): string {
   let out = text;
-  for (const secret of secrets) {
-    const value = secret instanceof Secret ? secret.reveal() : secret;
-    if (value && value.length >= 4) out = out.split(value).join(redacted);
+  for (const value of secretValues(secrets)) {
+    const pattern = patternsFor(value).text;
+    pattern.lastIndex = 0;
+    if (pattern.test(out)) {
+      pattern.lastIndex = 0;
+      out = out.replace(pattern, redacted);
+    }
   }
   return out;
+}
+
+/**
+ * `redactText` for raw bytes (bodies that may not be UTF-8): every form of each secret's UTF-8 bytes becomes [REDACTED];
+ * every other byte is kept as it was. Returns `buf` itself when nothing matched.
+ */
+export function redactBytes(buf: Buffer, secrets: Secrets): Buffer {
+  const values = secretValues(secrets);
+  if (values.length === 0 || buf.length === 0) return buf;
+  // latin1 maps each byte to one character and back, so the bytes around a match survive unchanged.
+  const original = buf.toString('latin1');
+  let out = original;
+  for (const value of values) {
+    const pattern = patternsFor(value).bytes;
+    pattern.lastIndex = 0;
+    if (pattern.test(out)) {
+      pattern.lastIndex = 0;
+      out = out.replace(pattern, redacted);
+    }
+  }
+  return out === original ? buf : Buffer.from(out, 'latin1');
+}
+
+function secretValues(secrets: Secrets): string[] {
+  const values: string[] = [];
+  for (const secret of secrets) {
+    const value = secret instanceof Secret ? secret.reveal() : secret;
+    if (value && value.length >= minimumSecretLength && !values.includes(value)) values.push(value);
+  }
+  return values;
+}
+
+interface Patterns {
+  /** For JS strings (UTF-16): a non-ASCII character appears as itself. */
+  text: RegExp;
+  /** For bytes read as latin1: a non-ASCII character appears as its UTF-8 bytes. */
+  bytes: RegExp;
+}
+
+// Building a pattern costs more than using it: keep the recent ones (the same few tokens are redacted over and over).
+const cache = new Map<string, Patterns>();
+const cacheSize = 32;
+
+function patternsFor(value: string): Patterns {
+  const hit = cache.get(value);
+  if (hit) {
+    cache.delete(value);
+    cache.set(value, hit);
+    return hit;
+  }
+  const patterns = { text: new RegExp(formsPattern(value, 'text'), 'g'), bytes: new RegExp(formsPattern(value, 'bytes'), 'g') };
+  cache.set(value, patterns);
+  if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+  return patterns;
+}
+
+type Mode = 'text' | 'bytes';
+
+/** One alternation of every form of `value`, longest first so the longest form is the one replaced. */
+function formsPattern(value: string, mode: Mode): string {
+  const bytes = Buffer.from(value, 'utf8');
+  const encoded = new Set<string>();
+  for (const alphabet of ['base64', 'base64url'] as const) {
+    const full = bytes.toString(alphabet);
+    encoded.add(full);
+    encoded.add(full.replace(/=+$/, ''));
+    for (const fragment of base64Fragments(bytes, alphabet)) if (fragment.length >= minimumFragmentLength) encoded.add(fragment);
+  }
+  const forms = [{ length: value.length, source: flexible(value, mode) }];
+  for (const form of encoded) forms.push({ length: form.length, source: flexible(form, mode) });
+  forms.push({ length: bytes.length * 2, source: [...bytes].map(hexByte).join('') });
+  forms.sort((a, b) => b.length - a.length);
+  return forms.map((f) => `(?:${f.source})`).join('|');
+}
+
+/**
+ * The base64 characters that depend only on `bytes` when they sit at each of the three byte offsets (mod 3) inside a longer
+ * encoded text, e.g. the token in base64("user:" + token): whatever comes before or after, these characters are there.
+ */
+function base64Fragments(bytes: Buffer, alphabet: 'base64' | 'base64url'): string[] {
+  const fragments: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString(alphabet);
+    const first = Math.ceil((8 * offset) / 6);
+    const end = Math.floor((8 * (offset + bytes.length)) / 6);
+    fragments.push(encoded.slice(first, end));
+  }
+  return fragments;
+}
+
+/** A pattern matching `value` with each character as itself, percent-encoded (either hex case) or JSON-escaped. */
+function flexible(value: string, mode: Mode): string {
+  let source = '';
+  for (const char of value) {
+    const alternatives = charForms(char, mode);
+    source += alternatives.length === 1 ? alternatives[0] : `(?:${alternatives.join('|')})`;
+  }
+  return source;
+}
+
+const jsonShortEscapes: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function charForms(char: string, mode: Mode): string[] {
+  const utf8 = Buffer.from(char, 'utf8');
+  const forms = new Set<string>();
+  forms.add(escapeRegExp(mode === 'text' ? char : utf8.toString('latin1')));
+  forms.add([...utf8].map((byte) => `%${hexByte(byte)}`).join(''));
+  if (char === ' ') forms.add('\\+');
+  let unicodeEscape = '';
+  for (let i = 0; i < char.length; i++) unicodeEscape += `\\\\u${hexDigits(char.charCodeAt(i), 4)}`;
+  forms.add(unicodeEscape);
+  const short = jsonShortEscapes[char];
+  if (short) forms.add(escapeRegExp(short));
+  return [...forms];
+}
+
+/** A byte as two hex digits, matching either letter case. */
+function hexByte(byte: number): string {
+  return hexDigits(byte, 2);
+}
+
+function hexDigits(value: number, width: number): string {
+  return [...value.toString(16).padStart(width, '0')].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }

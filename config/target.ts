@@ -1,10 +1,18 @@
-// The contract suite's target, from API_* environment variables: the embedded simulator by default, a real API by choice.
-import fs from 'node:fs';
+// The target, from API_* environment variables: the embedded simulator by default, a real API by choice.
+// `loadBaseTarget` is what both the exporter and the contract gate need (URL, customer, token, scheme);
+// `loadTargetConfig` is the gate's, with its DELETE and cross-tenant rules on top.
+import { loadToken, type TokenSource } from './credentials';
 import { UserError } from './errors';
 import { Secret } from './secret';
+import { flagSetting, rejectUnknownVariables, targetVariables as knownTargetVariables, type Env } from './settings';
 
-/** Where the suite sends requests and with which credentials. */
-export interface TargetConfig {
+export { authorizationValue } from './credentials';
+
+/** The interface's variable names, with what each means (README's configuration table is written from this). */
+export const targetVariables = knownTargetVariables;
+
+/** Where requests go and with which credential: all the exporter needs. */
+export interface BaseTargetConfig {
   /** `simulator` when API_BASE_URL is unset (the embedded reference simulator), `remote` otherwise. */
   kind: 'simulator' | 'remote';
   /** Base URL including `/v2/integrations`, without a trailing slash. */
@@ -13,6 +21,12 @@ export interface TargetConfig {
   token: Secret;
   /** Authorization scheme; `none` sends the raw token as the whole header value. */
   authScheme: string;
+  /** Where `token` came from: the exporter re-reads a file when it is rotated. */
+  tokenSource?: TokenSource;
+}
+
+/** Where the contract suite sends requests and with which credentials. */
+export interface TargetConfig extends BaseTargetConfig {
   missingCustomerId: string;
   otherCustomerId: string | undefined;
   /** CONTRACT_READ_ONLY: no state-changing request is ever sent; DELETE is off and its credentials are dropped. */
@@ -21,22 +35,6 @@ export interface TargetConfig {
   deleteCustomerId: string | undefined;
   deleteToken: Secret | undefined;
 }
-
-/** The interface's variable names, with what each means (README's configuration table is written from this). */
-export const targetVariables = {
-  API_BASE_URL: 'base URL including /v2/integrations; unset → the embedded simulator is started and used',
-  API_CUSTOMER_ID: 'an existing customer',
-  API_TOKEN: "that customer's token",
-  API_TOKEN_FILE: "a file holding that customer's token (instead of API_TOKEN)",
-  API_AUTH_SCHEME: 'Authorization scheme, default Bearer; `none` sends the raw token',
-  API_MISSING_CUSTOMER_ID: "optional; an id that doesn't exist (default: an id that can't exist)",
-  API_OTHER_CUSTOMER_ID: "optional; another tenant's existing customer id, for the cross-tenant check",
-  API_ALLOW_DELETE: 'opt-in (1/true) for the destructive DELETE spec against a real target',
-  API_DELETE_CUSTOMER_ID: 'the dedicated disposable customer the DELETE spec deletes',
-  API_DELETE_TOKEN: "that disposable customer's token",
-  API_DELETE_TOKEN_FILE: "a file holding that disposable customer's token (instead of API_DELETE_TOKEN)",
-  CONTRACT_READ_ONLY: 'read-only run (1/true): DELETE never runs and the disposable credential is dropped, whatever API_ALLOW_DELETE says; `npm run drift` sets it',
-} as const;
 
 /** Internal: how the embedded simulator, started by the run, tells the workers where it is. Not for users. */
 export const simulatorHandoffVariable = 'CONTRACT_SUITE_SIMULATOR';
@@ -48,19 +46,29 @@ export interface SimulatorHandoff {
 }
 
 const defaultMissingCustomerId = 'cust_contract_suite_missing_0000';
-type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads the target from the environment; throws one UserError naming everything that is wrong. */
+/** The target the exporter probes: URL, customer, token and scheme; throws one UserError naming everything that is wrong. */
+export function loadBaseTarget(env: Env = process.env): BaseTargetConfig {
+  rejectUnknownVariables(env);
+  const problems: string[] = [];
+  const base = collectBase(env, problems);
+  if (problems.length > 0 || !base) throw new UserError(problems.join('; '));
+  return base;
+}
+
+/** The contract gate's target: the base target plus the gate's rules; throws one UserError naming everything that is wrong. */
 export function loadTargetConfig(env: Env = process.env): TargetConfig {
-  rejectTypos(env);
-  const readOnly = isReadOnlyRun(env);
-  const baseUrl = env.API_BASE_URL?.trim();
-  const target = baseUrl ? remoteTarget(baseUrl, env, readOnly) : simulatorTarget(env);
+  rejectUnknownVariables(env);
+  const problems: string[] = [];
+  const readOnly = flagSetting(env.CONTRACT_READ_ONLY, 'CONTRACT_READ_ONLY', problems);
+  const base = collectBase(env, problems);
+  const target = base?.kind === 'simulator' ? simulatorGateTarget(base, env) : remoteGateTarget(base, env, readOnly, problems);
+  if (problems.length > 0 || !target) throw new UserError(problems.join('; '));
   // Read-only wins over every DELETE setting: without the disposable credential nothing can delete anything.
   return readOnly ? { ...target, readOnly, allowDelete: false, deleteCustomerId: undefined, deleteToken: undefined } : target;
 }
 
-/** `remote` when API_BASE_URL is set, `simulator` otherwise: the rule loadTargetConfig uses, for code that needs no credentials. */
+/** `remote` when API_BASE_URL is set, `simulator` otherwise: the rule the loaders use, for code that needs no credentials. */
 export function targetKind(env: Env = process.env): TargetConfig['kind'] {
   return env.API_BASE_URL?.trim() ? 'remote' : 'simulator';
 }
@@ -68,70 +76,56 @@ export function targetKind(env: Env = process.env): TargetConfig['kind'] {
 /** Whether CONTRACT_READ_ONLY asks for a read-only run; a value that is not a flag throws rather than risk a DELETE. */
 export function isReadOnlyRun(env: Env = process.env): boolean {
   const problems: string[] = [];
-  const readOnly = parseFlag(env.CONTRACT_READ_ONLY, 'CONTRACT_READ_ONLY', problems);
+  const readOnly = flagSetting(env.CONTRACT_READ_ONLY, 'CONTRACT_READ_ONLY', problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return readOnly;
 }
 
-function remoteTarget(rawBaseUrl: string, env: Env, readOnly: boolean): TargetConfig {
-  const problems: string[] = [];
+function collectBase(env: Env, problems: string[]): BaseTargetConfig | undefined {
+  const rawBaseUrl = env.API_BASE_URL?.trim();
+  if (!rawBaseUrl) return simulatorBase(env);
   const baseUrl = parseBaseUrl(rawBaseUrl, problems);
-  const customerId = nonEmpty(env.API_CUSTOMER_ID);
-  const token = readToken(env, 'API_TOKEN', 'API_TOKEN_FILE', problems);
+  const customerId = customerIdSetting(env, 'API_CUSTOMER_ID', problems);
+  const loaded = loadToken(env, 'API_TOKEN', 'API_TOKEN_FILE', problems);
   const missing: string[] = [];
-  if (!customerId) missing.push('API_CUSTOMER_ID');
-  if (!token && !problems.some((p) => p.includes('API_TOKEN'))) missing.push('API_TOKEN (or API_TOKEN_FILE)');
+  if (!nonEmpty(env.API_CUSTOMER_ID)) missing.push('API_CUSTOMER_ID');
+  if (!loaded && !problems.some((p) => p.includes('API_TOKEN'))) missing.push('API_TOKEN (or API_TOKEN_FILE)');
   if (missing.length > 0) {
     problems.unshift(`API_BASE_URL is set, so the real target needs credentials: set ${missing.join(' and ')}`);
   }
-  const allowDelete = parseFlag(env.API_ALLOW_DELETE, 'API_ALLOW_DELETE', problems);
-  const deleteCustomerId = nonEmpty(env.API_DELETE_CUSTOMER_ID);
-  const deleteToken = readToken(env, 'API_DELETE_TOKEN', 'API_DELETE_TOKEN_FILE', problems);
-  const otherCustomerId = nonEmpty(env.API_OTHER_CUSTOMER_ID);
-  if (allowDelete && !readOnly) {
-    if (!deleteCustomerId || !deleteToken) {
-      problems.push('API_ALLOW_DELETE is on, so the DELETE spec needs a dedicated disposable customer: set API_DELETE_CUSTOMER_ID and API_DELETE_TOKEN (or API_DELETE_TOKEN_FILE)');
-    } else if (deleteCustomerId === customerId || deleteCustomerId === otherCustomerId) {
-      problems.push('API_DELETE_CUSTOMER_ID must be a dedicated disposable customer, not API_CUSTOMER_ID or API_OTHER_CUSTOMER_ID: the DELETE spec deletes it for good');
-    }
-  }
-  if (problems.length > 0 || !baseUrl || !customerId || !token) throw new UserError(problems.join('; '));
-  return {
-    kind: 'remote',
-    baseUrl,
-    customerId,
-    token,
-    authScheme: parseScheme(env.API_AUTH_SCHEME),
-    missingCustomerId: nonEmpty(env.API_MISSING_CUSTOMER_ID) ?? defaultMissingCustomerId,
-    otherCustomerId,
-    readOnly,
-    allowDelete,
-    deleteCustomerId,
-    deleteToken,
-  };
+  const authScheme = parseScheme(env.API_AUTH_SCHEME, problems);
+  if (!baseUrl || !customerId || !loaded) return undefined;
+  return { kind: 'remote', baseUrl, customerId, token: loaded.token, authScheme, tokenSource: loaded.source };
 }
 
-function simulatorTarget(env: Env): TargetConfig {
+function readHandoff(env: Env): SimulatorHandoff {
   const handoff = env[simulatorHandoffVariable];
   if (!handoff) {
     throw new UserError('API_BASE_URL is not set and no embedded simulator is running: run the suite with `npm run contract` (or `npx playwright test`), or set API_BASE_URL');
   }
-  const state = JSON.parse(handoff) as SimulatorHandoff;
-  const byRole = (role: SimulatorHandoff['customers'][number]['role']) => {
-    const customer = state.customers.find((c) => c.role === role);
-    if (!customer) throw new Error(`the embedded simulator has no ${role} customer`);
-    return customer;
-  };
-  const primary = byRole('primary');
-  const disposable = byRole('disposable');
+  return JSON.parse(handoff) as SimulatorHandoff;
+}
+
+function handoffCustomer(state: SimulatorHandoff, role: SimulatorHandoff['customers'][number]['role']): SimulatorHandoff['customers'][number] {
+  const customer = state.customers.find((c) => c.role === role);
+  if (!customer) throw new Error(`the embedded simulator has no ${role} customer`);
+  return customer;
+}
+
+function simulatorBase(env: Env): BaseTargetConfig {
+  const state = readHandoff(env);
+  const primary = handoffCustomer(state, 'primary');
+  const token = new Secret(primary.token);
+  return { kind: 'simulator', baseUrl: state.baseUrl, customerId: primary.id, token, authScheme: 'Bearer', tokenSource: { kind: 'value', token } };
+}
+
+function simulatorGateTarget(base: BaseTargetConfig, env: Env): TargetConfig {
+  const state = readHandoff(env);
+  const disposable = handoffCustomer(state, 'disposable');
   return {
-    kind: 'simulator',
-    baseUrl: state.baseUrl,
-    customerId: primary.id,
-    token: new Secret(primary.token),
-    authScheme: 'Bearer',
+    ...base,
     missingCustomerId: defaultMissingCustomerId,
-    otherCustomerId: byRole('other').id,
+    otherCustomerId: handoffCustomer(state, 'other').id,
     readOnly: false,
     // The simulator is disposable: the DELETE spec always runs against it.
     allowDelete: true,
@@ -140,9 +134,111 @@ function simulatorTarget(env: Env): TargetConfig {
   };
 }
 
-/** The Authorization header value for a token under a scheme (`none` = the raw token). */
-export function authorizationValue(scheme: string, token: Secret): string {
-  return scheme.toLowerCase() === 'none' ? token.reveal() : `${scheme} ${token.reveal()}`;
+/** The ids the gate compares, in the order a clash is reported: the later one of a clashing pair is the one to fix. */
+const idKeys = ['API_CUSTOMER_ID', 'API_OTHER_CUSTOMER_ID', 'API_DELETE_CUSTOMER_ID', 'API_MISSING_CUSTOMER_ID'] as const;
+type IdKey = (typeof idKeys)[number];
+const idFixes: Readonly<Record<Exclude<IdKey, 'API_CUSTOMER_ID'>, string>> = {
+  API_OTHER_CUSTOMER_ID: "give another tenant's existing customer, or unset it",
+  API_DELETE_CUSTOMER_ID: 'give a dedicated disposable customer, which the DELETE spec deletes for good',
+  API_MISSING_CUSTOMER_ID: `give an id that does not exist, or unset it (default ${defaultMissingCustomerId})`,
+};
+
+function remoteGateTarget(base: BaseTargetConfig | undefined, env: Env, readOnly: boolean, problems: string[]): TargetConfig | undefined {
+  const allowDelete = flagSetting(env.API_ALLOW_DELETE, 'API_ALLOW_DELETE', problems);
+  const otherCustomerId = customerIdSetting(env, 'API_OTHER_CUSTOMER_ID', problems);
+  const deleteCustomerId = customerIdSetting(env, 'API_DELETE_CUSTOMER_ID', problems);
+  const missingCustomerId = customerIdSetting(env, 'API_MISSING_CUSTOMER_ID', problems) ?? defaultMissingCustomerId;
+  const deleteToken = loadToken(env, 'API_DELETE_TOKEN', 'API_DELETE_TOKEN_FILE', problems)?.token;
+
+  // Every id names a different customer, however it is spelt: a 404 or cross-tenant probe aimed at the primary customer
+  // with the disposable credential is a DELETE of the primary customer.
+  const ids: ReadonlyArray<[IdKey, string | undefined]> = [
+    ['API_CUSTOMER_ID', base?.customerId],
+    ['API_OTHER_CUSTOMER_ID', otherCustomerId],
+    ['API_DELETE_CUSTOMER_ID', deleteCustomerId],
+    ['API_MISSING_CUSTOMER_ID', missingCustomerId],
+  ];
+  const clashing = new Set<IdKey>();
+  for (let later = 1; later < ids.length; later++) {
+    const [laterKey, laterId] = ids[later]!;
+    for (let earlier = 0; earlier < later; earlier++) {
+      const [earlierKey, earlierId] = ids[earlier]!;
+      if (laterId === undefined || earlierId === undefined || clashing.has(laterKey) || !sameCustomerId(laterId, earlierId)) continue;
+      clashing.add(laterKey);
+      problems.push(
+        `${laterKey} must not be ${earlierKey} (the same customer once spaces, percent-encoding, letter case and trailing "/" or "." are ignored): ${idFixes[laterKey as Exclude<IdKey, 'API_CUSTOMER_ID'>]}`,
+      );
+    }
+  }
+  if (deleteToken && base && deleteToken.reveal() === base.token.reveal()) {
+    problems.push("API_DELETE_TOKEN must not be API_TOKEN: give the disposable customer's own token (with the primary customer's token a DELETE can reach the primary customer)");
+  }
+  if (allowDelete && !readOnly && (!deleteCustomerId || !deleteToken) && !problems.some((p) => p.includes('API_DELETE_'))) {
+    problems.push('API_ALLOW_DELETE is on, so the DELETE spec needs a dedicated disposable customer: set API_DELETE_CUSTOMER_ID and API_DELETE_TOKEN (or API_DELETE_TOKEN_FILE)');
+  }
+  if (!base) return undefined;
+  return { ...base, missingCustomerId, otherCustomerId, readOnly, allowDelete, deleteCustomerId, deleteToken };
+}
+
+/** A customer id setting, trimmed and checked by `customerIdProblem`; undefined when unset or refused (refusals go to `problems`). */
+function customerIdSetting(env: Env, key: string, problems: string[]): string | undefined {
+  const id = nonEmpty(env[key]);
+  if (id === undefined) return undefined;
+  const problem = customerIdProblem(id);
+  if (problem) {
+    problems.push(`${key} ${JSON.stringify(id)} ${problem}: give the bare customer id, e.g. cust_abc123`);
+    return undefined;
+  }
+  return id;
+}
+
+/**
+ * Why an id cannot be put in a URL path as one segment, or undefined when it can: a path separator (`/`, `\`), `..`, `?`,
+ * `#`, a control character, or any of these percent-encoded (at any depth) or in a compatibility form (e.g. fullwidth `／`)
+ * would send the request, a DELETE included, somewhere other than this customer.
+ */
+export function customerIdProblem(id: string): string | undefined {
+  const decoded = percentDecodeFully(id);
+  const encoded = decoded !== id ? ' (percent-encoded)' : '';
+  for (const [form, note] of [
+    [id, ''],
+    [decoded, encoded],
+    [decoded.normalize('NFKC'), encoded || ' (in a compatibility form)'],
+  ] as const) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(form)) return `contains a control character${note}`;
+    if (/[/\\]/.test(form)) return `contains a path separator ("/" or "\\")${note}`;
+    if (form.includes('..') || /^\.+$/.test(form)) return `contains ".." or is only dots${note}, a path step rather than an id`;
+    if (form.includes('?')) return `contains "?"${note}, which starts a query`;
+    if (form.includes('#')) return `contains "#"${note}, which starts a fragment`;
+  }
+  return undefined;
+}
+
+/** Whether two ids name the same customer for a lenient server: compared trimmed, percent-decoded, case-folded, without trailing `/` or `.`. */
+export function sameCustomerId(a: string, b: string): boolean {
+  return normalizeCustomerId(a) === normalizeCustomerId(b);
+}
+
+/** The form `sameCustomerId` compares. */
+export function normalizeCustomerId(id: string): string {
+  return percentDecodeFully(id.trim()).normalize('NFKC').trim().toLowerCase().replace(/[/.]+$/, '');
+}
+
+/** Percent-decodes until nothing changes (so `%252F` is `/`); a malformed sequence is decoded byte by byte. */
+function percentDecodeFully(text: string): string {
+  let current = text;
+  for (let i = 0; i < 8 && current.includes('%'); i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      next = current.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    }
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }
 
 function parseBaseUrl(raw: string, problems: string[]): string | undefined {
@@ -164,38 +260,10 @@ function parseBaseUrl(raw: string, problems: string[]): string | undefined {
   return url.toString().replace(/\/+$/, '');
 }
 
-function readToken(env: Env, valueKey: string, fileKey: string, problems: string[]): Secret | undefined {
-  const value = nonEmpty(env[valueKey]);
-  const file = nonEmpty(env[fileKey]);
-  if (value && file) {
-    problems.push(`set ${valueKey} or ${fileKey}, not both`);
-    return undefined;
-  }
-  if (value) return new Secret(value);
-  if (!file) return undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    problems.push(`${fileKey} names ${file}, which cannot be read: check the path and permissions`);
-    return undefined;
-  }
-  if (!text) problems.push(`${fileKey} names ${file}, which is empty`);
-  return text ? new Secret(text) : undefined;
-}
-
-function parseFlag(raw: string | undefined, key: string, problems: string[]): boolean {
-  const value = raw?.trim().toLowerCase();
-  if (!value || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  problems.push(`${key} must be 1/true or 0/false, not "${raw}"`);
-  return false;
-}
-
-function parseScheme(raw: string | undefined): string {
+function parseScheme(raw: string | undefined, problems: string[]): string {
   const scheme = raw?.trim() || 'Bearer';
   if (!/^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$/.test(scheme)) {
-    throw new UserError(`API_AUTH_SCHEME "${raw}" is not an HTTP auth scheme (e.g. Bearer, or none for a raw token)`);
+    problems.push(`API_AUTH_SCHEME ${JSON.stringify(raw)} is not an HTTP auth scheme (e.g. Bearer, or none for a raw token)`);
   }
   return scheme;
 }
@@ -203,28 +271,4 @@ function parseScheme(raw: string | undefined): string {
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
-}
-
-/** An API_* variable one or two edits away from a known name is a typo that would silently change the run. */
-function rejectTypos(env: Env): void {
-  const known = Object.keys(targetVariables);
-  for (const key of Object.keys(env)) {
-    if (!key.startsWith('API_') || known.includes(key)) continue;
-    const near = known.find((name) => editDistance(name, key) <= 2);
-    if (near) throw new UserError(`unknown variable ${key}: did you mean ${near}?`);
-  }
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

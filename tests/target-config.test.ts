@@ -4,15 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { UserError } from '../config/errors';
-import { loadTargetConfig } from '../config/target';
+import { customerIdProblem, loadBaseTarget, loadTargetConfig, sameCustomerId } from '../config/target';
+import { loadTargetsFile, targetFromApiConfig } from '../monitors/exporter/config';
+import { startSimulator } from '../simulator/server';
 import { freePort as closedPort } from '../tools/free-port';
+import { runExporterCommand } from './helpers/exporter-cli';
 import { repoRoot, runGate } from './helpers/run-gate';
 
 const remote = { API_BASE_URL: 'https://api.example.test/v2/integrations', API_CUSTOMER_ID: 'cust_1', API_TOKEN: 'tok_secret_value' };
 
-function configError(env: Record<string, string>): string {
+function configError(env: Record<string, string>, load: (env: Record<string, string>) => unknown = loadTargetConfig): string {
   try {
-    loadTargetConfig(env);
+    load(env);
   } catch (error) {
     expect(error).toBeInstanceOf(UserError);
     return (error as UserError).message;
@@ -52,7 +55,7 @@ test.describe('target configuration', () => {
     expect(configError({ ...remote, API_TOKN: 'x' })).toBe('unknown variable API_TOKN: did you mean API_TOKEN?');
     expect(configError({ ...remote, API_ALLOW_DELETE: 'yes' })).toMatch(/API_ALLOW_DELETE must be 1\/true or 0\/false/);
     expect(configError({ ...remote, API_ALLOW_DELETE: '1' })).toMatch(/needs a dedicated disposable customer/);
-    expect(configError({ ...remote, API_ALLOW_DELETE: '1', API_DELETE_CUSTOMER_ID: 'cust_1', API_DELETE_TOKEN: 't' })).toMatch(/not API_CUSTOMER_ID/);
+    expect(configError({ ...remote, API_ALLOW_DELETE: '1', API_DELETE_CUSTOMER_ID: 'cust_1', API_DELETE_TOKEN: 't' })).toMatch(/^API_DELETE_CUSTOMER_ID must not be API_CUSTOMER_ID/);
     expect(configError({ ...remote, API_AUTH_SCHEME: 'Bear er' })).toMatch(/is not an HTTP auth scheme/);
   });
 });
@@ -72,4 +75,134 @@ test.describe('the gate stops before any test', () => {
       expect(`${run.stdout}${run.stderr}`).not.toContain('tok_secret_value');
     });
   }
+});
+
+/** A remote configuration with every id and both tokens set, each different. */
+const full = {
+  ...remote,
+  API_OTHER_CUSTOMER_ID: 'cust_other',
+  API_MISSING_CUSTOMER_ID: 'cust_missing',
+  API_ALLOW_DELETE: '1',
+  API_DELETE_CUSTOMER_ID: 'cust_disposable',
+  API_DELETE_TOKEN: 'tok_disposable_value',
+};
+
+test.describe('every id names a different customer, however it is spelt', () => {
+  test('a complete configuration with distinct ids loads', () => {
+    expect(loadTargetConfig(full)).toMatchObject({ customerId: 'cust_1', otherCustomerId: 'cust_other', missingCustomerId: 'cust_missing', deleteCustomerId: 'cust_disposable', allowDelete: true });
+  });
+
+  // The reported bug: a "missing" id that is the primary customer, probed by DELETE with the primary's token, deleted it.
+  test('API_MISSING_CUSTOMER_ID = API_CUSTOMER_ID with API_DELETE_TOKEN = API_TOKEN is refused, both named', () => {
+    const message = configError({ ...full, API_MISSING_CUSTOMER_ID: 'cust_1', API_DELETE_TOKEN: remote.API_TOKEN });
+    expect(message).toContain('API_MISSING_CUSTOMER_ID must not be API_CUSTOMER_ID');
+    expect(message).toContain('API_DELETE_TOKEN must not be API_TOKEN');
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).not.toContain('tok_secret_value');
+  });
+
+  for (const spelling of ['cust_1', ' cust_1 ', 'CUST_1', 'Cust_1', 'cust_1/', 'cust_1.', 'cust_1./', 'cust%5F1', 'cust%255F1', 'ｃｕｓｔ_1']) {
+    for (const key of ['API_MISSING_CUSTOMER_ID', 'API_OTHER_CUSTOMER_ID', 'API_DELETE_CUSTOMER_ID'] as const) {
+      test(`${key}=${JSON.stringify(spelling)} is API_CUSTOMER_ID`, () => {
+        const message = configError({ ...full, [key]: spelling });
+        if (spelling.endsWith('/')) expect(message).toMatch(new RegExp(`^${key} ".*" contains a path separator`));
+        else expect(message).toMatch(new RegExp(`^${key} must not be API_CUSTOMER_ID \\(the same customer once .*\\): give `));
+      });
+    }
+  }
+
+  test('the other ids differ from each other too', () => {
+    expect(configError({ ...full, API_DELETE_CUSTOMER_ID: 'CUST_OTHER' })).toMatch(/^API_DELETE_CUSTOMER_ID must not be API_OTHER_CUSTOMER_ID .*: give a dedicated disposable customer/);
+    expect(configError({ ...full, API_MISSING_CUSTOMER_ID: 'cust_other.' })).toMatch(/^API_MISSING_CUSTOMER_ID must not be API_OTHER_CUSTOMER_ID .*: give an id that does not exist/);
+    expect(configError({ ...full, API_MISSING_CUSTOMER_ID: 'Cust_Disposable' })).toMatch(/^API_MISSING_CUSTOMER_ID must not be API_DELETE_CUSTOMER_ID /);
+    expect(configError({ ...full, API_DELETE_TOKEN: ` ${remote.API_TOKEN} ` })).toBe(
+      "API_DELETE_TOKEN must not be API_TOKEN: give the disposable customer's own token (with the primary customer's token a DELETE can reach the primary customer)",
+    );
+  });
+
+  test('the guards hold whatever API_ALLOW_DELETE and CONTRACT_READ_ONLY say', () => {
+    expect(configError({ ...full, API_ALLOW_DELETE: '0', API_MISSING_CUSTOMER_ID: 'CUST_1' })).toMatch(/^API_MISSING_CUSTOMER_ID must not be API_CUSTOMER_ID/);
+    expect(configError({ ...full, CONTRACT_READ_ONLY: '1', API_DELETE_TOKEN: remote.API_TOKEN })).toMatch(/^API_DELETE_TOKEN must not be API_TOKEN/);
+  });
+
+  test('sameCustomerId', () => {
+    expect(sameCustomerId('cust_1', 'CUST_1./')).toBe(true);
+    expect(sameCustomerId('cust_1', 'cust_10')).toBe(false);
+  });
+});
+
+test.describe('an id is one path segment', () => {
+  const bad: ReadonlyArray<[string, RegExp]> = [
+    ['cust_1/usage', /contains a path separator/],
+    ['..', /contains "\.\." or is only dots/],
+    ['.', /is only dots/],
+    ['cust_1\\x', /contains a path separator/],
+    ['cust_1?x=1', /contains "\?"/],
+    ['cust_1#x', /contains "#"/],
+    ['cust%2F1', /contains a path separator \("\/" or "\\"\) \(percent-encoded\)/],
+    ['cust%2f1', /path separator .*percent-encoded/],
+    ['cust%252F1', /path separator .*percent-encoded/],
+    ['cust%5C1', /path separator .*percent-encoded/],
+    ['%2E%2E', /"\.\.".*percent-encoded/],
+    ['cust%3F1', /"\?".*percent-encoded/],
+    ['cust%231', /"#".*percent-encoded/],
+    ['cust%0A1', /control character.*percent-encoded/],
+    ['cust\u00001', /control character/],
+    ['cust\u001b1', /control character/],
+    ['cust／1', /path separator.*compatibility form/],
+  ];
+  for (const [id, problem] of bad) {
+    test(`${JSON.stringify(id)} is refused for every id variable, and for the exporter`, () => {
+      expect(customerIdProblem(id)).toMatch(problem);
+      for (const key of ['API_CUSTOMER_ID', 'API_MISSING_CUSTOMER_ID', 'API_OTHER_CUSTOMER_ID', 'API_DELETE_CUSTOMER_ID']) {
+        const message = configError({ ...full, [key]: id });
+        expect(message).toMatch(new RegExp(`^${key} ".*" `));
+        expect(message).toMatch(problem);
+        expect(message).toMatch(/: give the bare customer id, e\.g\. cust_abc123$/);
+        expect(message.split('\n'), 'one line, whatever the id holds').toHaveLength(1);
+      }
+      expect(configError({ ...remote, API_CUSTOMER_ID: id }, loadBaseTarget)).toMatch(problem);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ids-'));
+      fs.writeFileSync(path.join(dir, 'token'), 'tok_file\n');
+      fs.writeFileSync(path.join(dir, 'targets.yml'), `targets:\n  - name: a\n    base_url: https://a.example.test/v2/integrations\n    customer_id: ${JSON.stringify(id)}\n    token_file: token\n`);
+      expect(configError({}, () => loadTargetsFile(path.join(dir, 'targets.yml'), {}))).toMatch(new RegExp(`target "a", key "customer_id": ".*" .*${problem.source}`));
+    });
+  }
+
+  test('ordinary ids pass', () => {
+    for (const id of ['cust_abc123', 'cust-1.2', 'CUST%201', 'c', 'cust_é']) expect(customerIdProblem(id)).toBeUndefined();
+  });
+});
+
+test.describe('the exporter uses only the base loader', () => {
+  test('the gate-only rules do not apply to loadBaseTarget', () => {
+    const env = { ...remote, API_ALLOW_DELETE: '1', API_MISSING_CUSTOMER_ID: 'cust_1', API_DELETE_TOKEN: remote.API_TOKEN };
+    expect(configError(env)).toMatch(/API_MISSING_CUSTOMER_ID must not be API_CUSTOMER_ID/);
+    const base = loadBaseTarget(env);
+    expect(base).toMatchObject({ kind: 'remote', baseUrl: remote.API_BASE_URL, customerId: 'cust_1', authScheme: 'Bearer' });
+    expect(targetFromApiConfig(base)).toMatchObject({ name: 'default', customerId: 'cust_1', tokenSource: { kind: 'value' } });
+    expect(configError({ ...remote, API_TOKN: 'x' }, loadBaseTarget)).toBe('unknown variable API_TOKN: did you mean API_TOKEN?');
+  });
+
+  test('API_ALLOW_DELETE=1 npm run monitor starts against a real API_BASE_URL without disposable credentials', async () => {
+    const simulator = await startSimulator();
+    try {
+      const primary = simulator.customers.find((c) => c.role === 'primary')!;
+      const run = await runExporterCommand({
+        env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', API_BASE_URL: simulator.baseUrl, API_CUSTOMER_ID: primary.id, API_TOKEN: primary.token, API_ALLOW_DELETE: '1' },
+        until: /listening on /,
+      });
+      expect(run.matched, `the exporter started; stderr: ${run.stderr}`).toBe(true);
+      expect(run.stderr).toContain('target "default" from API_BASE_URL');
+      expect(run.stderr).not.toContain(primary.token);
+    } finally {
+      await simulator.stop();
+    }
+  });
+
+  test('API_ALLOW_DELETE=1 npm run monitor starts with the embedded simulator', async () => {
+    const run = await runExporterCommand({ env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', API_ALLOW_DELETE: '1' }, until: /listening on / });
+    expect(run.matched, `the exporter started; stderr: ${run.stderr}`).toBe(true);
+    expect(run.stderr).toContain('probing the embedded simulator');
+  });
 });

@@ -1,32 +1,143 @@
-// `npm run monitor`: the synthetic-probe Prometheus exporter, configured by API_*, PROBE_* and MONITOR_* variables.
+// `npm run monitor`: the synthetic-probe Prometheus exporter, configured by API_*, PROBE_* and MONITOR_* variables and a few flags.
+import { parseArgs } from 'node:util';
 import { UserError, exitOnUserError } from '../../config/errors';
-import { loadTargetConfig, simulatorHandoffVariable, type SimulatorHandoff } from '../../config/target';
+import { baseTargetVariableNames, exporterVariables, targetVariables } from '../../config/settings';
+import { loadBaseTarget, simulatorHandoffVariable, type SimulatorHandoff } from '../../config/target';
 import { startSimulator } from '../../simulator/server';
 import { loadExporterSettings, loadTargetsFile, targetFromApiConfig, type ProbeTarget } from './config';
 import { startExporter } from './server';
 
+/** The command-line flags, Prometheus-exporter style; each has a variable too, except --help. */
+const flags = {
+  'web.config.file': { meaning: 'exporter-toolkit web config YAML (TLS, basic auth); same as MONITOR_WEB_CONFIG_FILE' },
+  help: { meaning: 'print this help and exit' },
+} as const;
+
+interface CliFlags {
+  help: boolean;
+  webConfigFile: string | undefined;
+}
+
+function usage(): string {
+  const rows = (entries: ReadonlyArray<readonly [string, string]>): string[] => {
+    const width = Math.max(...entries.map(([name]) => name.length));
+    return entries.map(([name, meaning]) => `  ${name.padEnd(width)}  ${meaning}`);
+  };
+  return [
+    'usage: npm run monitor [-- --web.config.file=PATH] [-- --help]',
+    '',
+    'Probes GET /{customer_id} and GET /{customer_id}/usage of each target on a schedule and serves Prometheus',
+    'metrics on /metrics, on-scrape probes on /probe, /healthz and a status page on /. Only GETs are ever sent.',
+    '',
+    'Flags:',
+    ...rows([
+      ['--web.config.file=PATH', flags['web.config.file'].meaning],
+      ['-h, --help', flags.help.meaning],
+    ]),
+    '',
+    'Target (unset API_BASE_URL: the embedded simulator is started and probed):',
+    ...rows(baseTargetVariableNames.map((name) => [name, targetVariables[name]] as const)),
+    '',
+    'Exporter:',
+    ...rows(Object.entries(exporterVariables)),
+    '',
+    'A bad setting stops startup with one line on stderr and exit code 2.',
+    '',
+  ].join('\n');
+}
+
+/** The flags; an unknown flag, a stray argument or a flag without its value is a UserError. */
+function parseCliFlags(args: string[]): CliFlags {
+  const { tokens } = parseArgs({
+    args,
+    options: { 'web.config.file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const hint = 'see `npm run monitor -- --help`';
+  let help = false;
+  let webConfigFile: string | undefined;
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw new UserError(`unexpected argument ${JSON.stringify(token.value)}: ${hint}`);
+    if (token.kind !== 'option') continue;
+    if (token.name === 'help') {
+      if (token.value !== undefined) throw new UserError(`${token.rawName} takes no value: ${hint}`);
+      help = true;
+    } else if (token.name === 'web.config.file') {
+      const value = token.value?.trim();
+      if (!value) throw new UserError(`${token.rawName} needs a path, e.g. --web.config.file=web-config.yml`);
+      webConfigFile = value;
+    } else {
+      throw new UserError(`unknown flag ${token.rawName}: ${hint}`);
+    }
+  }
+  return { help, webConfigFile };
+}
+
+/** Turns a listen failure into the sentence that says which variable to change; anything else is returned as it is. */
+function listenProblem(error: unknown, host: string, port: number): unknown {
+  const code = error instanceof Error && 'code' in error ? (error as NodeJS.ErrnoException).code : undefined;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new UserError(`MONITOR_PORT ${port} on ${host} is in use: choose another port (or 0 for any free port)`);
+    case 'EACCES':
+      return new UserError(`MONITOR_PORT ${port} needs privileges to listen on: choose a port above 1023`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+    case 'EINVAL':
+      return new UserError(
+        `MONITOR_HOST ${JSON.stringify(host)} is not an address of this machine (${code}): set MONITOR_HOST to one of its addresses, e.g. 127.0.0.1, or 0.0.0.0 for all of them`,
+      );
+    default:
+      return error;
+  }
+}
+
 async function main(): Promise<void> {
+  const cli = parseCliFlags(process.argv.slice(2));
+  if (cli.help) {
+    process.stdout.write(usage());
+    return;
+  }
   const env = process.env;
   const settings = loadExporterSettings(env);
+  if (cli.webConfigFile && settings.webConfigFile && cli.webConfigFile !== settings.webConfigFile) {
+    throw new UserError('--web.config.file and MONITOR_WEB_CONFIG_FILE name different files: give one of them');
+  }
+  // startExporter loads and checks it (one line naming file and key on a mistake).
+  const webConfigFile = cli.webConfigFile ?? settings.webConfigFile;
   let targets: ProbeTarget[];
   let onStop: (() => Promise<void>) | undefined;
   let note: string;
+  // Only the base target loader: the exporter sends GETs, so the gate's DELETE rules (API_ALLOW_DELETE …) are not its business.
   if (settings.targetsFile) {
     targets = loadTargetsFile(settings.targetsFile, env);
     note = `${targets.length} target(s) from ${settings.targetsFile}`;
     if (env.API_BASE_URL?.trim()) note += ' (API_* target not probed: MONITOR_TARGETS_FILE replaces it)';
   } else if (env.API_BASE_URL?.trim()) {
-    targets = [targetFromApiConfig(loadTargetConfig(env), env)];
+    targets = [targetFromApiConfig(loadBaseTarget(env))];
     note = `target "default" from API_BASE_URL`;
   } else {
     // Out of the box: probe the embedded simulator's primary customer, through the same loader as a real target.
     const simulator = await startSimulator();
     const handoff: SimulatorHandoff = { baseUrl: simulator.baseUrl, customers: simulator.customers };
-    targets = [targetFromApiConfig(loadTargetConfig({ ...env, [simulatorHandoffVariable]: JSON.stringify(handoff) }), env)];
     onStop = () => simulator.stop();
+    try {
+      targets = [targetFromApiConfig(loadBaseTarget({ ...env, [simulatorHandoffVariable]: JSON.stringify(handoff) }))];
+    } catch (error) {
+      await simulator.stop();
+      throw error;
+    }
     note = `API_BASE_URL is not set: probing the embedded simulator at ${simulator.baseUrl}`;
   }
-  const exporter = await startExporter({ targets, settings, port: settings.port, host: settings.host, onStop });
+  const exporter = await startExporter({ targets, settings, port: settings.port, host: settings.host, onStop, webConfigFile }).catch(async (error: unknown) => {
+    await onStop?.();
+    throw listenProblem(error, settings.host, settings.port);
+  });
   process.stderr.write(
     `customer-api exporter listening on ${settings.host}:${exporter.port} (/, /metrics, /probe, /healthz): ${note}; ` +
       `probing every ${settings.intervalSeconds} s (timeout ${settings.timeoutSeconds} s, jitter ${settings.jitterSeconds} s)\n`,
@@ -38,9 +149,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
-    exitOnUserError(new UserError(`MONITOR_PORT is in use: ${error.message}; choose another port`));
-  }
-  exitOnUserError(error);
-});
+main().catch((error: unknown) => exitOnUserError(error));

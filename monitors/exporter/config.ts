@@ -2,20 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { readTokenFile, tokenTextProblem, type TokenSource } from '../../config/credentials';
 import { UserError } from '../../config/errors';
-import { Secret } from '../../config/secret';
-import type { TargetConfig } from '../../config/target';
+import { integer, nonNegativeNumber, positiveNumber, unknownVariableProblems, type Env } from '../../config/settings';
+import { customerIdProblem, type BaseTargetConfig } from '../../config/target';
 
-/** The exporter's own variables, with what each means and its default (the API_* ones come from config/target.ts). */
-export const exporterVariables = {
-  PROBE_INTERVAL_SECONDS: 'seconds between probes of one target×operation, fractions allowed; default 30',
-  PROBE_TIMEOUT_SECONDS: 'seconds before a probe is abandoned as reason="timeout"; must be < the interval; default 10',
-  PROBE_JITTER_SECONDS: 'random spread added to each interval (±half) and to the first probe; default 10 % of the interval',
-  PROBE_BODY_LIMIT_BYTES: 'largest response body read; a bigger one aborts the probe as reason="other"; default 1048576 (1 MiB)',
-  MONITOR_PORT: 'port for /metrics, /probe, /healthz and the status page, 0..65535 (0 = any free port); default 9464',
-  MONITOR_HOST: 'interface to listen on; default 0.0.0.0 (Prometheus usually scrapes from another host)',
-  MONITOR_TARGETS_FILE: 'optional YAML listing several targets (see monitors/exporter/README.md); replaces the API_* target',
-} as const;
+/** The exporter's own variables, with what each means and its default (the API_* ones come from config/target.ts); the table lives in config/settings.ts. */
+export { exporterVariables } from '../../config/settings';
+/** Where a target's token comes from (config/credentials.ts, shared with the contract gate). */
+export type { TokenSource } from '../../config/credentials';
+
+/** The longest probe interval: a probe less often than daily is not monitoring, and a typo in seconds (e.g. 3000000) is caught. */
+export const maxIntervalSeconds = 86_400;
 
 /** Schedule and limits for every probe. */
 export interface ProbeSettings {
@@ -30,9 +28,9 @@ export interface ExporterSettings extends ProbeSettings {
   port: number;
   host: string;
   targetsFile: string | undefined;
+  /** MONITOR_WEB_CONFIG_FILE: an exporter-toolkit web config YAML (TLS, basic auth); the CLI's --web.config.file overrides it. */
+  webConfigFile: string | undefined;
 }
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export const defaultProbeSettings: ProbeSettings = {
   intervalSeconds: 30,
@@ -43,21 +41,18 @@ export const defaultProbeSettings: ProbeSettings = {
 
 /** Reads PROBE_* and MONITOR_* variables; throws one UserError naming everything that is wrong. */
 export function loadExporterSettings(env: Env = process.env): ExporterSettings {
-  const problems: string[] = [];
-  const known = Object.keys(exporterVariables);
-  for (const key of Object.keys(env)) {
-    if ((key.startsWith('PROBE_') || key.startsWith('MONITOR_')) && !known.includes(key)) {
-      problems.push(`${key} is not an exporter variable (known: ${known.join(', ')})`);
-    }
-  }
-  const intervalSeconds = positiveNumber(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', problems) ?? defaultProbeSettings.intervalSeconds;
-  const timeoutSeconds = positiveNumber(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', problems) ?? Math.min(defaultProbeSettings.timeoutSeconds, intervalSeconds / 2);
-  const jitterSeconds = nonNegativeNumber(env.PROBE_JITTER_SECONDS, 'PROBE_JITTER_SECONDS', problems) ?? intervalSeconds / 10;
+  // PROBE_* and MONITOR_* are the exporter's own: any unknown one is refused; elsewhere a near-miss of a known name is.
+  const problems = unknownVariableProblems(env, { prefixes: ['PROBE_', 'MONITOR_'], owner: "the exporter's" });
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  const intervalSeconds = positiveNumber(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', problems, maxIntervalSeconds) ?? defaultProbeSettings.intervalSeconds;
+  const timeoutSeconds = positiveNumber(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', problems, maxIntervalSeconds) ?? Math.min(defaultProbeSettings.timeoutSeconds, intervalSeconds / 2);
+  const jitterSeconds = nonNegativeNumber(env.PROBE_JITTER_SECONDS, 'PROBE_JITTER_SECONDS', problems, maxIntervalSeconds) ?? intervalSeconds / 10;
   const bodyLimitBytes = integer(env.PROBE_BODY_LIMIT_BYTES, 'PROBE_BODY_LIMIT_BYTES', 1, 1024 * 1024 * 1024, problems) ?? defaultProbeSettings.bodyLimitBytes;
   const port = integer(env.MONITOR_PORT, 'MONITOR_PORT', 0, 65_535, problems) ?? 9464;
   const host = env.MONITOR_HOST?.trim() || '0.0.0.0';
   const targetsFile = env.MONITOR_TARGETS_FILE?.trim() || undefined;
-  const settings = { intervalSeconds, timeoutSeconds, jitterSeconds, bodyLimitBytes, port, host, targetsFile };
+  const webConfigFile = env.MONITOR_WEB_CONFIG_FILE?.trim() || undefined;
+  const settings = { intervalSeconds, timeoutSeconds, jitterSeconds, bodyLimitBytes, port, host, targetsFile, webConfigFile };
   if (problems.length === 0) problems.push(...probeSettingsProblems(settings));
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return settings;
@@ -67,6 +62,9 @@ export function loadExporterSettings(env: Env = process.env): ExporterSettings {
 export function probeSettingsProblems(s: ProbeSettings): string[] {
   const problems: string[] = [];
   if (!(s.intervalSeconds > 0 && Number.isFinite(s.intervalSeconds))) problems.push(`the probe interval must be a positive number of seconds, not ${s.intervalSeconds}`);
+  else if (s.intervalSeconds > maxIntervalSeconds) {
+    problems.push(`PROBE_INTERVAL_SECONDS (${s.intervalSeconds}) must be at most ${maxIntervalSeconds} (24 h): a target probed less often is not monitored`);
+  }
   if (!(s.timeoutSeconds > 0)) problems.push(`the probe timeout must be a positive number of seconds, not ${s.timeoutSeconds}`);
   if (s.timeoutSeconds >= s.intervalSeconds) {
     problems.push(`PROBE_TIMEOUT_SECONDS (${s.timeoutSeconds}) must be less than PROBE_INTERVAL_SECONDS (${s.intervalSeconds}) so probes of one target never overlap`);
@@ -77,12 +75,6 @@ export function probeSettingsProblems(s: ProbeSettings): string[] {
   return problems;
 }
 
-/** Where a target's token comes from; a file is re-read when its mtime or size changes. */
-export type TokenSource =
-  | { kind: 'value'; token: Secret }
-  | { kind: 'env'; variable: string }
-  | { kind: 'file'; path: string };
-
 /** One API endpoint the exporter probes. `name` is the bounded `target` label value. */
 export interface ProbeTarget {
   name: string;
@@ -92,15 +84,16 @@ export interface ProbeTarget {
   authScheme: string;
 }
 
-/** The "default" target from the contract suite's API_* configuration. */
-export function targetFromApiConfig(config: TargetConfig, env: Env = process.env): ProbeTarget {
-  // Prefer the file so a rotated API_TOKEN_FILE is picked up without restart.
-  const file = env.API_BASE_URL?.trim() ? env.API_TOKEN_FILE?.trim() : undefined;
+/**
+ * The "default" target from the base API_* configuration (`loadBaseTarget`: URL, customer, token, scheme; none of the
+ * gate's DELETE rules). A token from API_TOKEN_FILE stays a file source, so a rotated file is picked up without restart.
+ */
+export function targetFromApiConfig(config: BaseTargetConfig): ProbeTarget {
   return {
     name: 'default',
     baseUrl: config.baseUrl,
     customerId: config.customerId,
-    tokenSource: file ? { kind: 'file', path: file } : { kind: 'value', token: config.token },
+    tokenSource: config.tokenSource ?? { kind: 'value', token: config.token },
     authScheme: config.authScheme,
   };
 }
@@ -160,6 +153,8 @@ export function loadTargetsFile(file: string, env: Env = process.env): ProbeTarg
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail(at('base_url'), `"${baseUrl}" is not an http(s) URL`);
     if (url && (url.username || url.password || url.search || url.hash)) fail(at('base_url'), 'must not carry credentials, a query or a fragment');
     const customerId = str('customer_id', true)!;
+    const idProblem = customerIdProblem(customerId);
+    if (idProblem) fail(at('customer_id'), `${JSON.stringify(customerId)} ${idProblem}: give the bare customer id, e.g. cust_abc123`);
     // A relative token_file is relative to the targets file, not to wherever the exporter was started.
     const rawTokenFile = str('token_file', false);
     const tokenFile = rawTokenFile ? path.resolve(path.dirname(file), rawTokenFile) : undefined;
@@ -168,15 +163,14 @@ export function loadTargetsFile(file: string, env: Env = process.env): ProbeTarg
     if (!tokenFile && !tokenEnv) fail(at('token_file'), 'is required (or token_env): a target needs a token');
     let tokenSource: TokenSource;
     if (tokenEnv) {
-      if (!env[tokenEnv]?.trim()) fail(at('token_env'), `names ${tokenEnv}, which is not set or empty`);
+      const value = env[tokenEnv]?.trim();
+      if (!value) fail(at('token_env'), `names ${tokenEnv}, which is not set or empty`);
+      const problem = tokenTextProblem(value!);
+      if (problem) fail(at('token_env'), `names ${tokenEnv}, which ${problem}: set it to the token alone`);
       tokenSource = { kind: 'env', variable: tokenEnv };
     } else {
-      try {
-        if (!fs.readFileSync(tokenFile!, 'utf8').trim()) fail(at('token_file'), `names ${tokenFile}, which is empty`);
-      } catch (error) {
-        if (error instanceof UserError) throw error;
-        fail(at('token_file'), `names ${tokenFile}, which cannot be read`);
-      }
+      const read = readTokenFile(tokenFile!);
+      if ('problem' in read) fail(at('token_file'), `names ${tokenFile}, which ${read.problem}`);
       tokenSource = { kind: 'file', path: tokenFile! };
     }
     const authScheme = str('auth_scheme', false) ?? 'Bearer';
@@ -187,43 +181,4 @@ export function loadTargetsFile(file: string, env: Env = process.env): ProbeTarg
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseNumber(raw: string | undefined, key: string, problems: string[]): number | undefined {
-  const text = raw?.trim();
-  if (!text) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value)) {
-    problems.push(`${key} must be a number, not "${raw}"`);
-    return undefined;
-  }
-  return value;
-}
-
-function positiveNumber(raw: string | undefined, key: string, problems: string[]): number | undefined {
-  const value = parseNumber(raw, key, problems);
-  if (value !== undefined && value <= 0) {
-    problems.push(`${key} must be greater than 0, not ${raw}`);
-    return undefined;
-  }
-  return value;
-}
-
-function nonNegativeNumber(raw: string | undefined, key: string, problems: string[]): number | undefined {
-  const value = parseNumber(raw, key, problems);
-  if (value !== undefined && value < 0) {
-    problems.push(`${key} must be 0 or more, not ${raw}`);
-    return undefined;
-  }
-  return value;
-}
-
-function integer(raw: string | undefined, key: string, min: number, max: number, problems: string[]): number | undefined {
-  const value = parseNumber(raw, key, problems);
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${key} must be a whole number from ${min} to ${max}, not ${raw}`);
-    return undefined;
-  }
-  return value;
 }
