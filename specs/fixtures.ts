@@ -2,9 +2,9 @@
 import { test as base, expect as baseExpect, type APIRequest, type APIRequestContext } from '@playwright/test';
 import { loadContract, type Contract } from '../contract';
 import { loadTargetConfig, type TargetConfig } from '../config/target';
-import { credentialHeader, type CredentialName } from './support/credential-relay';
+import { credentialHeader, relayKeyHeader, type CredentialName } from './support/credential-relay';
 import { contractMatchers } from './support/contract-matcher';
-import { relayVariable } from './support/global-setup';
+import { relayKeyVariable, relayVariable } from './support/global-setup';
 
 interface WorkerFixtures {
   /** The contract compiled once per worker from openapi/customer-management.yaml. */
@@ -59,10 +59,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 
 async function requestContext(request: APIRequest, credential: CredentialName | undefined): Promise<APIRequestContext> {
   const relay = process.env[relayVariable];
-  if (!relay) throw new Error(`${relayVariable} is not set: run the specs through playwright.config.ts, whose global setup starts the credential relay`);
+  const key = process.env[relayKeyVariable];
+  if (!relay || !key) throw new Error(`${relayVariable} and ${relayKeyVariable} are not set: run the specs through playwright.config.ts, whose global setup starts the credential relay`);
   return request.newContext({
     baseURL: relay,
-    extraHTTPHeaders: { accept: 'application/json', ...(credential ? { [credentialHeader]: credential } : {}) },
+    // A 3xx is an answer to report (an undocumented status), never a hop to take: following it could send a DELETE elsewhere.
+    maxRedirects: 0,
+    extraHTTPHeaders: { accept: 'application/json', [relayKeyHeader]: key, ...(credential ? { [credentialHeader]: credential } : {}) },
   });
 }
 

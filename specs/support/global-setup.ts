@@ -1,13 +1,17 @@
 // Run-wide setup: start the embedded simulator (when API_BASE_URL is unset) or check the real target, then the credential relay.
+import crypto from 'node:crypto';
 import { exitOnUserError, UserError } from '../../config/errors';
 import { authorizationValue, loadTargetConfig, simulatorHandoffVariable, type SimulatorHandoff, type TargetConfig } from '../../config/target';
 import { redactText } from '../../config/secret';
+import { loadGateSettings } from '../../config/settings';
 import { isSimulatorMode } from '../../simulator/modes';
 import { startSimulator } from '../../simulator/server';
 import { startCredentialRelay } from './credential-relay';
 
 /** Internal variable through which workers learn the relay's address. */
 export const relayVariable = 'CONTRACT_SUITE_RELAY';
+/** Internal variable through which workers learn the run's relay key; the relay refuses any request without it. */
+export const relayKeyVariable = 'CONTRACT_SUITE_RELAY_KEY';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   try {
@@ -30,33 +34,62 @@ async function setUp(): Promise<() => Promise<void>> {
   }
   const target = loadTargetConfig();
   if (target.kind === 'remote') await preflight(target);
-  const relay = await startCredentialRelay(target);
+  // A fresh secret per run: only this process and the workers it spawns (which inherit the variable) know it.
+  const key = crypto.randomBytes(32).toString('base64url');
+  const relay = await startCredentialRelay(target, { key, bodyLimitBytes: loadGateSettings().bodyLimitBytes });
   stops.push(() => relay.stop());
   process.env[relayVariable] = relay.url;
+  process.env[relayKeyVariable] = key;
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };
 }
 
-/** One request before any test: an unreachable target or a rejected token is one clear error, not a wall of failures. */
+/**
+ * One request before any test: an unreachable target, a redirect or a rejected token is one clear error, not a wall of
+ * failures. It never follows a redirect (the token would go wherever the target pointed) and never reads the body.
+ */
 async function preflight(target: TargetConfig): Promise<void> {
   const url = `${target.baseUrl}/${encodeURIComponent(target.customerId)}`;
   let status: number;
+  let location: string | null;
   try {
     const response = await fetch(url, {
-      headers: { authorization: authorizationValue(target.authScheme, target.token), accept: 'application/json' },
+      headers: { authorization: authorizationValue(target.authScheme, target.token), accept: 'application/json', 'accept-encoding': 'identity' },
+      redirect: 'manual',
       signal: AbortSignal.timeout(10_000),
     });
     status = response.status;
-    await response.arrayBuffer();
+    location = response.headers.get('location');
+    // Only the status matters: an endless or compressed body is never read.
+    await response.body?.cancel().catch(() => undefined);
   } catch (error) {
     const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     throw new UserError(redactText(`cannot reach API_BASE_URL ${target.baseUrl} (${cause}): check the URL, DNS, VPN or proxy, and that the host serves /v2/integrations`, [target.token]));
+  }
+  if (status >= 300 && status < 400) {
+    throw new UserError(
+      redactText(
+        `the target answered ${status} to GET ${target.baseUrl}/${target.customerId}, redirecting to ${redirectOrigin(location, url)}: the suite never follows redirects (the token would go with them), so set API_BASE_URL to the URL that answers directly`,
+        [target.token],
+      ),
+    );
   }
   if (status === 401 || status === 403) {
     throw new UserError(`the target answered ${status} to API_TOKEN for API_CUSTOMER_ID ${target.customerId}: the token is invalid or expired (customer tokens last 90 days; mint one with POST ${target.baseUrl}/token) or API_AUTH_SCHEME is wrong`);
   }
   if (status === 404) {
     throw new UserError(`the target answered 404 for API_CUSTOMER_ID ${target.customerId}: set API_CUSTOMER_ID to an existing customer, and check that API_BASE_URL ends with /v2/integrations`);
+  }
+}
+
+/** The origin a Location header points at (only the origin: its path or query could carry anything). */
+function redirectOrigin(location: string | null, from: string): string {
+  if (!location) return '(no Location header)';
+  try {
+    const resolved = new URL(location, from);
+    return resolved.origin === 'null' ? `a ${resolved.protocol} URL` : resolved.origin;
+  } catch {
+    return '(an unparsable Location header)';
   }
 }
