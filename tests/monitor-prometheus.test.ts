@@ -7,8 +7,19 @@ import { expect, test } from '@playwright/test';
 import YAML from 'yaml';
 import { startExporter, type RunningExporter } from '../monitors/exporter/server';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
-import { closedPort, eventually, simulatorTarget } from './helpers/monitor-harness';
+import { closedPort, eventually, repoRoot, simulatorTarget } from './helpers/monitor-harness';
 import { collectPromqlExpressions, monitorPaths, type PromqlExpression } from './helpers/promql-exprs';
+import {
+  activeAlerts,
+  instantQuery,
+  requireBinary,
+  ruleGroups,
+  scrapeTargets,
+  startPrometheus,
+  startProcess,
+  type ActiveAlert,
+  type RunningProcess,
+} from './helpers/prometheus-stack';
 
 const prometheusBinary = '/usr/bin/prometheus';
 
@@ -33,7 +44,18 @@ function hasData(answer: QueryAnswer): boolean {
 /** Expressions that only return series while something is wrong (alerts, the firing-alerts annotation). */
 function dataExpected(e: PromqlExpression): boolean {
   if (e.location.startsWith('alert ')) return false;
+  if (needsHistory(e)) return false;
   return !/\bALERTS\b/.test(e.promql);
+}
+
+/**
+ * Series that exist only once Prometheus holds a full window of probes (1 h … 30 d): the history
+ * guards and the 30 d SLO records, and every dashboard query that reads them. A fresh Prometheus must
+ * answer nothing for them, not a few minutes' figures labelled "30 d".
+ */
+const historyBound = /customer_api:probe_history:|customer_api:probes_valid:rate30d|customer_api:probe_availability:ratio_rate30d|customer_api:error_budget_remaining:ratio30d/;
+function needsHistory(e: PromqlExpression): boolean {
+  return historyBound.test(e.promql) || /^record customer_api:probe_history:/.test(e.location);
 }
 
 test('a real Prometheus scrapes the exporter, evaluates the rules, and every dashboard and rule expression answers', async () => {
@@ -63,8 +85,8 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
     const port = await closedPort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const configFile = path.join(dir, 'prometheus.yml');
-    // The repo's rules, unchanged except that per-group `interval:` (5m for the 30 d group) gives way to the 1 s
-    // global clock: otherwise the 30 d availability series would not exist for five minutes.
+    // The repo's rules, unchanged except that per-group `interval:` (1m for the history group, 5m for the 30 d
+    // group) gives way to the 1 s global clock, so those groups are evaluated here too (and must answer nothing).
     const rules = YAML.parse(fs.readFileSync(monitorPaths.rules, 'utf8')) as { groups: Array<{ interval?: string }> };
     for (const group of rules.groups) delete group.interval;
     const rulesFile = path.join(dir, 'customer-api.rules.yml');
@@ -114,7 +136,10 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
     for (const e of expressions) {
       const answer = await query(baseUrl, e.promql);
       expect.soft(answer.status, `${e.location}: ${answer.error ?? ''}\n${e.promql}`).toBe('success');
+      // Minutes of data are not a full window: nothing, rather than nonsense.
+      if (needsHistory(e)) expect.soft(hasData(answer), `${e.location} answers nothing on a fresh Prometheus\n${e.promql}`).toBe(false);
     }
+    expect(expressions.filter(needsHistory).length, 'the 30 d records and history guards are among the expressions').toBeGreaterThan(5);
 
     const value = async (promql: string): Promise<number> => {
       const answer = await query(baseUrl, promql);
@@ -124,8 +149,13 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
     };
     expect(await value('probe_success{target="default",operation="getCustomer"}')).toBe(1);
     expect(await value('probe_success{target="broken",operation="getCustomer"}')).toBe(0);
-    expect(await value('customer_api:probe_availability:ratio_rate30d{target="default",operation="getCustomer"}'), 'healthy target fully available').toBe(1);
-    expect(await value('customer_api:probe_availability:ratio_rate30d{target="broken",operation="getCustomer"}'), 'broken target unavailable').toBe(0);
+    // The unguarded 30 d ratio has data (the rates work), the recorded one waits for 30 days of it.
+    const raw30d = (target: string): string =>
+      `sum(rate(customer_api_probe_failures_total{target="${target}",operation="getCustomer",reason!~"throttled|auth"}[30d])) / sum(rate(customer_api_probes_total{target="${target}",operation="getCustomer"}[30d]))`;
+    expect(await value(raw30d('default')), 'healthy target: no failures so far').toBe(0);
+    expect(await value(raw30d('broken')), 'broken target: every probe failed so far').toBe(1);
+    expect(hasData(await query(baseUrl, 'customer_api:probe_availability:ratio_rate30d')), 'no 30 d availability on minutes of data').toBe(false);
+    expect(hasData(await query(baseUrl, 'customer_api:error_budget_remaining:ratio30d')), 'no 30 d error budget on minutes of data').toBe(false);
     const p95 = await value('histogram_quantile(0.95, sum by (le) (rate(customer_api_probe_duration_seconds_bucket{target="default"}[5m])))');
     expect(p95, 'p95 latency of the healthy target, from the histogram').toBeGreaterThan(0);
     expect(p95).toBeLessThanOrEqual(0.5);
@@ -142,6 +172,105 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
     await exporter?.stop();
     await healthy?.stop();
     await broken?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the shipped prometheus.yml and rules, against the default exporter, keep every target up and fire nothing', async () => {
+  requireBinary(prometheusBinary, 'prometheus');
+  // Shipped clocks (15 s scrapes and evaluations, 30 s probes): about a minute, bounded by the waits below.
+  test.setTimeout(180_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-shipped-'));
+  let exporter: RunningProcess | undefined;
+  let prometheus: RunningProcess | undefined;
+  try {
+    const exporterPort = await closedPort();
+    const prometheusPort = await closedPort();
+    // Nothing listens here: Prometheus only logs that it cannot deliver alerts (there must be none).
+    const alertmanagerPort = await closedPort();
+    // The default setup: `npm run monitor` with no API_* variable probes its embedded, faithful
+    // simulator as target `default` every 30 s.
+    exporter = startProcess(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'monitors/exporter/cli.ts')], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MONITOR_PORT: String(exporterPort), MONITOR_HOST: '127.0.0.1' },
+    });
+    const exporterLog = exporter.log;
+    await eventually('the exporter to listen', async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 30_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nexporter log:\n${exporterLog()}`);
+    });
+
+    // The shipped files, unmodified except for ports and the rule file's path (the copy lives elsewhere).
+    const shipped = fs.readFileSync(monitorPaths.prometheusConfig, 'utf8');
+    const rewrites: Array<[string, string]> = [
+      ['localhost:9464', `localhost:${exporterPort}`],
+      ['localhost:9093', `localhost:${alertmanagerPort}`],
+      ['- rules/customer-api.rules.yml', `- ${JSON.stringify(monitorPaths.rules)}`],
+    ];
+    let config = shipped;
+    for (const [from, to] of rewrites) {
+      expect(config.includes(from), `prometheus.yml still contains ${from}`).toBe(true);
+      config = config.split(from).join(to);
+    }
+    const configFile = path.join(dir, 'prometheus.yml');
+    fs.writeFileSync(configFile, config);
+    prometheus = await startPrometheus(configFile, prometheusPort, path.join(dir, 'data'));
+    const baseUrl = `http://127.0.0.1:${prometheusPort}`;
+    const prometheusLog = prometheus.log;
+    const context = (): string => `\nPrometheus log:\n${prometheusLog()}\nexporter log:\n${exporterLog()}`;
+
+    // Every alert Prometheus ever reports as pending or firing during the run.
+    const seen: ActiveAlert[] = [];
+    const watch = async (): Promise<void> => {
+      for (const alert of await activeAlerts(baseUrl)) seen.push(alert);
+    };
+
+    // Every scrape target up, and both operations' probe results scraped. Alerts are not watched yet: an evaluation
+    // before the first scrape sees no `up` series at all, so CustomerApiExporterDown's absent() clause may be pending
+    // for that one evaluation (its `for: 2m` keeps it from ever firing).
+    await eventually(
+      'every scrape target up and both operations probed',
+      async () => {
+        const targets = await scrapeTargets(baseUrl);
+        const probed = await instantQuery(baseUrl, 'probe_success{target="default"}');
+        return targets.length > 0 && targets.every((t) => t.health === 'up') && probed.length === 2;
+      },
+      90_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}${context()}`);
+    });
+
+    // Then three evaluations of the alert group that see the scraped data (15 s apart), watching for pending and
+    // firing alerts at every poll from the first of them on.
+    const evaluations = new Set<string>();
+    const alertGroup = async () => (await ruleGroups(baseUrl)).find((group) => group.name === 'customer-api-alerts');
+    const startedAt = Date.parse((await alertGroup())?.lastEvaluation ?? '') || 0;
+    await eventually(
+      'three evaluations of the alert rules',
+      async () => {
+        const last = (await alertGroup())?.lastEvaluation ?? '';
+        if ((Date.parse(last) || 0) > startedAt) evaluations.add(last);
+        if (evaluations.size >= 1) await watch();
+        return evaluations.size >= 3;
+      },
+      90_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}${context()}`);
+    });
+    await watch();
+
+    const targets = await scrapeTargets(baseUrl);
+    expect(targets.map((t) => `${t.scrapePool} ${t.scrapeUrl} ${t.health} ${t.lastError}`), 'one scrape target, the default exporter, up').toEqual([
+      `customer-api-exporter http://localhost:${exporterPort}/metrics up `,
+    ]);
+    const alertNames = seen.map((alert) => `${alert.labels.alertname ?? '?'} ${alert.state} ${JSON.stringify(alert.labels)}`);
+    expect([...new Set(alertNames)], `no alert pending or firing against the faithful simulator${context()}`).toEqual([]);
+    const groups = await ruleGroups(baseUrl);
+    const broken = groups.flatMap((group) => group.rules.filter((rule) => rule.health === 'err').map((rule) => `${group.name}/${rule.name}: ${rule.lastError ?? ''}`));
+    expect(broken, 'every rule evaluates without error').toEqual([]);
+    expect(groups.map((group) => group.name), 'the shipped rule file is loaded').toContain('customer-api-alerts');
+  } finally {
+    await prometheus?.stop();
+    await exporter?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -16,6 +16,15 @@ import {
 
 const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined;
 
+/** The promtool unit tests that need days of history evaluate hourly, so they live in their own file. */
+const historyRuleTests = path.join(path.dirname(monitorPaths.ruleTests), 'customer-api.rules.history.test.yml');
+const ruleTestFiles = [monitorPaths.ruleTests, historyRuleTests];
+const runbooksDir = path.resolve(path.dirname(monitorPaths.prometheusConfig), '..', 'runbooks');
+
+/** The cause alerts of each incident; the budget alerts wait longer than these (`for`) so the cause is named first. */
+const causeAlerts = ['CustomerApiProbeFailing', 'CustomerApiContractBroken', 'CustomerApiTokenRejected'];
+const budgetAlerts = ['CustomerApiAvailabilityBudgetBurn', 'CustomerApiLatencyBudgetBurn'];
+
 /** Skips the test without promtool, except under CI where a missing promtool is a broken pipeline. */
 function requirePromtool(): void {
   if (!promtoolMissing) return;
@@ -27,6 +36,16 @@ function requirePromtool(): void {
 function promtool(args: string[], cwd: string): { status: number | null; output: string } {
   const run = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 100_000 });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+interface PrometheusConfig {
+  scrape_configs: {
+    job_name: string;
+    metrics_path?: string;
+    static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+    relabel_configs?: { target_label?: string }[];
+  }[];
+  alerting?: { alertmanagers?: { static_configs?: { targets: string[] }[] }[] };
 }
 
 interface AlertRule {
@@ -65,7 +84,7 @@ test.describe('Prometheus configuration and rules', () => {
 
   test('promtool test rules passes every unit test', () => {
     requirePromtool();
-    const { status, output } = promtool(['test', 'rules', monitorPaths.ruleTests], path.dirname(monitorPaths.ruleTests));
+    const { status, output } = promtool(['test', 'rules', ...ruleTestFiles], path.dirname(monitorPaths.ruleTests));
     expect(status, `promtool test rules failed:\n${output}`).toBe(0);
     expect(output, 'promtool reports success').toContain('SUCCESS');
     expect(output, 'no test case failed').not.toContain('FAILED');
@@ -78,28 +97,49 @@ test.describe('Prometheus configuration and rules', () => {
     expect(output, 'the rule_files entry resolves relative to prometheus.yml').toContain('SUCCESS: 1 rule files found');
   });
 
-  test('prometheus.yml scrapes the exporter in both modes', () => {
-    const config = parse(fs.readFileSync(monitorPaths.prometheusConfig, 'utf8')) as {
-      scrape_configs: { job_name: string; metrics_path?: string; relabel_configs?: { target_label?: string }[] }[];
-    };
-    const jobs = new Map(config.scrape_configs.map((job) => [job.job_name, job]));
-    expect(jobs.get('customer-api-exporter')?.metrics_path, 'scheduled mode reads /metrics').toBe('/metrics');
-    const probeJob = jobs.get('customer-api-probe');
-    expect(probeJob?.metrics_path, 'on-scrape mode calls /probe').toBe('/probe');
-    const relabelled = (probeJob?.relabel_configs ?? []).map((rule) => rule.target_label);
+  test('prometheus.yml scrapes only the default exporter, in scheduled mode, and sends alerts to Alertmanager', () => {
+    const config = parse(fs.readFileSync(monitorPaths.prometheusConfig, 'utf8')) as PrometheusConfig;
+    expect(config.scrape_configs.map((job) => job.job_name), 'one mode per target: the default exporter already probes `default` on its schedule').toEqual([
+      'customer-api-exporter',
+    ]);
+    const [scheduled] = config.scrape_configs;
+    expect(scheduled?.metrics_path, 'scheduled mode reads /metrics').toBe('/metrics');
+    expect(scheduled?.static_configs?.flatMap((group) => group.targets), 'only the default exporter address').toEqual(['localhost:9464']);
+    expect(config.alerting?.alertmanagers?.[0]?.static_configs?.[0]?.targets, 'alerts go to the Alertmanager of monitors/alertmanager').toEqual(['localhost:9093']);
+  });
+
+  test('the commented-out on-scrape example is a valid blackbox-style job once uncommented', ({}, testInfo) => {
+    requirePromtool();
+    const text = fs.readFileSync(monitorPaths.prometheusConfig, 'utf8');
+    const block = /# On-scrape example \(begin\)[^\n]*\n(?:\s*#[^\n]*\n)*?((?:  # [ -][^\n]*\n)+)\s*# On-scrape example \(end\)/.exec(text);
+    expect(block, 'prometheus.yml keeps the on-scrape example between its begin/end markers').not.toBeNull();
+    const uncommented = (block?.[1] ?? '').split('\n').map((line) => line.replace(/^  # /, '  ')).join('\n');
+    const job = (parse(`scrape_configs:\n${uncommented}`) as PrometheusConfig).scrape_configs[0];
+    expect(job?.job_name).toBe('customer-api-probe');
+    expect(job?.metrics_path, 'on-scrape mode calls /probe').toBe('/probe');
+    const relabelled = (job?.relabel_configs ?? []).map((rule) => rule.target_label);
     expect(relabelled, 'blackbox-style relabelling sets the target parameter, instance and exporter address').toEqual(
       expect.arrayContaining(['__param_target', 'instance', '__address__']),
     );
-    expect(relabelled, 'no target label may clash with the exporter\'s own target/operation labels').not.toEqual(
-      expect.arrayContaining(['target']),
-    );
+    expect(relabelled, 'no target label may clash with the exporter\'s own target/operation labels').not.toEqual(expect.arrayContaining(['target']));
+    const listed = (job?.static_configs ?? []).flatMap((group) => group.targets);
+    expect(listed, 'the example never lists `default`, which the scheduled job already probes').not.toContain('default');
+    // The whole file with the example enabled passes promtool (rule files left out: checked above).
+    const enabled = text.replace(block?.[1] ?? '', uncommented).replace(/^rule_files:\n(?:  [^\n]*\n)+/m, '');
+    const file = testInfo.outputPath('prometheus-on-scrape.yml');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, enabled);
+    const { status, output } = promtool(['check', 'config', file], path.dirname(file));
+    expect(status, `promtool check config of the uncommented example failed:\n${output}`).toBe(0);
   });
 
   test('every alert has a firing and a quiet promtool case', () => {
-    const ruleTests = parse(fs.readFileSync(monitorPaths.ruleTests, 'utf8')) as {
-      tests: { name: string; alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
-    };
-    const cases = ruleTests.tests.flatMap((group) => group.alert_rule_test ?? []);
+    const cases = ruleTestFiles.flatMap((file) => {
+      const ruleTests = parse(fs.readFileSync(file, 'utf8')) as {
+        tests: { name: string; alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+      };
+      return ruleTests.tests.flatMap((group) => group.alert_rule_test ?? []);
+    });
     const alertNames = alertRules().map((rule) => rule.alert);
     expect(alertNames.length, 'the rule file defines alerts').toBeGreaterThan(0);
     for (const name of alertNames) {
@@ -111,16 +151,59 @@ test.describe('Prometheus configuration and rules', () => {
     expect(unknown, 'test cases only name alerts that exist').toEqual([]);
   });
 
-  test('every alert is CamelCase with a severity, summary, description and a for of at least 1m', () => {
+  test('every alert is CamelCase with a severity, service, summary, description, runbook and a for of at least 1m', () => {
     for (const rule of alertRules()) {
       expect(rule.alert, 'alert names are CamelCase and start with CustomerApi').toMatch(/^CustomerApi(?:[A-Z][a-z0-9]*)+$/);
       expect(['critical', 'warning'], `${rule.alert} has severity critical or warning`).toContain(rule.labels?.severity);
+      expect(rule.labels?.service, `${rule.alert} carries service="customer-api" for Alertmanager routing and inhibition`).toBe('customer-api');
+      expect(rule.annotations?.runbook_url, `${rule.alert} links its runbook`).toBe(`monitors/runbooks/${rule.alert}.md`);
       expect(rule.annotations?.summary, `${rule.alert} has a summary`).toBeTruthy();
       expect(rule.annotations?.description, `${rule.alert} has a description`).toBeTruthy();
       expect(durationSeconds(rule.for ?? '0s'), `${rule.alert} waits at least two 30 s probe intervals`).toBeGreaterThanOrEqual(60);
       if (/\btarget\b/.test(rule.expr) || rule.expr.includes('customer_api')) {
         expect(rule.annotations?.summary, `${rule.alert} summary names the target`).toContain('{{ $labels.target }}');
       }
+    }
+  });
+
+  test('every alert has a runbook that says what it means, how to confirm it and what to do', () => {
+    const names = [...new Set(alertRules().map((rule) => rule.alert))];
+    const sections = ['## What it means', '## Confirm', '## What to do'];
+    // A runbook confirms with the suite's own tools: the gate, a /probe?debug=true call or the status page.
+    const suiteCommand = /npm run (contract|drift)|localhost:9464\/probe\?[^`]*debug=true|localhost:9464\/(?:healthz|metrics)?`|status page/;
+    const problems: string[] = [];
+    for (const name of names) {
+      const file = path.join(runbooksDir, `${name}.md`);
+      if (!fs.existsSync(file)) {
+        problems.push(`${name}: no runbook ${path.relative(process.cwd(), file)}`);
+        continue;
+      }
+      const text = fs.readFileSync(file, 'utf8');
+      if (!text.startsWith(`# ${name}`)) problems.push(`${name}: the runbook's title is not the alert name`);
+      for (const section of sections) if (!text.includes(`\n${section}\n`)) problems.push(`${name}: runbook lacks "${section}"`);
+      const confirm = text.split('\n## Confirm\n')[1]?.split('\n## ')[0] ?? '';
+      if (!suiteCommand.test(confirm)) problems.push(`${name}: "Confirm" names none of npm run contract/drift, /probe?…&debug=true, the status page`);
+    }
+    const orphans = fs.readdirSync(runbooksDir).filter((file) => file !== 'README.md' && !names.includes(file.replace(/\.md$/, '')));
+    for (const orphan of orphans) problems.push(`runbook ${orphan} belongs to no alert`);
+    expect(problems, 'alerts without a complete runbook').toEqual([]);
+  });
+
+  test('cause alerts are per target and budget alerts wait longer than them, so an incident is named by its cause', () => {
+    const rules = alertRules();
+    const known = new Set(rules.map((rule) => rule.alert));
+    for (const name of [...causeAlerts, ...budgetAlerts]) expect(known.has(name), `${name} exists`).toBe(true);
+    const longestCause = Math.max(...rules.filter((rule) => causeAlerts.includes(rule.alert)).map((rule) => durationSeconds(rule.for ?? '0s')));
+    for (const rule of rules.filter((r) => budgetAlerts.includes(r.alert))) {
+      expect(durationSeconds(rule.for ?? '0s'), `${rule.alert} (${rule.labels?.severity}) waits longer than every cause alert`).toBeGreaterThan(longestCause);
+      expect(rule.expr, `${rule.alert} (${rule.labels?.severity}) stays quiet while a cause alert for the target fired recently`).toMatch(
+        /unless on \(target\)\s*max_over_time\(ALERTS\{alertname=~"CustomerApiProbeFailing\|CustomerApiContractBroken", alertstate="firing"\}/,
+      );
+      expect(rule.expr, `${rule.alert} (${rule.labels?.severity}) speaks only once its long window is full`).toContain('customer_api:probe_history:');
+    }
+    for (const rule of rules.filter((r) => r.expr.includes('customer_api') || r.expr.includes('probe_'))) {
+      if (rule.alert === 'CustomerApiProbesStale' || rule.alert === 'CustomerApiExporterDown') continue;
+      expect(rule.expr.trimStart(), `${rule.alert} aggregates to one alert per target`).toMatch(/^(?:\(\s*)*(?:count|max|sum) by \(target\)/);
     }
   });
 

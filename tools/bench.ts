@@ -95,30 +95,116 @@ function markdown(figures: Figure[], machine: string): string {
   return [`Measured ${new Date().toISOString()} on ${machine}.`, '', '| section | figure | value | goal | |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** The sections `--only` accepts, in the order they run. */
+const benchSections = ['gate', 'validators', 'probe', 'exporter'] as const;
+type BenchSection = (typeof benchSections)[number];
+
+const benchUsage = `Usage: npm run bench -- [options]
+
+Prints benchmark figures (never timed tests) and writes bench.json and bench.md.
+
+Options:
+  --only LIST          comma-separated sections to run: ${benchSections.join(', ')} (default: all)
+                         gate        npm run contract cold, median of --runs runs, and where the time goes
+                         validators  responses checked per second, per operation
+                         probe       our probe against prometheus-blackbox-exporter on the same URL
+                         exporter    CPU, /metrics time and RSS at 1, 100 and 1,000 targets
+  --runs N             gate runs, a whole number >= 1 (default 5)
+  --soak-seconds N     seconds of the 1,000-target exporter window, a whole number >= 1 (default 60)
+  --out DIR            where bench.json and bench.md go (default reports/)
+  -h, --help           print this help and exit
+
+Environment:
+  PATH, HOME           passed to the gate runs and the processes the benchmark starts; nothing else is read.
+  The probe section needs /usr/bin/prometheus-blackbox-exporter (apt-get install prometheus-blackbox-exporter).
+
+Exit status: 0 when every goal is met, 1 when a figure misses its goal, 2 on a usage error.
+`;
+
+interface BenchOptions {
+  help: boolean;
+  sections: BenchSection[];
+  runs: number;
+  soakSeconds: number;
+  out: string;
+}
+
+function isBenchSection(name: string): name is BenchSection {
+  return (benchSections as readonly string[]).includes(name);
+}
+
+function wholeNumber(raw: string, flag: string): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UserError(`${flag} must be a whole number >= 1, not "${raw}" (npm run bench -- --help)`);
+  }
+  return value;
+}
+
+/** Parses bench's arguments; every mistake is one UserError (one line, exit 2). */
+function parseBenchArgs(args: string[]): BenchOptions {
+  let parsed: ReturnType<typeof parseBenchArgv>;
+  try {
+    parsed = parseBenchArgv(args);
+  } catch (error) {
+    // node:util parseArgs throws TypeErrors with a code (unknown option, missing value, stray argument).
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UserError(`${message} (npm run bench -- --help lists the options)`);
+  }
+  const { values } = parsed;
+  const sections: BenchSection[] = [];
+  if (values.only !== undefined) {
+    const names = values.only.split(',').map((name) => name.trim());
+    const unknown = names.filter((name) => !isBenchSection(name));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new UserError(`--only ${JSON.stringify(values.only)}: unknown section ${unknown.map((name) => `"${name}"`).join(', ')}; use one or more of ${benchSections.join(', ')}`);
+    }
+    for (const name of benchSections) if (names.includes(name)) sections.push(name);
+  } else {
+    sections.push(...benchSections);
+  }
+  return {
+    help: values.help === true,
+    sections,
+    runs: wholeNumber(values.runs, '--runs'),
+    soakSeconds: wholeNumber(values['soak-seconds'], '--soak-seconds'),
+    out: path.resolve(values.out),
+  };
+}
+
+function parseBenchArgv(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       runs: { type: 'string', default: '5' },
       only: { type: 'string' },
       'soak-seconds': { type: 'string', default: '60' },
       out: { type: 'string', default: path.join(repoRoot, 'reports') },
     },
   });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new UserError(`--runs must be a whole number ≥ 1, not "${values.runs}"`);
-  const sections = values.only ? values.only.split(',') : ['gate', 'validators', 'probe', 'exporter'];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(benchUsage);
+    return;
+  }
+  const options = parseBenchArgs(args);
+  const { sections, runs } = options;
   const figures: Figure[] = [];
   if (sections.includes('gate')) figures.push(...(await benchGate(runs)));
   if (sections.includes('validators')) figures.push(...benchValidators(2));
-  if (sections.includes('probe') || sections.includes('exporter')) {
-    if (sections.includes('probe')) figures.push(...(await benchProbeAccuracy()));
-    if (sections.includes('exporter')) figures.push(...(await benchExporterCost(Number(values['soak-seconds']))));
-  }
+  if (sections.includes('probe')) figures.push(...(await benchProbeAccuracy()));
+  if (sections.includes('exporter')) figures.push(...(await benchExporterCost(options.soakSeconds)));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  fs.mkdirSync(values.out, { recursive: true });
-  fs.writeFileSync(path.join(values.out, 'bench.json'), `${JSON.stringify({ machine, measuredAt: new Date().toISOString(), figures }, null, 2)}\n`);
+  fs.mkdirSync(options.out, { recursive: true });
+  fs.writeFileSync(path.join(options.out, 'bench.json'), `${JSON.stringify({ machine, measuredAt: new Date().toISOString(), figures }, null, 2)}\n`);
   const table = markdown(figures, machine);
-  fs.writeFileSync(path.join(values.out, 'bench.md'), table);
+  fs.writeFileSync(path.join(options.out, 'bench.md'), table);
   process.stdout.write(table);
   if (figures.some((f) => f.met === false)) process.exitCode = 1;
 }

@@ -1,0 +1,184 @@
+// The CI templates in examples/ci/ are valid and do what they say: install, run the gate with the token from the CI
+// secret store, keep the reports the gate really writes, write the summary, and fail the build when the gate fails.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import YAML from 'yaml';
+import { repoRoot, runGate, type GateRun } from './helpers/run-gate';
+
+const examplesDir = path.join(repoRoot, 'examples', 'ci');
+const githubFile = path.join(examplesDir, 'github-actions.yml');
+const gitlabFile = path.join(examplesDir, 'gitlab-ci.yml');
+const actionValidator = path.join(repoRoot, 'node_modules', '.bin', 'action-validator');
+
+interface GithubStep {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string | number | boolean>;
+  'continue-on-error'?: boolean | string;
+}
+
+interface GithubWorkflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, { 'runs-on': string; 'continue-on-error'?: boolean; steps: GithubStep[] }>;
+}
+
+interface GitlabJob {
+  stage: string;
+  image: string;
+  script: string[];
+  after_script?: string[];
+  allow_failure?: boolean;
+  variables?: Record<string, string>;
+  artifacts: { when: string; paths: string[]; reports: { junit: string | string[] } };
+}
+
+/** Report paths a template keeps, relative to reports/ ("html/" for a folder). */
+function reportPaths(paths: string[]): string[] {
+  return paths.map((p) => {
+    expect(p, `${p} is under reports/`).toMatch(/^reports\//);
+    return p.replace(/^reports\//, '');
+  });
+}
+
+/** The gate as the templates run it, its reports in <workspace>/reports; the workspace is where template scripts run. */
+async function gateInWorkspace(env: Record<string, string>): Promise<{ run: GateRun; workspace: string }> {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'ci-template-'));
+  const run = await runGate({ env: { CI: 'true', ...env }, reportsDir: path.join(workspace, 'reports') });
+  return { run, workspace };
+}
+
+/** Runs a template's shell snippet with bash -e in the workspace (no rc files: the runner's shell is not ours). */
+function runScript(script: string, workspace: string, env: Record<string, string> = {}): { status: number | null; output: string } {
+  const result = spawnSync('bash', ['--norc', '--noprofile', '-e', '-c', script], {
+    cwd: workspace,
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+// What GitHub passes for unset repository variables and secrets: empty strings.
+const unsetVariables = { API_BASE_URL: '', API_CUSTOMER_ID: '', API_OTHER_CUSTOMER_ID: '', API_TOKEN: '' };
+
+test.describe('GitHub Actions template', () => {
+  const workflow = (): GithubWorkflow => YAML.parse(fs.readFileSync(githubFile, 'utf8')) as GithubWorkflow;
+  const steps = (): GithubStep[] => Object.values(workflow().jobs)[0]?.steps ?? [];
+
+  test('passes action-validator (the workflow schema, offline)', () => {
+    expect(fs.existsSync(actionValidator), 'npm ci installs @action-validator/cli').toBe(true);
+    const result = spawnSync(actionValidator, [githubFile], { cwd: repoRoot, encoding: 'utf8' });
+    expect(result.status, `action-validator rejected ${githubFile}:\n${result.stdout}${result.stderr}`).toBe(0);
+    // And it does reject a broken workflow, so a pass means something.
+    const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ci-broken-')), 'broken.yml');
+    fs.writeFileSync(broken, fs.readFileSync(githubFile, 'utf8').replace('runs-on:', 'runs_on:'));
+    expect(spawnSync(actionValidator, [broken], { cwd: repoRoot, encoding: 'utf8' }).status, 'a misspelt key is rejected').not.toBe(0);
+  });
+
+  test('installs, runs the gate with API_TOKEN from the secret store, and lets a failing gate fail the job', () => {
+    const wf = workflow();
+    expect(Object.keys(wf.jobs)).toHaveLength(1);
+    expect(wf.permissions, 'read-only token').toEqual({ contents: 'read' });
+    expect(Object.keys(wf.on), 'pull requests, pushes, nightly and manual runs').toEqual(expect.arrayContaining(['pull_request', 'push', 'schedule', 'workflow_dispatch']));
+    const all = steps();
+    const job = Object.values(wf.jobs)[0];
+    expect(job?.['continue-on-error'], 'the job may fail').toBeUndefined();
+    const install = all.findIndex((s) => s.run?.trim() === 'npm ci --no-audit --no-fund');
+    const gate = all.findIndex((s) => s.run?.trim() === 'npm run contract');
+    expect(install, 'an npm ci step').toBeGreaterThan(-1);
+    expect(gate, 'the gate runs after the install').toBeGreaterThan(install);
+    const gateStep = all[gate]!;
+    expect(gateStep['continue-on-error'], 'a failing gate fails the job').toBeUndefined();
+    expect(gateStep.if, 'the gate always runs').toBeUndefined();
+    expect(gateStep.env?.API_TOKEN, 'the token comes from the secret store').toBe('${{ secrets.API_TOKEN }}');
+    expect(gateStep.env?.API_BASE_URL, 'the real API only on schedule / manual runs').toContain('vars.API_BASE_URL');
+    expect(fs.readFileSync(githubFile, 'utf8'), 'no token is written into the template').not.toMatch(/API_TOKEN:\s*['"]?[A-Za-z0-9._-]{12,}/);
+    // The steps after the gate run when it failed, and only then does the job's failure stand.
+    for (const step of all.slice(gate + 1)) expect(step.if, `"${step.name}" runs after a failed gate`).toBe('${{ !cancelled() }}');
+    expect(all.some((s) => s.uses?.startsWith('actions/upload-artifact@')), 'reports are uploaded').toBe(true);
+  });
+
+  test('uploads what the gate writes and turns drift.md into the job summary, after a passing and a failing gate', async () => {
+    test.setTimeout(180_000);
+    const all = steps();
+    const upload = all.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    const uploaded = reportPaths(String(upload?.with?.path ?? '').split('\n').map((p) => p.trim()).filter(Boolean));
+    expect(uploaded, 'junit, html, drift and the summary files').toEqual(expect.arrayContaining(['junit.xml', 'html/', 'drift.md', 'drift.json', 'coverage.md']));
+    const summaryStep = all.find((s) => s.run?.includes('GITHUB_STEP_SUMMARY'));
+    expect(summaryStep?.run, 'a job summary step').toBeDefined();
+
+    for (const scenario of [
+      { mode: 'faithful', gatePasses: true, summarySays: /## Contract gate/ },
+      { mode: 'retyped-field', gatePasses: false, summarySays: /users_count/ },
+    ]) {
+      // With CI=true and GitHub's empty strings for unset variables: the simulator, as on a pull request.
+      const { run, workspace } = await gateInWorkspace({ ...unsetVariables, SIMULATOR_MODE: scenario.mode });
+      try {
+        expect(run.exitCode === 0, `gate against ${scenario.mode}: exit ${run.exitCode}\n${run.stdout}${run.stderr}`).toBe(scenario.gatePasses);
+        for (const file of uploaded) expect(fs.existsSync(path.join(workspace, 'reports', file)), `the gate wrote reports/${file} (${scenario.mode})`).toBe(true);
+        const summary = path.join(workspace, 'summary.md');
+        const result = runScript(summaryStep?.run ?? '', workspace, { GITHUB_STEP_SUMMARY: summary });
+        expect(result.status, `the summary step failed:\n${result.output}`).toBe(0);
+        const written = fs.readFileSync(summary, 'utf8');
+        expect(written, `the summary holds the drift report (${scenario.mode})`).toContain(fs.readFileSync(path.join(workspace, 'reports', 'drift.md'), 'utf8').trim().split('\n')[0] ?? '');
+        expect(written).toMatch(scenario.summarySays);
+      } finally {
+        fs.rmSync(workspace, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
+test.describe('GitLab CI template', () => {
+  const pipeline = (): Record<string, unknown> => YAML.parse(fs.readFileSync(gitlabFile, 'utf8')) as Record<string, unknown>;
+  const job = (): GitlabJob => pipeline()['contract-gate'] as GitlabJob;
+
+  test('parses, and its one job installs, runs the gate and keeps JUnit and the reports whatever the outcome', () => {
+    const doc = pipeline();
+    expect(doc.stages).toEqual(['test']);
+    const j = job();
+    expect(j.stage).toBe('test');
+    expect(j.image, 'a Node image the suite supports (engines >= 20)').toMatch(/^node:(2\d|[3-9]\d)/);
+    for (const line of [...j.script, ...(j.after_script ?? [])]) expect(typeof line, `every script line is one shell string: ${JSON.stringify(line)}`).toBe('string');
+    const install = j.script.indexOf('npm ci --no-audit --no-fund');
+    const gate = j.script.indexOf('npm run contract');
+    expect(install).toBeGreaterThan(-1);
+    expect(gate, 'the gate runs after the install, as the last script line so its exit code is the job\'s').toBe(j.script.length - 1);
+    expect(j.allow_failure, 'a failing gate fails the pipeline').toBeUndefined();
+    expect(Object.keys(j.variables ?? {}), 'no credential is written into the template (they are CI/CD variables)').not.toEqual(expect.arrayContaining(['API_TOKEN']));
+    expect(j.artifacts.when, 'reports are kept when the gate fails').toBe('always');
+    expect(j.artifacts.reports.junit, 'JUnit for the merge request test tab').toBe('reports/junit.xml');
+    expect(reportPaths(j.artifacts.paths)).toEqual(expect.arrayContaining(['junit.xml', 'html/', 'drift.md', 'drift.json', 'coverage.md']));
+  });
+
+  test('keeps only files the gate writes, and prints the drift report after a failing gate', async () => {
+    test.setTimeout(120_000);
+    const j = job();
+    const { run, workspace } = await gateInWorkspace({ SIMULATOR_MODE: 'retyped-field' });
+    try {
+      expect(run.exitCode, 'the gate fails against a drifting API').not.toBe(0);
+      for (const file of [...reportPaths(j.artifacts.paths), ...reportPaths([String(j.artifacts.reports.junit)])]) {
+        expect(fs.existsSync(path.join(workspace, 'reports', file)), `the gate wrote reports/${file}`).toBe(true);
+      }
+      expect(fs.readFileSync(path.join(workspace, 'reports', 'junit.xml'), 'utf8'), 'JUnit records the failure').toMatch(/<failure/);
+      const after = runScript((j.after_script ?? []).join('\n'), workspace);
+      expect(after.status, after.output).toBe(0);
+      expect(after.output, 'the drift report lands in the job log').toContain('users_count');
+      // Outside a schedule the script drops API_BASE_URL, so a merge request never reaches the real API.
+      const unset = runScript(`${j.script.filter((line) => line.includes('API_BASE_URL')).join('\n')}\necho "base=\${API_BASE_URL-unset}"`, workspace, {
+        API_BASE_URL: 'https://api.example.invalid/v2/integrations',
+        CI_PIPELINE_SOURCE: 'merge_request_event',
+      });
+      expect(unset.output.trim()).toBe('base=unset');
+    } finally {
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+});

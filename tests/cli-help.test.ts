@@ -1,0 +1,83 @@
+// `npm run bench` and `npm run simulator` answer --help with their flags and variables, and refuse a mistake in one line, exit 2.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { repoRoot } from './helpers/run-gate';
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a TypeScript entry point as npm does (node + tsx) with a clean environment; kills it after `killAfterMs`. */
+function runCli(script: string, args: string[], killAfterMs = 30_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** One `error: …` line on stderr, nothing else (no stack trace), exit code 2. */
+function expectOneErrorLine(run: CliRun, says: RegExp): void {
+  expect(run.code, `exit code (stderr: ${run.stderr})`).toBe(2);
+  const lines = run.stderr.trim().split('\n');
+  expect(lines, 'one line on stderr, no stack trace').toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(says);
+  expect(run.stdout, 'nothing on stdout').toBe('');
+}
+
+test.describe('npm run bench', () => {
+  test('--help lists every option and section and exits 0 without benchmarking', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await runCli('tools/bench.ts', [flag]);
+      expect(run.code, run.stderr).toBe(0);
+      for (const text of ['Usage: npm run bench', '--only', '--runs', '--soak-seconds', '--out', 'gate', 'validators', 'probe', 'exporter', 'Environment:']) {
+        expect(run.stdout, `--help mentions ${text}`).toContain(text);
+      }
+      expect(run.stderr).toBe('');
+    }
+  });
+
+  test('an unknown option, a misspelt --only section, a stray argument or a bad number is one error line, exit 2', async () => {
+    expectOneErrorLine(await runCli('tools/bench.ts', ['--bogus']), /Unknown option '--bogus'.*--help/);
+    expectOneErrorLine(await runCli('tools/bench.ts', ['--only', 'gatee']), /unknown section "gatee".*gate, validators, probe, exporter/);
+    expectOneErrorLine(await runCli('tools/bench.ts', ['--only', 'gate,nope']), /unknown section "nope"/);
+    expectOneErrorLine(await runCli('tools/bench.ts', ['extra']), /Unexpected argument 'extra'/);
+    expectOneErrorLine(await runCli('tools/bench.ts', ['--runs', '0']), /--runs must be a whole number >= 1, not "0"/);
+    expectOneErrorLine(await runCli('tools/bench.ts', ['--soak-seconds', 'ten']), /--soak-seconds must be a whole number >= 1/);
+  });
+});
+
+test.describe('npm run simulator', () => {
+  test('--help lists its variables and modes and exits 0 without starting a server', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await runCli('simulator/cli.ts', [flag]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('Usage: npm run simulator');
+      for (const variable of ['SIMULATOR_PORT', 'SIMULATOR_HOST', 'SIMULATOR_MODE', 'SIMULATOR_LATENCY_MS', 'SIMULATOR_ERROR_RATE', 'SIMULATOR_RATE_LIMIT_PER_MINUTE']) {
+        expect(run.stdout, `--help lists ${variable}`).toContain(variable);
+      }
+      for (const mode of ['faithful', 'retyped-field', 'rate-limited', 'slow']) expect(run.stdout, `--help lists mode ${mode}`).toContain(mode);
+      expect(run.stdout, 'no server was started').not.toContain('simulator listening');
+    }
+  });
+
+  test('any argument other than --help is one error line, exit 2', async () => {
+    expectOneErrorLine(await runCli('simulator/cli.ts', ['--port', '4011']), /unknown option "--port".*SIMULATOR_\* variables/);
+    expectOneErrorLine(await runCli('simulator/cli.ts', ['serve']), /unexpected argument "serve"/);
+  });
+});

@@ -1,0 +1,179 @@
+// Real Prometheus and Alertmanager processes for the monitoring tests: start, query, stop; a loopback webhook receiver.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from '@playwright/test';
+import { eventually } from './monitor-harness';
+
+export const prometheusBinary = '/usr/bin/prometheus';
+export const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
+
+/** Skips the test when a Debian binary is missing, except under CI where a missing tool is a broken pipeline. */
+export function requireBinary(binary: string, aptPackage: string): void {
+  const present = binary.startsWith('/') ? fs.existsSync(binary) : spawnSync(binary, ['--version']).error === undefined;
+  if (present) return;
+  const hint = `${binary} is not installed: apt-get install ${aptPackage}`;
+  if (process.env.CI) throw new Error(`${hint} (required when CI is set)`);
+  test.skip(true, hint);
+}
+
+/** A child process whose output is kept for failure messages. */
+export interface RunningProcess {
+  child: ChildProcess;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export function startProcess(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd, env: options.env });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output += chunk.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let stopping: Promise<void> | undefined;
+  return {
+    child,
+    log: () => output,
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Prometheus on 127.0.0.1:port with a throw-away TSDB in `dataDir`; resolves once /-/ready answers. */
+export async function startPrometheus(configFile: string, port: number, dataDir: string): Promise<RunningProcess> {
+  const prometheus = startProcess(prometheusBinary, [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${dataDir}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ]);
+  await eventually('Prometheus ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, 30_000).catch((error: unknown) => {
+    throw new Error(`${String(error)}\nPrometheus log:\n${prometheus.log()}`);
+  });
+  return prometheus;
+}
+
+/** Alertmanager on 127.0.0.1:port, clustering off; resolves once /-/ready answers. */
+export async function startAlertmanager(configFile: string, port: number, dataDir: string): Promise<RunningProcess> {
+  const alertmanager = startProcess(alertmanagerBinary, [
+    `--config.file=${configFile}`,
+    `--storage.path=${dataDir}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--cluster.listen-address=',
+    '--log.level=warn',
+  ]);
+  await eventually('Alertmanager ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, 30_000).catch((error: unknown) => {
+    throw new Error(`${String(error)}\nAlertmanager log:\n${alertmanager.log()}`);
+  });
+  return alertmanager;
+}
+
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+interface QueryResponse {
+  status: string;
+  error?: string;
+  data?: { resultType: string; result: VectorSample[] };
+}
+
+/** An instant query; throws with Prometheus' error when it fails. */
+export async function instantQuery(baseUrl: string, promql: string): Promise<VectorSample[]> {
+  const res = await fetch(`${baseUrl}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: promql }) });
+  const answer = (await res.json()) as QueryResponse;
+  if (answer.status !== 'success') throw new Error(`query failed: ${answer.error ?? res.status}: ${promql}`);
+  return answer.data?.resultType === 'vector' ? answer.data.result : [];
+}
+
+export interface ActiveAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing' | 'inactive';
+}
+
+/** Every pending or firing alert Prometheus holds now. */
+export async function activeAlerts(baseUrl: string): Promise<ActiveAlert[]> {
+  const res = await fetch(`${baseUrl}/api/v1/alerts`);
+  return ((await res.json()) as { data: { alerts: ActiveAlert[] } }).data.alerts;
+}
+
+export interface RuleGroupState {
+  name: string;
+  lastEvaluation: string;
+  rules: { name: string; type: string; health: string; lastError?: string }[];
+}
+
+export async function ruleGroups(baseUrl: string): Promise<RuleGroupState[]> {
+  const res = await fetch(`${baseUrl}/api/v1/rules`);
+  return ((await res.json()) as { data: { groups: RuleGroupState[] } }).data.groups;
+}
+
+export interface ScrapeTargetState {
+  scrapePool: string;
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+}
+
+export async function scrapeTargets(baseUrl: string): Promise<ScrapeTargetState[]> {
+  const res = await fetch(`${baseUrl}/api/v1/targets?state=active`);
+  return ((await res.json()) as { data: { activeTargets: ScrapeTargetState[] } }).data.activeTargets;
+}
+
+/** One Alertmanager webhook notification (the fields the tests read). */
+export interface WebhookNotification {
+  receiver: string;
+  status: 'firing' | 'resolved';
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  alerts: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string> }[];
+}
+
+/** A loopback HTTP server that records every JSON body POSTed to it, with the path it came to. */
+export interface WebhookReceiver {
+  url: string;
+  received: { path: string; body: WebhookNotification }[];
+  stop(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: { path: string; body: WebhookNotification }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      try {
+        received.push({ path: req.url ?? '/', body: JSON.parse(body) as WebhookNotification });
+      } catch {
+        /* not JSON: not a notification */
+      }
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
