@@ -66,7 +66,7 @@ test.describe('configuration', () => {
     expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: 'often' }))).toContain('PROBE_INTERVAL_SECONDS must be a number');
     expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: '0' }))).toContain('greater than 0');
     expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: '5', PROBE_TIMEOUT_SECONDS: '5' }))).toContain('must be less than PROBE_INTERVAL_SECONDS');
-    expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVL_SECONDS: '5' }))).toContain('PROBE_INTERVL_SECONDS is not an exporter variable');
+    expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVL_SECONDS: '5' }))).toBe('unknown variable PROBE_INTERVL_SECONDS: did you mean PROBE_INTERVAL_SECONDS?');
     expect(userErrorOf(() => loadExporterSettings({ MONITOR_PORT: '70000' }))).toContain('MONITOR_PORT');
   });
 

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { clampDelay } from './delay';
 
 /** Where a probe's time went, in seconds, blackbox_exporter style; each phase is 0 when it never happened. */
 export interface PhaseDurations {
@@ -18,6 +19,8 @@ export const phaseNames = ['resolve', 'connect', 'tls', 'processing', 'transfer'
 export type GetFailure =
   | { kind: 'timeout'; stage: GetStage }
   | { kind: 'body-too-large'; limitBytes: number }
+  /** The request could not even be built (a bad URL, a header value with a newline): nothing was sent. */
+  | { kind: 'invalid-request'; code: string }
   | { kind: 'network'; stage: GetStage; code: string; message: string };
 
 /** How far the request got before it ended. */
@@ -51,7 +54,13 @@ class Aborted extends Error {}
  * the probes must never be able to send DELETE or anything else to the vendor's API.
  */
 export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    return Promise.resolve(notSent(errorCode(error, 'ERR_INVALID_URL')));
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return Promise.resolve(notSent('ERR_INVALID_PROTOCOL'));
   const client = parsed.protocol === 'https:' ? https : http;
   const isTls = parsed.protocol === 'https:';
   const start = performance.now();
@@ -85,44 +94,53 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
       resolve({ status, headers, bodyText, phases, totalSeconds: (now - start) / 1000, failure });
     };
 
-    const request = client.request(
-      {
-        protocol: parsed.protocol,
-        hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
-        port: parsed.port || undefined,
-        path: `${parsed.pathname}${parsed.search}`,
-        method: 'GET',
-        headers: { ...options.headers, connection: 'close' },
-        // A fresh connection per probe, so connect and TLS are measured every time (as blackbox_exporter does).
-        agent: false,
-      },
-      (response) => {
-        marks.firstByte = performance.now();
-        stage = 'response-body';
-        status = response.statusCode;
-        headers = response.headers;
-        const declared = Number(response.headers['content-length']);
-        if (Number.isFinite(declared) && declared > options.bodyLimitBytes) {
-          request.destroy(new BodyTooLarge());
-          return;
-        }
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > options.bodyLimitBytes) {
-            chunks.length = 0;
+    let request: http.ClientRequest;
+    try {
+      request = client.request(
+        {
+          protocol: parsed.protocol,
+          hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+          port: parsed.port || undefined,
+          path: `${parsed.pathname}${parsed.search}`,
+          method: 'GET',
+          headers: { ...options.headers, connection: 'close' },
+          // A fresh connection per probe, so connect and TLS are measured every time (as blackbox_exporter does).
+          agent: false,
+        },
+        (response) => {
+          marks.firstByte = performance.now();
+          stage = 'response-body';
+          status = response.statusCode;
+          headers = response.headers;
+          const declared = Number(response.headers['content-length']);
+          if (Number.isFinite(declared) && declared > options.bodyLimitBytes) {
             request.destroy(new BodyTooLarge());
             return;
           }
-          chunks.push(chunk);
-        });
-        response.on('end', () => {
-          marks.end = performance.now();
-          finish(undefined);
-        });
-        response.on('aborted', () => finish({ kind: 'network', stage: 'response-body', code: 'ECONNRESET', message: 'response aborted' }));
-        response.on('error', (error) => request.destroy(error));
-      },
-    );
+          response.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > options.bodyLimitBytes) {
+              chunks.length = 0;
+              request.destroy(new BodyTooLarge());
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('end', () => {
+            marks.end = performance.now();
+            finish(undefined);
+          });
+          response.on('aborted', () => finish({ kind: 'network', stage: 'response-body', code: 'ECONNRESET', message: 'response aborted' }));
+          response.on('error', (error) => request.destroy(error));
+        },
+      );
+    } catch (error) {
+      // http.request throws synchronously for what it refuses to send (ERR_INVALID_CHAR for a header value with a
+      // newline, ERR_UNESCAPED_CHARACTERS for a path): only the code is kept, never the message, which could quote a value.
+      settled = true;
+      resolve(notSent(errorCode(error, 'ERR_INVALID_REQUEST')));
+      return;
+    }
 
     request.on('socket', (socket: Socket) => {
       socket.once('lookup', () => {
@@ -147,7 +165,7 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
       else if (error instanceof Aborted) finish({ kind: 'network', stage, code: 'ABORTED', message: 'the exporter is stopping' });
       else finish({ kind: 'network', stage, code: error.code ?? 'EUNKNOWN', message: error.message });
     });
-    const timer = setTimeout(() => request.destroy(new TimeoutAbort()), options.timeoutMs);
+    const timer = setTimeout(() => request.destroy(new TimeoutAbort()), clampDelay(options.timeoutMs));
     const abort = (): void => {
       request.destroy(new Aborted());
     };
@@ -160,4 +178,14 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
     });
     request.end();
   });
+}
+
+/** The result of a request that could not be built: nothing was sent, nothing was measured. */
+function notSent(code: string): GetResult {
+  return { status: undefined, headers: {}, bodyText: '', phases: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 }, totalSeconds: 0, failure: { kind: 'invalid-request', code } };
+}
+
+function errorCode(error: unknown, fallback: string): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : fallback;
 }

@@ -103,7 +103,9 @@ export class ExporterMetrics {
     this.#last.set(labels, result, finishedAtMs);
     this.#probes.inc(labels);
     if (result.reason) this.#failures.inc({ ...labels, reason: result.reason });
-    this.#histogram.observe(labels, result.durationSeconds);
+    // Latency is the API's: a slot in which nothing was sent (backing off after 429, no token) has none to observe,
+    // and a 0 here would count as a fast probe in the latency SLI.
+    if (result.sent) this.#histogram.observe(labels, result.durationSeconds);
   }
 
   tokenExpiry(target: string, expiresAt: number | undefined): void {

@@ -1,5 +1,5 @@
 // The probes as a table (blackbox_exporter's ProbeFn/Probers): one function per operationId, one shared way to judge a response.
-import { checkResponse, type Contract } from '../../contract/index';
+import { checkResponse, defaultJsonLimits, type Contract } from '../../contract/index';
 import { redactText, type Secret } from '../../config/secret';
 import { authorizationValue } from '../../config/target';
 import type { ProbeTarget } from './config';
@@ -31,8 +31,10 @@ export interface ProbeResult {
   phases: PhaseDurations;
   /** Non-breaking undocumented-property findings in this response. */
   undocumentedProperties: number;
-  /** Seconds the API asked us to wait (Retry-After on a 429). */
+  /** Seconds the API asked us to wait (Retry-After on a 429), at most maxRetryAfterSeconds. */
   retryAfterSeconds: number | undefined;
+  /** Whether a request went out; false when the exporter answered for the API (backing off, no token, unsendable). */
+  sent: boolean;
   /** One human line for the status page and logs; never contains the token. */
   detail: string;
 }
@@ -62,13 +64,22 @@ export function isOperationId(value: string): value is OperationId {
 async function probeOperation(context: ProbeContext, operationId: OperationId, path: string): Promise<ProbeResult> {
   const url = `${context.target.baseUrl}${path}`;
   context.log(`GET ${url} (timeout ${context.timeoutMs} ms, body limit ${context.bodyLimitBytes} bytes)`);
-  const response = await httpGet(url, {
-    headers: { accept: 'application/json', authorization: authorizationValue(context.target.authScheme, context.token), 'user-agent': 'customer-api-exporter' },
-    timeoutMs: context.timeoutMs,
-    bodyLimitBytes: context.bodyLimitBytes,
-    signal: context.signal,
-  });
-  const judged = judge(context, operationId, response);
+  let response: GetResult;
+  try {
+    response = await httpGet(url, {
+      headers: { accept: 'application/json', authorization: authorizationValue(context.target.authScheme, context.token), 'user-agent': 'customer-api-exporter' },
+      timeoutMs: context.timeoutMs,
+      bodyLimitBytes: context.bodyLimitBytes,
+      signal: context.signal,
+    });
+  } catch (error) {
+    // httpGet resolves every failure it knows; anything thrown here is unforeseen. The error's message may quote a
+    // header value (the token), so only its name and code are kept, and those are redacted too.
+    const detail = clip(redactText(`the request could not be sent (${errorLabel(error)})`, [context.token]));
+    context.log(`failure reason=other: ${detail}`);
+    return unsentFailure('other', detail);
+  }
+  const judged = judgeSafely(context, operationId, response);
   // The HTTP exchange, which the phases partition; the contract check after it takes microseconds and is not the API's latency.
   const durationSeconds = response.totalSeconds;
   const result: ProbeResult = {
@@ -77,12 +88,29 @@ async function probeOperation(context: ProbeContext, operationId: OperationId, p
     durationSeconds,
     phases: response.phases,
     retryAfterSeconds: judged.reason === 'throttled' ? retryAfterSeconds(response.headers['retry-after']) : undefined,
+    sent: response.failure?.kind !== 'invalid-request',
   };
   context.log(`${result.success ? 'success' : `failure reason=${result.reason}`}: ${result.detail} in ${durationSeconds.toFixed(3)} s`);
   return result;
 }
 
 type Judgement = Pick<ProbeResult, 'success' | 'reason' | 'detail' | 'undocumentedProperties'>;
+
+/**
+ * judge, made total: a fault while judging a response (a bug, or a body built to break the checker) is the probe
+ * failing as reason="contract" — the response could not be shown to keep the contract — never an exception.
+ */
+function judgeSafely(context: ProbeContext, operationId: OperationId, response: GetResult): Judgement {
+  try {
+    return judge(context, operationId, response);
+  } catch (error) {
+    // The message of a checker fault says what broke ("Maximum call stack size exceeded"); redacted, it cannot carry the token.
+    const message = error instanceof Error ? `: ${error.message.split('\n')[0]!.slice(0, 80)}` : '';
+    const detail = clip(redactText(`HTTP ${response.status ?? 0}: the response could not be checked against the contract (${errorLabel(error)}${message})`, [context.token]));
+    context.log(`contract check fault: ${detail}`);
+    return { success: false, reason: 'contract', detail, undocumentedProperties: 0 };
+  }
+}
 
 /** probeFailureReason and the contract check: turns a raw GET result into success or one reason. */
 function judge(context: ProbeContext, operationId: OperationId, response: GetResult): Judgement {
@@ -99,6 +127,8 @@ function judge(context: ProbeContext, operationId: OperationId, response: GetRes
     operationId,
     { status, contentType: headerValue(response.headers['content-type']), bodyText: response.bodyText },
     [context.token],
+    // The exporter never reads more than bodyLimitBytes; the contract's own size bound must not be the tighter one.
+    { maxLength: Math.max(defaultJsonLimits.maxLength, context.bodyLimitBytes) },
   );
   const undocumentedProperties = check.findings.filter((f) => f.kind === 'undocumented-property' && f.severity === 'non-breaking').length;
   for (const finding of check.findings) context.log(`contract ${finding.severity}: ${finding.message}`);
@@ -122,6 +152,8 @@ function describeFailure(failure: GetFailure, timeoutMs: number): [FailureReason
       return ['timeout', `no complete response within ${timeoutMs / 1000} s (stalled at ${failure.stage})`];
     case 'body-too-large':
       return ['other', `response body larger than the ${failure.limitBytes}-byte limit (PROBE_BODY_LIMIT_BYTES): read aborted`];
+    case 'invalid-request':
+      return ['other', `the request could not be sent (${failure.code}): check the base URL and that the token is one line of printable characters`];
     case 'network': {
       if (failure.stage === 'tls' || /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/.test(failure.code)) {
         return ['tls', `TLS handshake failed (${failure.code})`];
@@ -149,13 +181,75 @@ function connectMessage(code: string): string {
   }
 }
 
-/** Retry-After as seconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
+/**
+ * The longest back-off a Retry-After can impose: 10 minutes. An API asking for more (or a hostile one sending
+ * 99999999) gets probed again after 10 minutes, and answers 429 again if it still means it.
+ */
+export const maxRetryAfterSeconds = 600;
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const imfFixdate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const rfc850Date = /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const asctimeDate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( \d|\d{2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
+
+/**
+ * Retry-After as whole seconds from `nowMs`, at most maxRetryAfterSeconds: delta-seconds (`120`) or an HTTP-date in
+ * any of the three forms RFC 9110 §5.6.7 requires recipients to accept (IMF-fixdate, RFC 850, asctime; all GMT).
+ * A date in the past is 0. Undefined when absent or unreadable (then the exporter backs off on its own).
+ */
+export function retryAfterSeconds(header: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
   const value = headerValue(header)?.trim();
   if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  if (/^\d+$/.test(value)) return Math.min(maxRetryAfterSeconds, Number(value));
+  const at = httpDateMs(value);
+  return at === undefined ? undefined : Math.min(maxRetryAfterSeconds, Math.max(0, Math.ceil((at - nowMs) / 1000)));
+}
+
+/** An HTTP-date as milliseconds since the epoch, or undefined; no locale or time-zone guessing (Date.parse does both). */
+export function httpDateMs(value: string): number | undefined {
+  let parts: { year: number; month: string; day: number; hour: number; minute: number; second: number } | undefined;
+  let m: RegExpExecArray | null;
+  if ((m = imfFixdate.exec(value))) {
+    parts = { day: Number(m[2]), month: m[3]!, year: Number(m[4]), hour: Number(m[5]), minute: Number(m[6]), second: Number(m[7]) };
+  } else if ((m = rfc850Date.exec(value))) {
+    // Two-digit years: RFC 9110 says one more than 50 years in the future is in the past century.
+    const yy = Number(m[4]);
+    const thisYear = new Date().getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + yy;
+    if (year > thisYear + 50) year -= 100;
+    parts = { day: Number(m[2]), month: m[3]!, year, hour: Number(m[5]), minute: Number(m[6]), second: Number(m[7]) };
+  } else if ((m = asctimeDate.exec(value))) {
+    parts = { month: m[2]!, day: Number(m[3]!.trim()), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), year: Number(m[7]) };
+  }
+  if (!parts) return undefined;
+  const month = months.indexOf(parts.month);
+  if (parts.day < 1 || parts.day > 31 || parts.hour > 23 || parts.minute > 59 || parts.second > 60) return undefined;
+  const ms = Date.UTC(parts.year, month, parts.day, parts.hour, parts.minute, Math.min(parts.second, 59));
+  // Date.UTC rolls 31 Feb over into March: refuse dates that do not exist instead.
+  return new Date(ms).getUTCDate() === parts.day ? ms : undefined;
+}
+
+/** A result for a probe that sent nothing (or whose sending failed unforeseen). */
+export function unsentFailure(reason: FailureReason, detail: string): ProbeResult {
+  return {
+    success: false,
+    reason,
+    statusCode: 0,
+    durationSeconds: 0,
+    phases: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 },
+    undocumentedProperties: 0,
+    retryAfterSeconds: undefined,
+    sent: false,
+    detail,
+  };
+}
+
+/** An error's class name and code, for a detail line: never its message, which may quote a header value. */
+export function errorLabel(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = 'code' in error && typeof error.code === 'string' && /^[A-Z0-9_]{1,64}$/.test(error.code) ? ` ${error.code}` : '';
+  const name = /^[A-Za-z]{1,40}$/.test(error.name) ? error.name : 'Error';
+  return `${name}${code}`;
 }
 
 function headerValue(header: string | string[] | undefined): string | undefined {

@@ -1,10 +1,11 @@
-// Runs the probers on a jittered schedule per target×operation: never two in flight, backing off on 429 for Retry-After.
+// Runs the probers on a jittered schedule per target×operation: one probe in flight per pair (shared with /probe), backing off on 429.
 import { setMaxListeners } from 'node:events';
 import type { Contract } from '../../contract/index';
 import { redactText, type Secret } from '../../config/secret';
 import type { ProbeSettings, ProbeTarget } from './config';
 import type { ExporterMetrics } from './metrics';
-import { operationIds, probers, type OperationId, type ProbeResult } from './probers';
+import { clampDelay } from './delay';
+import { errorLabel, operationIds, probers, unsentFailure, type OperationId, type ProbeResult } from './probers';
 import { TokenReader } from './token';
 
 /** The last result of one target×operation, for the status page. */
@@ -15,26 +16,49 @@ export interface ProbeState {
   probes: number;
   /** Probes that succeeded, of `probes`. */
   successes: number;
+  /** Whether a probe of this pair is running now (scheduled or for /probe: they share one). */
   inFlight: boolean;
 }
 
 /** Backoff when a 429 has no readable Retry-After: doubling from one interval, capped at 5 minutes. */
 const maxThrottleBackoffSeconds = 300;
 
-/** Probes targets on demand and on a schedule, sharing tokens, throttling state and the contract. */
+interface TargetEntry {
+  target: ProbeTarget;
+  tokens: TokenReader;
+  /** Until when the target is not called (ms since the epoch); 0 = not throttled. */
+  throttledUntilMs: number;
+  /** 429s in a row, for the doubling backoff. */
+  throttleStreak: number;
+  /** The backoff last announced in the log, so a throttle is logged once per change, not per slot. */
+  announcedBackoffSeconds: number | undefined;
+}
+
+/** The one probe of a target×operation in flight, which every caller in the meantime shares. */
+interface InFlight {
+  promise: Promise<ProbeResult>;
+  startedAtMs: number;
+  /** When its own timeout ends it (ms since the epoch). */
+  deadlineMs: number;
+}
+
+/** Probes targets on demand and on a schedule, sharing tokens, throttling state, in-flight probes and the contract. */
 export class ProbeRunner {
-  readonly #targets: ReadonlyMap<string, { target: ProbeTarget; tokens: TokenReader; throttledUntilMs: number; throttleStreak: number }>;
+  readonly #targets: ReadonlyMap<string, TargetEntry>;
   readonly #settings: ProbeSettings;
   readonly #contract: Contract;
   readonly #metrics: ExporterMetrics;
   readonly #log: (line: string) => void;
   readonly #states = new Map<string, ProbeState>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #inFlight = new Map<string, InFlight>();
   readonly #abort = new AbortController();
   #stopped = false;
 
   constructor(options: { targets: ReadonlyArray<ProbeTarget>; settings: ProbeSettings; contract: Contract; metrics: ExporterMetrics; log: (line: string) => void }) {
-    this.#targets = new Map(options.targets.map((t) => [t.name, { target: t, tokens: new TokenReader(t.tokenSource), throttledUntilMs: 0, throttleStreak: 0 }]));
+    this.#targets = new Map(
+      options.targets.map((t) => [t.name, { target: t, tokens: new TokenReader(t.tokenSource), throttledUntilMs: 0, throttleStreak: 0, announcedBackoffSeconds: undefined }]),
+    );
     this.#settings = options.settings;
     this.#contract = options.contract;
     this.#metrics = options.metrics;
@@ -66,6 +90,13 @@ export class ProbeRunner {
     return [...this.#states.values()];
   }
 
+  /** Targets backing off after HTTP 429 now, with when the backoff ends (ms since the epoch). */
+  throttledTargets(nowMs: number = Date.now()): Map<string, number> {
+    const throttled = new Map<string, number>();
+    for (const [name, entry] of this.#targets) if (entry.throttledUntilMs > nowMs) throttled.set(name, entry.throttledUntilMs);
+    return throttled;
+  }
+
   /** Starts the schedule; the first probe of each target×operation is randomly offset within the jitter. */
   start(): void {
     for (const state of this.#states.values()) this.#schedule(state, Math.random() * this.#settings.jitterSeconds * 1000);
@@ -80,8 +111,10 @@ export class ProbeRunner {
   }
 
   /**
-   * Runs one probe now (the scheduler and /probe both use this). While the API's Retry-After is running the
-   * target is not called at all: the result is a throttled failure without a request.
+   * Runs one probe now, or joins the one of this target×operation already in flight (the scheduler and every /probe
+   * share it: the API never sees two at once from this exporter). While the API's Retry-After is running the target is
+   * not called at all: the result is a throttled failure without a request. Resolves with a failed probe for anything
+   * that goes wrong inside; only a bug outside the probe itself can reject.
    */
   async probe(targetName: string, operation: OperationId, timeoutMs: number, log: (line: string) => void): Promise<ProbeResult> {
     const entry = this.#targets.get(targetName);
@@ -90,8 +123,34 @@ export class ProbeRunner {
     if (now < entry.throttledUntilMs) {
       const wait = Math.ceil((entry.throttledUntilMs - now) / 1000);
       log(`not calling the API: backing off for ${wait} s more after HTTP 429`);
-      return notSent('throttled', `backing off after HTTP 429 (Retry-After): ${wait} s left`);
+      return unsentFailure('throttled', `backing off after HTTP 429 (Retry-After): ${wait} s left`);
     }
+    const id = key(targetName, operation);
+    const running = this.#inFlight.get(id);
+    if (running) {
+      log(`joining the probe of ${targetName}/${operation} in flight for ${now - running.startedAtMs} ms (one at a time per target×operation)`);
+      const result = await withinDeadline(running, now + timeoutMs);
+      log(`${result.success ? 'success' : `failure reason=${result.reason}`}: ${result.detail}`);
+      return result;
+    }
+    const state = this.#states.get(id);
+    const promise = this.#probeOnce(entry, operation, timeoutMs, log)
+      .catch((error: unknown): ProbeResult => {
+        // A fault of the exporter's own, not of the API: the probe failed, and the schedule goes on.
+        this.#log(`exporter fault probing ${targetName}/${operation}: ${errorLabel(error)}`);
+        return unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`);
+      })
+      .finally(() => {
+        this.#inFlight.delete(id);
+        if (state) state.inFlight = false;
+      });
+    this.#inFlight.set(id, { promise, startedAtMs: now, deadlineMs: now + timeoutMs });
+    if (state) state.inFlight = true;
+    return promise;
+  }
+
+  async #probeOnce(entry: TargetEntry, operation: OperationId, timeoutMs: number, log: (line: string) => void): Promise<ProbeResult> {
+    const targetName = entry.target.name;
     let token: Secret;
     try {
       const current = entry.tokens.current();
@@ -101,7 +160,7 @@ export class ProbeRunner {
       // Our credential is unusable: a credential problem (auth), not the API being down.
       const message = error instanceof Error ? error.message : String(error);
       log(message);
-      return notSent('auth', message);
+      return unsentFailure('auth', message);
     }
     const redactingLog = (line: string): void => log(redactText(line, [token]));
     const result = await probers[operation]({
@@ -118,8 +177,17 @@ export class ProbeRunner {
       const backoff = result.retryAfterSeconds ?? Math.min(maxThrottleBackoffSeconds, this.#settings.intervalSeconds * 2 ** (entry.throttleStreak - 1));
       entry.throttledUntilMs = Date.now() + backoff * 1000;
       redactingLog(`HTTP 429: not calling target ${targetName} for ${backoff} s`);
+      // One line per change of backoff, not one per 429 or per skipped slot.
+      if (entry.announcedBackoffSeconds !== backoff) {
+        entry.announcedBackoffSeconds = backoff;
+        this.#log(`${targetName}: HTTP 429: not calling it for ${backoff} s (${result.retryAfterSeconds === undefined ? 'no readable Retry-After: backing off' : 'Retry-After'})`);
+      }
     } else if (result.statusCode !== 0) {
       entry.throttleStreak = 0;
+      if (entry.announcedBackoffSeconds !== undefined) {
+        entry.announcedBackoffSeconds = undefined;
+        this.#log(`${targetName}: no longer throttled (HTTP ${result.statusCode})`);
+      }
     }
     return result;
   }
@@ -127,36 +195,38 @@ export class ProbeRunner {
   #schedule(state: ProbeState, delayMs: number): void {
     if (this.#stopped) return;
     const id = key(state.target, state.operation);
+    clearTimeout(this.#timers.get(id));
     const timer = setTimeout(() => {
       this.#timers.delete(id);
       void this.#runScheduled(state);
-    }, Math.max(0, delayMs));
+    }, clampDelay(delayMs));
     this.#timers.set(id, timer);
   }
 
+  /**
+   * One scheduled slot. Whatever happens in it (a failed probe, an exporter fault, a slot skipped while throttled) is
+   * recorded as a probe result, and the next slot is always scheduled: a probe can end the schedule of nothing.
+   */
   async #runScheduled(state: ProbeState): Promise<void> {
-    if (this.#stopped || state.inFlight) return;
-    const entry = this.#targets.get(state.target)!;
-    const interval = this.#settings.intervalSeconds * 1000;
-    // Throttled: skip this slot without counting a probe, and come back when Retry-After has passed.
-    if (Date.now() < entry.throttledUntilMs) {
-      this.#schedule(state, Math.max(entry.throttledUntilMs - Date.now(), 0) + this.#jitterMs());
-      return;
-    }
     const startedAt = performance.now();
-    state.inFlight = true;
-    let result: ProbeResult | undefined;
     try {
-      result = await this.probe(state.target, state.operation, this.#settings.timeoutSeconds * 1000, () => undefined);
+      if (this.#stopped) return;
+      let result: ProbeResult;
+      try {
+        result = await this.probe(state.target, state.operation, this.#settings.timeoutSeconds * 1000, () => undefined);
+      } catch (error) {
+        this.#log(`exporter fault probing ${state.target}/${state.operation}: ${errorLabel(error)}`);
+        result = unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`);
+      }
+      if (this.#stopped) return;
+      this.#record(state, result);
     } catch (error) {
-      this.#log(`exporter fault probing ${state.target}/${state.operation}: ${error instanceof Error ? error.message : String(error)}`);
+      this.#log(`exporter fault recording ${state.target}/${state.operation}: ${errorLabel(error)}`);
     } finally {
-      state.inFlight = false;
+      const interval = this.#settings.intervalSeconds * 1000;
+      const elapsed = performance.now() - startedAt;
+      this.#schedule(state, interval - elapsed + this.#jitterMs() - (this.#settings.jitterSeconds * 1000) / 2);
     }
-    if (this.#stopped) return;
-    if (result) this.#record(state, result);
-    const elapsed = performance.now() - startedAt;
-    this.#schedule(state, interval - elapsed + this.#jitterMs() - (this.#settings.jitterSeconds * 1000) / 2);
   }
 
   #record(state: ProbeState, result: ProbeResult): void {
@@ -181,15 +251,18 @@ function key(target: string, operation: string): string {
   return `${target}\u0000${operation}`;
 }
 
-function notSent(reason: 'throttled' | 'auth', detail: string): ProbeResult {
-  return {
-    success: false,
-    reason,
-    statusCode: 0,
-    durationSeconds: 0,
-    phases: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 },
-    undocumentedProperties: 0,
-    retryAfterSeconds: undefined,
-    detail,
-  };
+/**
+ * The shared probe's result, or — when the joiner's own deadline comes first (a /probe with a shorter scrape timeout
+ * than the probe it joined) — a timeout for that joiner alone; the shared probe carries on for the others.
+ */
+function withinDeadline(running: InFlight, deadlineMs: number): Promise<ProbeResult> {
+  if (deadlineMs >= running.deadlineMs) return running.promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve(unsentFailure('timeout', `no result within ${((deadlineMs - running.startedAtMs) / 1000).toFixed(3)} s from the probe already in flight`)),
+      clampDelay(deadlineMs - Date.now()),
+    );
+  });
+  return Promise.race([running.promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,14 +1,17 @@
 // The exporter's HTTP face: /metrics, /probe (on-scrape, fresh registry), /healthz, and the status page; start/stop for tests.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { UserError } from '../../config/errors';
 import { loadContract } from '../../contract/index';
 import { defaultProbeSettings, probeSettingsProblems, type ProbeSettings, type ProbeTarget } from './config';
 import { ExporterMetrics, PrerenderedExposition, singleProbeRegistry } from './metrics';
-import { isOperationId, operationIds } from './probers';
+import { isOperationId, operationIds, type ProbeResult } from './probers';
 import { ProbeRunner } from './scheduler';
 import { renderStatusPage } from './status-page';
+import { BasicAuthChecker, loadWebConfig, type WebConfig } from './web-config';
 
 /** How to start an exporter. */
 export interface ExporterOptions {
@@ -27,11 +30,13 @@ export interface ExporterOptions {
   log?: (line: string) => void;
   /** Runs after the server closed, e.g. to stop an embedded simulator. */
   onStop?: () => Promise<void>;
+  /** An exporter-toolkit web configuration file (TLS, basic auth); see web-config.ts and the README. */
+  webConfigFile?: string;
 }
 
 /** A running exporter. */
 export interface RunningExporter {
-  /** e.g. http://127.0.0.1:9464 */
+  /** e.g. http://127.0.0.1:9464, or https://… with a web configuration's tls_server_config */
   url: string;
   port: number;
   settings: ProbeSettings;
@@ -45,6 +50,13 @@ export interface RunningExporter {
 const prerenderAbovePairs = 100;
 /** How often a prerendered /metrics is refreshed. */
 const prerenderRefreshMs = 5_000;
+
+/**
+ * At most this many /probe requests are answered at once (all target×operation pairs together, joiners of an
+ * in-flight probe included); beyond it /probe answers 503 at once. 200 scrapes in parallel must not become 200
+ * requests to the vendor, nor 200 sockets held open here.
+ */
+export const maxConcurrentScrapeProbes = 32;
 
 /** The offset blackbox_exporter subtracts from Prometheus' scrape timeout so the answer arrives in time. */
 const scrapeTimeoutOffsetSeconds = 0.5;
@@ -61,13 +73,14 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const problems = probeSettingsProblems(settings);
   if (options.targets.length === 0) problems.push('there is no target to probe');
   if (problems.length > 0) throw new UserError(problems.join('; '));
+  const webConfig = options.webConfigFile === undefined ? undefined : loadWebConfig(options.webConfigFile);
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} exporter: ${line}\n`));
   const metrics = new ExporterMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const runner = new ProbeRunner({ targets: options.targets, settings, contract: loadContract(), metrics, log });
   const exposition = options.targets.length * operationIds.length > prerenderAbovePairs ? new PrerenderedExposition(metrics.registry, prerenderRefreshMs, log) : undefined;
-  const app = createExporterApp(runner, metrics, exposition);
+  const app = createExporterApp(runner, metrics, exposition, webConfig, log);
 
-  const server = http.createServer(app);
+  const server = webConfig?.tls ? createTlsServer(webConfig, app) : http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -81,7 +94,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const host = address.includes(':') ? `[${address}]` : address;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`,
+    url: `${webConfig?.tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`,
     port,
     settings,
     runner,
@@ -99,17 +112,69 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   };
 }
 
+/**
+ * HTTPS with the web configuration's certificate and key, and its client-certificate policy (Go's tls.ClientAuthType:
+ * Node verifies against client_ca when asked, and the two "Require…" policies drop a connection without a certificate).
+ */
+function createTlsServer(webConfig: WebConfig, app: express.Express): https.Server {
+  const t = webConfig.tls!;
+  const requestCert = t.clientAuthType !== 'NoClientCert';
+  const server = https.createServer(
+    {
+      cert: t.cert,
+      key: t.key,
+      ca: t.clientCa,
+      requestCert,
+      rejectUnauthorized: t.clientAuthType === 'RequireAndVerifyClientCert',
+      minVersion: t.minVersion,
+      maxVersion: t.maxVersion,
+    },
+    app,
+  );
+  if (t.clientAuthType === 'RequireAnyClientCert' || t.clientAuthType === 'VerifyClientCertIfGiven') {
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+      if (t.clientAuthType === 'RequireAnyClientCert' ? !presented : presented && !socket.authorized) socket.destroy();
+    });
+  }
+  return server;
+}
+
 /** The express app; the only HTTP glue between the probers and Prometheus. */
-function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, exposition: PrerenderedExposition | undefined): express.Express {
+function createExporterApp(
+  runner: ProbeRunner,
+  metrics: ExporterMetrics,
+  exposition: PrerenderedExposition | undefined,
+  webConfig: WebConfig | undefined,
+  log: (line: string) => void,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+
+  if (webConfig && webConfig.headers.length > 0) {
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      for (const [name, value] of webConfig.headers) res.set(name, value);
+      next();
+    });
+  }
+  // Basic auth on every path (health checks included), as exporter-toolkit does.
+  const auth = new BasicAuthChecker(webConfig?.users ?? new Map());
+  if (auth.enabled) {
+    app.use(async (req: Request, res: Response, next: NextFunction) => {
+      if ((await auth.check(req.get('authorization'))) !== undefined) return next();
+      res.set('WWW-Authenticate', 'Basic realm="customer-api-exporter", charset="UTF-8"');
+      res.status(401).type('text/plain').send('Unauthorized\n');
+    });
+  }
 
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(exposition ? await exposition.text() : await metrics.registry.metrics());
   });
 
+  let scrapeProbes = 0;
+  let rejectedScrapes = 0;
   app.get('/probe', async (req, res) => {
     const target = typeof req.query.target === 'string' ? req.query.target : '';
     const operation = typeof req.query.operation === 'string' ? req.query.operation : '';
@@ -121,13 +186,27 @@ function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, exposi
       res.status(400).type('text/plain').send(`unknown operation "${String(req.query.operation ?? '').slice(0, 64)}": use one of ${operationIds.join(', ')}\n`);
       return;
     }
+    if (scrapeProbes >= maxConcurrentScrapeProbes) {
+      rejectedScrapes += 1;
+      // Once per burst, not once per rejected scrape.
+      if (rejectedScrapes === 1) log(`/probe: ${maxConcurrentScrapeProbes} already in flight: answering 503 until they finish`);
+      res.status(503).set('Retry-After', '1').type('text/plain').send(`too many /probe requests in flight (at most ${maxConcurrentScrapeProbes}): retry later\n`);
+      return;
+    }
     const timeoutSeconds = probeTimeoutSeconds(req.get('x-prometheus-scrape-timeout-seconds'), runner.settings.timeoutSeconds);
     const lines: string[] = [];
-    const log = (line: string): void => {
+    const probeLog = (line: string): void => {
       lines.push(`${new Date().toISOString()} ${line}`);
     };
-    log(`probing target=${target} operation=${operation} timeout=${timeoutSeconds} s`);
-    const result = await runner.probe(target, operation, timeoutSeconds * 1000, log);
+    probeLog(`probing target=${target} operation=${operation} timeout=${timeoutSeconds} s`);
+    scrapeProbes += 1;
+    let result: ProbeResult;
+    try {
+      result = await runner.probe(target, operation, timeoutSeconds * 1000, probeLog);
+    } finally {
+      scrapeProbes -= 1;
+      if (scrapeProbes === 0) rejectedScrapes = 0;
+    }
     const registry = singleProbeRegistry(target, operation, result, Date.now());
     const body = await registry.metrics();
     if (req.query.debug === 'true') {
@@ -146,7 +225,10 @@ function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, exposi
 
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-store');
-    res.type('html').send(renderStatusPage({ targets: runner.targets(), states: runner.states(), intervalSeconds: runner.settings.intervalSeconds, nowMs: Date.now() }));
+    const nowMs = Date.now();
+    res.type('html').send(
+      renderStatusPage({ targets: runner.targets(), states: runner.states(), throttled: runner.throttledTargets(nowMs), intervalSeconds: runner.settings.intervalSeconds, nowMs }),
+    );
   });
 
   app.use((req: Request, res: Response) => {

@@ -3,25 +3,36 @@ import type { ProbeTarget } from './config';
 import type { ProbeState } from './scheduler';
 
 /** Renders the status page for the current probe states. */
-export function renderStatusPage(options: { targets: ReadonlyArray<ProbeTarget>; states: ReadonlyArray<ProbeState>; intervalSeconds: number; nowMs: number }): string {
+export function renderStatusPage(options: {
+  targets: ReadonlyArray<ProbeTarget>;
+  states: ReadonlyArray<ProbeState>;
+  /** Targets backing off after HTTP 429, with when the backoff ends (ms since the epoch): THROTTLED whatever the last result. */
+  throttled?: ReadonlyMap<string, number>;
+  intervalSeconds: number;
+  nowMs: number;
+}): string {
   const hosts = new Map(options.targets.map((t) => [t.name, hostOf(t.baseUrl)]));
   const refreshSeconds = Math.max(2, Math.min(30, Math.round(options.intervalSeconds)));
   const rows = options.states.map((state) => {
     const last = state.last;
-    const status = !last ? 'pending' : last.success ? 'up' : last.reason === 'throttled' ? 'throttled' : 'failing';
+    const throttledUntil = options.throttled?.get(state.target);
+    const backingOff = throttledUntil !== undefined && throttledUntil > options.nowMs;
+    // A target the exporter is not calling is not UP, even if its last answer (before the 429) was fine.
+    const status = backingOff ? 'throttled' : !last ? 'pending' : last.success ? 'up' : last.reason === 'throttled' ? 'throttled' : 'failing';
+    const backoffNote = backingOff ? `not calling the API for ${Math.ceil((throttledUntil - options.nowMs) / 1000)} s more (HTTP 429, Retry-After)` : undefined;
     const cells = [
       `<td>${escape(state.target)}<br><small>${escape(hosts.get(state.target) ?? '')}</small></td>`,
       `<td><code>${escape(state.operation)}</code></td>`,
       `<td class="state"><span class="badge ${status}">${status.toUpperCase()}</span></td>`,
-      `<td class="reason">${last?.reason ? escape(last.reason) : '—'}</td>`,
+      `<td class="reason">${backingOff ? 'throttled' : last?.reason ? escape(last.reason) : '—'}</td>`,
       `<td>${last ? (last.statusCode === 0 ? 'no response' : String(last.statusCode)) : '—'}</td>`,
       `<td>${last ? `${Math.round(last.durationSeconds * 1000)} ms` : '—'}</td>`,
       `<td>${last ? age(options.nowMs - last.finishedAtMs) : '—'}</td>`,
-      `<td class="detail">${last ? escape(last.detail) : 'first probe not run yet'}</td>`,
+      `<td class="detail">${backoffNote ? `${escape(backoffNote)}${last ? `<br><small>last: ${escape(last.detail)}</small>` : ''}` : last ? escape(last.detail) : 'first probe not run yet'}</td>`,
     ];
     return `<tr data-target="${escape(state.target)}" data-operation="${escape(state.operation)}" data-status="${status}">${cells.join('')}</tr>`;
   });
-  const failing = options.states.filter((s) => s.last && !s.last.success).length;
+  const failing = options.states.filter((s) => (s.last && !s.last.success) || (options.throttled?.get(s.target) ?? 0) > options.nowMs).length;
   return `<!doctype html>
 <html lang="en">
 <head>
