@@ -5,53 +5,158 @@ import { UserError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** The target's variables (gate and exporter; the gate-only ones are marked), with what each means. README's configuration table is written from these. */
-export const targetVariables = {
-  API_BASE_URL: 'base URL including /v2/integrations; unset → the embedded simulator is started and used',
-  API_CUSTOMER_ID: 'an existing customer',
-  API_TOKEN: "that customer's token",
-  API_TOKEN_FILE: "a file holding that customer's token (instead of API_TOKEN)",
-  API_AUTH_SCHEME: 'Authorization scheme, default Bearer; `none` sends the raw token',
-  API_MISSING_CUSTOMER_ID: "gate only, optional; an id that doesn't exist (default: an id that can't exist)",
-  API_OTHER_CUSTOMER_ID: "gate only, optional; another tenant's existing customer id, for the cross-tenant check",
-  API_ALLOW_DELETE: 'gate only; opt-in (1/true) for the destructive DELETE spec against a real target',
-  API_DELETE_CUSTOMER_ID: 'gate only; the dedicated disposable customer the DELETE spec deletes',
-  API_DELETE_TOKEN: "gate only; that disposable customer's token",
-  API_DELETE_TOKEN_FILE: "gate only; a file holding that disposable customer's token (instead of API_DELETE_TOKEN)",
-  CONTRACT_READ_ONLY: 'read-only run (1/true): DELETE never runs and the disposable credential is dropped, whatever API_ALLOW_DELETE says; `npm run drift` sets it',
+/**
+ * How a variable is documented, beside its declaration: `--help` prints "meaning; default X", and `npm run docs:config`
+ * writes the README configuration tables from the same fields.
+ */
+export interface VariableDoc {
+  /** What it is, in one line. */
+  readonly meaning: string;
+  /** Its default in words, when it has one. */
+  readonly default?: string;
+  /** More for the README table only, where --help has no room; shown in parentheses after the meaning. */
+  readonly readme?: string;
+}
+
+/** The one-line texts `--help` prints: "meaning; default X". */
+function helpTexts<T extends Readonly<Record<string, VariableDoc>>>(docs: T): { readonly [K in keyof T]: string } {
+  return Object.fromEntries(
+    Object.entries(docs).map(([name, doc]) => [name, doc.default === undefined ? doc.meaning : `${doc.meaning}; default ${doc.default}`]),
+  ) as { readonly [K in keyof T]: string };
+}
+
+/** A numeric setting's rule: whole number or not, and its range. */
+export interface NumberRule {
+  integer: boolean;
+  min: number;
+  max: number;
+  /** When set, `min` itself is not allowed (e.g. "greater than 0"). */
+  minExclusive?: boolean;
+}
+
+/** The limits the gate's settings are checked against. */
+export const gateLimits = {
+  workers: { integer: true, min: 1, max: 16 },
+  bodyLimitBytes: { integer: true, min: 1024, max: 1024 * 1024 * 1024 },
+} as const satisfies Record<string, NumberRule>;
+
+/** The gate's settings' defaults. */
+export const gateDefaults = {
+  workers: 1,
+  reportsDir: 'reports',
+  bodyLimitBytes: 8 * 1024 * 1024,
 } as const;
+
+/** The limits the simulator CLI's settings are checked against. */
+export const simulatorLimits = {
+  port: { integer: true, min: 0, max: 65_535 },
+  latencyMs: { integer: true, min: 0, max: 3_600_000 },
+  errorRate: { integer: false, min: 0, max: 1 },
+  rateLimitPerMinute: { integer: true, min: 1, max: 1_000_000 },
+} as const satisfies Record<string, NumberRule>;
+
+/** The simulator CLI's defaults (`npm run simulator`). */
+export const simulatorDefaults = {
+  port: 4010,
+  host: '127.0.0.1',
+} as const;
+
+/** The target's variables (gate and exporter; the gate-only ones are marked), documented. */
+export const targetVariableDocs = {
+  API_BASE_URL: {
+    meaning: 'base URL including `/v2/integrations`, e.g. `https://integrationscore.mum1.exotel.com/v2/integrations`; unset: the embedded simulator is started on a free port and used',
+  },
+  API_CUSTOMER_ID: { meaning: 'an existing customer', readme: 'one path segment: see the id rules below' },
+  API_TOKEN: { meaning: "that customer's token", readme: 'one line, no whitespace or control character inside' },
+  API_TOKEN_FILE: { meaning: "a file holding that customer's token, trimmed (instead of API_TOKEN)" },
+  API_AUTH_SCHEME: { meaning: 'Authorization scheme; `none` sends the raw token', default: 'Bearer' },
+  API_MISSING_CUSTOMER_ID: { meaning: "gate only, optional; an id that doesn't exist", default: "an id that can't exist" },
+  API_OTHER_CUSTOMER_ID: { meaning: "gate only, optional; another tenant's existing customer id, for the cross-tenant check" },
+  API_ALLOW_DELETE: {
+    meaning: 'gate only; `1` opts in to the destructive DELETE spec against a real target',
+    default: '0',
+    readme: '`npm run monitor` ignores it: it only sends GETs',
+  },
+  API_DELETE_CUSTOMER_ID: { meaning: 'gate only; the dedicated disposable customer the DELETE spec deletes' },
+  API_DELETE_TOKEN: { meaning: "gate only; that disposable customer's own token, never API_TOKEN" },
+  API_DELETE_TOKEN_FILE: { meaning: "gate only; a file holding that disposable customer's token (instead of API_DELETE_TOKEN)" },
+  CONTRACT_READ_ONLY: {
+    meaning: '`1`: a read-only run, DELETE never runs and the disposable credential is dropped, whatever API_ALLOW_DELETE says; `npm run drift` sets it',
+    default: '0',
+  },
+} as const satisfies Record<string, VariableDoc>;
+
+/** The target's variables with their `--help` text. README's configuration table is written from `targetVariableDocs`. */
+export const targetVariables = helpTexts(targetVariableDocs);
 
 /** The API_* variables the exporter reads (the base target); the rest of `targetVariables` are the gate's. */
 export const baseTargetVariableNames = ['API_BASE_URL', 'API_CUSTOMER_ID', 'API_TOKEN', 'API_TOKEN_FILE', 'API_AUTH_SCHEME'] as const;
 
-/** The contract gate's own settings (playwright.config.ts). */
-export const gateVariables = {
-  CONTRACT_WORKERS: 'Playwright workers, a whole number from 1 to 16; default 1',
-  CONTRACT_REPORTS_DIR: 'where reports go, relative to the repository; default reports/',
-  CONTRACT_BODY_LIMIT_BYTES: 'largest response body the credential relay passes on, 1024..1073741824 bytes; default 8388608 (8 MiB)',
-} as const;
+/** The contract gate's own settings (playwright.config.ts), documented. */
+export const gateVariableDocs = {
+  CONTRACT_WORKERS: {
+    meaning: `Playwright workers, ${describeRule(gateLimits.workers)}`,
+    default: String(gateDefaults.workers),
+    readme: 'the fastest for ~30 quick requests',
+  },
+  CONTRACT_REPORTS_DIR: {
+    meaning: 'where reports go, relative to the repository',
+    default: `${gateDefaults.reportsDir}/`,
+    readme: 'not empty, not the repository or a folder above it, not a file',
+  },
+  CONTRACT_BODY_LIMIT_BYTES: {
+    meaning: `largest response body the credential relay passes on, in bytes: ${describeRule(gateLimits.bodyLimitBytes)}`,
+    default: `${gateDefaults.bodyLimitBytes} (8 MiB)`,
+  },
+  CONTRACT_STRICTNESS: {
+    meaning: '`documented`: only breaks of what the vendor page states fail the gate, breaks of `x-inferred` rules are warnings; `inferred`: every rule of the contract fails it',
+    default: 'inferred',
+  },
+} as const satisfies Record<string, VariableDoc>;
 
-/** The exporter's own variables, with what each means and its default. */
-export const exporterVariables = {
-  PROBE_INTERVAL_SECONDS: 'seconds between probes of one target×operation, fractions allowed, at most 86400 (24 h); default 30',
-  PROBE_TIMEOUT_SECONDS: 'seconds before a probe is abandoned as reason="timeout"; must be < the interval; default 10',
-  PROBE_JITTER_SECONDS: 'random spread added to each interval (±half) and to the first probe; default 10 % of the interval',
-  PROBE_BODY_LIMIT_BYTES: 'largest response body read; a bigger one aborts the probe as reason="other"; default 1048576 (1 MiB)',
-  MONITOR_PORT: 'port for /metrics, /probe, /healthz and the status page, 0..65535 (0 = any free port); default 9464',
-  MONITOR_HOST: 'interface to listen on, an address of this machine; default 0.0.0.0 (Prometheus usually scrapes from another host)',
-  MONITOR_TARGETS_FILE: 'optional YAML listing several targets (see monitors/exporter/README.md); replaces the API_* target',
-  MONITOR_WEB_CONFIG_FILE: 'optional exporter-toolkit web config YAML (TLS, basic auth); same as --web.config.file',
-} as const;
+/** The contract gate's own settings with their `--help` text. */
+export const gateVariables = helpTexts(gateVariableDocs);
 
-/** The simulator's variables (simulator/cli.ts; SIMULATOR_MODE also picks the gate's embedded simulator's mode). */
-export const simulatorVariables = {
-  SIMULATOR_PORT: 'port to listen on, 0..65535 (0 = any free port); default 4010',
-  SIMULATOR_HOST: 'interface to listen on; default 127.0.0.1',
-  SIMULATOR_MODE: 'behaviour mode (see simulator/modes.ts); default faithful',
-  SIMULATOR_LATENCY_MS: "delay before every response in milliseconds; default 0 (or the mode's default)",
-  SIMULATOR_ERROR_RATE: "fraction 0..1 of requests answering 500; default 0 (or the mode's default)",
-  SIMULATOR_RATE_LIMIT_PER_MINUTE: 'requests allowed per 60 s before 429; default unlimited',
-} as const;
+/** The exporter's own variables, documented (its README's table is written from these). */
+export const exporterVariableDocs = {
+  PROBE_INTERVAL_SECONDS: { meaning: 'seconds between probes of one target×operation, fractions allowed, at most 86400 (24 h)', default: '30' },
+  PROBE_TIMEOUT_SECONDS: {
+    meaning: 'seconds before a probe is abandoned as reason="timeout"; must be less than the interval',
+    default: '10, or half the interval if that is less',
+  },
+  PROBE_JITTER_SECONDS: { meaning: 'random spread added to each interval (±half of it) and to the first probe (0..jitter)', default: '10 % of the interval' },
+  PROBE_BODY_LIMIT_BYTES: { meaning: 'largest response body read; a bigger one aborts the probe as reason="other"', default: '1048576 (1 MiB)' },
+  MONITOR_PORT: { meaning: 'port for /metrics, /probe, /healthz and the status page, 0..65535 (0 = any free port)', default: '9464' },
+  MONITOR_HOST: { meaning: 'interface to listen on, an address of this machine', default: '0.0.0.0 (Prometheus usually scrapes from another host)' },
+  MONITOR_TARGETS_FILE: { meaning: 'optional YAML listing several targets, each with its own token; replaces the API_* target', readme: 'format below' },
+  MONITOR_WEB_CONFIG_FILE: { meaning: 'optional exporter-toolkit web config YAML (TLS, basic auth); same as the flag --web.config.file=PATH' },
+} as const satisfies Record<string, VariableDoc>;
+
+/** The exporter's own variables with their `--help` text. */
+export const exporterVariables = helpTexts(exporterVariableDocs);
+
+/** The simulator's variables (simulator/cli.ts; SIMULATOR_MODE also picks the gate's embedded simulator's mode), documented. */
+export const simulatorVariableDocs = {
+  SIMULATOR_PORT: { meaning: 'port to listen on, 0..65535 (0 = any free port)', default: String(simulatorDefaults.port) },
+  SIMULATOR_HOST: { meaning: 'interface to listen on', default: simulatorDefaults.host },
+  SIMULATOR_MODE: {
+    meaning: "behaviour mode, one of those `npm run simulator -- --help` lists; with API_BASE_URL unset, also the mode of the gate's and `npm run monitor`'s embedded simulator",
+    default: 'faithful',
+  },
+  SIMULATOR_LATENCY_MS: { meaning: 'delay before every response in milliseconds', default: "0 (or the mode's default)" },
+  SIMULATOR_ERROR_RATE: { meaning: 'fraction 0..1 of requests answering 500', default: "0 (or the mode's default)" },
+  SIMULATOR_RATE_LIMIT_PER_MINUTE: { meaning: 'requests allowed per 60 s before 429', default: 'unlimited' },
+  SIMULATOR_ADMIN: {
+    meaning: "`1`: the simulator (`npm run simulator`, or `npm run monitor`'s embedded one) serves POST /admin/mode (mode=NAME) to callers on this machine, to switch modes at run time",
+    default: '0',
+  },
+} as const satisfies Record<string, VariableDoc>;
+
+/** The simulator's variables with their `--help` text. */
+export const simulatorVariables = helpTexts(simulatorVariableDocs);
+
+/** Every known variable's documentation. */
+export const variableDocs: Readonly<Record<string, VariableDoc>> = { ...targetVariableDocs, ...gateVariableDocs, ...exporterVariableDocs, ...simulatorVariableDocs };
 
 /** Every known variable of the five prefixes, with what it means. */
 export const knownVariables: Readonly<Record<string, string>> = { ...targetVariables, ...gateVariables, ...exporterVariables, ...simulatorVariables };
@@ -111,15 +216,6 @@ export function rejectUnknownVariables(env: Env, strict?: StrictPrefixes): void 
   if (problems.length > 0) throw new UserError(problems.join('; '));
 }
 
-/** A numeric setting's rule: whole number or not, and its range. */
-export interface NumberRule {
-  integer: boolean;
-  min: number;
-  max: number;
-  /** When set, `min` itself is not allowed (e.g. "greater than 0"). */
-  minExclusive?: boolean;
-}
-
 const decimalPattern = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const integerPattern = /^\+?\d+$/;
 
@@ -169,18 +265,25 @@ export function flagSetting(raw: string | undefined, key: string, problems: stri
   return false;
 }
 
-/** The limits the gate's settings are checked against. */
-export const gateLimits = {
-  workers: { integer: true, min: 1, max: 16 },
-  bodyLimitBytes: { integer: true, min: 1024, max: 1024 * 1024 * 1024 },
-} as const satisfies Record<string, NumberRule>;
+/** Which breaks fail the gate (CONTRACT_STRICTNESS): only the vendor page's own rules, or every rule the contract holds. */
+export type ContractStrictness = 'documented' | 'inferred';
 
-/** The gate's settings' defaults. */
-export const gateDefaults = {
-  workers: 1,
-  reportsDir: 'reports',
-  bodyLimitBytes: 8 * 1024 * 1024,
-} as const;
+/** CONTRACT_STRICTNESS, checked: unset or blank is `inferred`; anything else but the two values is a problem. */
+export function strictnessSetting(raw: string | undefined, problems: string[]): ContractStrictness {
+  const value = raw?.trim().toLowerCase();
+  if (!value || value === 'inferred') return 'inferred';
+  if (value === 'documented') return 'documented';
+  problems.push(`CONTRACT_STRICTNESS must be documented or inferred, not ${JSON.stringify(raw)}`);
+  return 'inferred';
+}
+
+/** CONTRACT_STRICTNESS alone (for the gate's workers); throws one UserError when it is neither value. */
+export function loadStrictness(env: Env = process.env): ContractStrictness {
+  const problems: string[] = [];
+  const strictness = strictnessSetting(env.CONTRACT_STRICTNESS, problems);
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  return strictness;
+}
 
 /** The contract gate's settings (playwright.config.ts; the credential relay reads bodyLimitBytes). */
 export interface GateSettings {
@@ -205,6 +308,8 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   // The switches that decide whether a DELETE is sent: a bad value stops the run here too, before anything starts.
   flagSetting(env.CONTRACT_READ_ONLY, 'CONTRACT_READ_ONLY', problems);
   flagSetting(env.API_ALLOW_DELETE, 'API_ALLOW_DELETE', problems);
+  // Checked here so a bad value stops the run before anything starts; loadStrictness reads it where it is used.
+  strictnessSetting(env.CONTRACT_STRICTNESS, problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return { workers, reportsDir, bodyLimitBytes };
 }

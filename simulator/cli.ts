@@ -1,62 +1,30 @@
 // `npm run simulator`: runs the reference simulator as a local stand-in for the API, configured by SIMULATOR_* variables.
 import { UserError, exitOnUserError } from '../config/errors';
-import { isSimulatorMode, simulatorModeNames, simulatorModes, type SimulatorMode } from './modes';
+import { flagSetting, numberSetting, simulatorDefaults, simulatorLimits, simulatorVariables, unknownVariableProblems, type Env } from '../config/settings';
+import { parseSimulatorMode, simulatorModeNames, simulatorModes } from './modes';
 import { startSimulator, type SimulatorOptions } from './server';
 
-/** The CLI's variables, with what each means and its default. */
-const simulatorVariables = {
-  SIMULATOR_PORT: 'port to listen on, 0..65535 (0 = any free port); default 4010',
-  SIMULATOR_HOST: 'interface to listen on; default 127.0.0.1',
-  SIMULATOR_MODE: `behaviour mode, one of ${simulatorModeNames.join(', ')}; default faithful`,
-  SIMULATOR_LATENCY_MS: "delay before every response in milliseconds; default 0 (or the mode's default)",
-  SIMULATOR_ERROR_RATE: "fraction 0..1 of requests answering 500; default 0 (or the mode's default)",
-  SIMULATOR_RATE_LIMIT_PER_MINUTE: 'requests allowed per 60 s before 429; default unlimited',
-} as const;
+/** The CLI's settings: where to listen, and the simulator's own options. */
+type SimulatorCliOptions = Required<Pick<SimulatorOptions, 'port' | 'host' | 'mode'>> & SimulatorOptions;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-// Reads the CLI's options from the environment; throws one UserError naming everything that is wrong.
-function loadSimulatorCliOptions(env: Env = process.env): Required<Pick<SimulatorOptions, 'port' | 'host' | 'mode'>> & SimulatorOptions {
-  const problems: string[] = [];
-  const known = Object.keys(simulatorVariables);
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('SIMULATOR_') && !known.includes(key)) {
-      problems.push(`${key} is not a simulator variable (known: ${known.join(', ')})`);
-    }
+// Reads the CLI's options from the environment the one settings way; throws one UserError naming everything that is wrong.
+function loadSimulatorCliOptions(env: Env = process.env): SimulatorCliOptions {
+  const problems = unknownVariableProblems(env, { prefixes: ['SIMULATOR_'], owner: "the simulator's" });
+  const port = numberSetting(env.SIMULATOR_PORT, 'SIMULATOR_PORT', simulatorLimits.port, problems) ?? simulatorDefaults.port;
+  const host = env.SIMULATOR_HOST?.trim() || simulatorDefaults.host;
+  let mode: SimulatorCliOptions['mode'] = 'faithful';
+  try {
+    mode = parseSimulatorMode(env.SIMULATOR_MODE);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    problems.push(error.message);
   }
-  const port = integer(env.SIMULATOR_PORT, 'SIMULATOR_PORT', 0, 65_535, problems) ?? 4010;
-  const host = env.SIMULATOR_HOST?.trim() || '127.0.0.1';
-  const rawMode = env.SIMULATOR_MODE?.trim() || 'faithful';
-  let mode: SimulatorMode = 'faithful';
-  if (isSimulatorMode(rawMode)) mode = rawMode;
-  else problems.push(`SIMULATOR_MODE "${rawMode}" is not a mode: use one of ${simulatorModeNames.join(', ')}`);
-  const latencyMs = integer(env.SIMULATOR_LATENCY_MS, 'SIMULATOR_LATENCY_MS', 0, 3_600_000, problems);
-  const errorRate = fraction(env.SIMULATOR_ERROR_RATE, 'SIMULATOR_ERROR_RATE', problems);
-  const rateLimitPerMinute = integer(env.SIMULATOR_RATE_LIMIT_PER_MINUTE, 'SIMULATOR_RATE_LIMIT_PER_MINUTE', 1, 1_000_000, problems);
+  const latencyMs = numberSetting(env.SIMULATOR_LATENCY_MS, 'SIMULATOR_LATENCY_MS', simulatorLimits.latencyMs, problems);
+  const errorRate = numberSetting(env.SIMULATOR_ERROR_RATE, 'SIMULATOR_ERROR_RATE', simulatorLimits.errorRate, problems);
+  const rateLimitPerMinute = numberSetting(env.SIMULATOR_RATE_LIMIT_PER_MINUTE, 'SIMULATOR_RATE_LIMIT_PER_MINUTE', simulatorLimits.rateLimitPerMinute, problems);
+  const admin = flagSetting(env.SIMULATOR_ADMIN, 'SIMULATOR_ADMIN', problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
-  return { port, host, mode, latencyMs, errorRate, rateLimitPerMinute };
-}
-
-function integer(raw: string | undefined, key: string, min: number, max: number, problems: string[]): number | undefined {
-  const text = raw?.trim();
-  if (!text) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
-    problems.push(`${key} must be a whole number from ${min} to ${max}, not "${raw}"`);
-    return undefined;
-  }
-  return value;
-}
-
-function fraction(raw: string | undefined, key: string, problems: string[]): number | undefined {
-  const text = raw?.trim();
-  if (!text) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
-    problems.push(`${key} must be a number from 0 to 1 (e.g. 0.25), not "${raw}"`);
-    return undefined;
-  }
-  return value;
+  return { port, host, mode, latencyMs, errorRate, rateLimitPerMinute, admin };
 }
 
 /** Turns a listen failure into the sentence that says which variable to change. */
@@ -76,7 +44,46 @@ function listenProblem(error: unknown, host: string, port: number): unknown {
   }
 }
 
+const simulatorUsage = (): string => {
+  const width = Math.max(...Object.keys(simulatorVariables).map((key) => key.length));
+  const modeWidth = Math.max(...simulatorModeNames.map((mode) => mode.length));
+  return [
+    'Usage: npm run simulator [-- --help]',
+    '',
+    'Runs the reference simulator of the Customer Management API until SIGINT/SIGTERM, and prints its',
+    'base URL, mode and seeded customers with their (fake, simulator-only) tokens. It takes no arguments:',
+    'it is configured by environment variables.',
+    '',
+    'Options:',
+    '  -h, --help  print this help and exit',
+    '',
+    'Environment:',
+    ...Object.entries(simulatorVariables).map(([key, meaning]) => `  ${key.padEnd(width)}  ${meaning}`),
+    '',
+    'Modes (SIMULATOR_MODE):',
+    ...simulatorModeNames.map((mode) => `  ${mode.padEnd(modeWidth)}  ${simulatorModes[mode].description}`),
+    '',
+    'Example: SIMULATOR_MODE=retyped-field SIMULATOR_PORT=4011 npm run simulator',
+    '',
+  ].join('\n');
+};
+
+/** `--help` prints the usage; anything else on the command line is a mistake (the simulator is configured by environment). */
+function handleArguments(args: readonly string[]): 'help' | 'run' {
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  const first = args[0];
+  if (first !== undefined) {
+    const hint = first.startsWith('-') ? `unknown option "${first}"` : `unexpected argument "${first}"`;
+    throw new UserError(`${hint}: the simulator takes no arguments, only SIMULATOR_* variables (npm run simulator -- --help lists them)`);
+  }
+  return 'run';
+}
+
 async function main(): Promise<void> {
+  if (handleArguments(process.argv.slice(2)) === 'help') {
+    process.stdout.write(simulatorUsage());
+    return;
+  }
   const options = loadSimulatorCliOptions();
   const simulator = await startSimulator(options).catch((error: unknown) => {
     throw listenProblem(error, options.host, options.port);
@@ -84,6 +91,7 @@ async function main(): Promise<void> {
   const lines = [
     `simulator listening: ${simulator.baseUrl}`,
     `mode: ${simulator.mode} (${simulatorModes[simulator.mode].description})`,
+    ...(options.admin ? [`switch modes from this machine: curl -X POST ${new URL(simulator.baseUrl).origin}/admin/mode -d mode=NAME`] : []),
     'seeded customers (simulator-only fake tokens, valid only against this process):',
     ...simulator.customers.map((c) => `  ${c.id} (${c.role}): ${c.token}`),
   ];

@@ -24,47 +24,77 @@ export interface SeededCustomer {
   readonly record: Readonly<CustomerRecord>;
 }
 
-// The primary customer and its June 2024 usage are the vendor's examples, read from the contract, not copied.
-const contractDocument = readOpenApiDocument();
-const customerExample = responseExample(contractDocument, 'getCustomer', 200) as Schemas['GetCustomerResponse'];
-const usageExample = responseExample(contractDocument, 'getCustomerUsage', 200) as Schemas['GetCustomerUsageResponse'];
+/** The vendor's documented examples the simulator serves, read from the contract (not copied) on first use. */
+interface DocumentedExamples {
+  customer: CustomerRecord;
+  usage: { customerId: string; period: UsagePeriod; usage: UsageCounters };
+  deleteMessage: string;
+}
+
+let documentedExamples: DocumentedExamples | undefined;
+
+// Read lazily: importing the simulator (or its mode table) parses no YAML; the first customer seeded does.
+function documented(): DocumentedExamples {
+  if (!documentedExamples) {
+    const contractDocument = readOpenApiDocument();
+    const customerExample = responseExample(contractDocument, 'getCustomer', 200) as Schemas['GetCustomerResponse'];
+    const usageExample = responseExample(contractDocument, 'getCustomerUsage', 200) as Schemas['GetCustomerUsageResponse'];
+    const deleteExample = responseExample(contractDocument, 'deleteCustomer', 200) as Schemas['DeleteCustomerResponse'];
+    documentedExamples = {
+      customer: customerExample.data,
+      usage: { customerId: usageExample.data.customer_id, period: usageExample.data.period, usage: usageExample.data.usage },
+      deleteMessage: deleteExample.message,
+    };
+  }
+  return documentedExamples;
+}
+
 /** The documented DELETE success message. */
-export const documentedDeleteMessage = (responseExample(contractDocument, 'deleteCustomer', 200) as Schemas['DeleteCustomerResponse']).message;
+export function documentedDeleteMessage(): string {
+  return documented().deleteMessage;
+}
 
-const customerSeeds: ReadonlyArray<{ role: CustomerRole; record: CustomerRecord }> = [
-  { role: 'primary', record: customerExample.data },
-  {
-    role: 'other',
-    record: {
-      customer_id: 'cust_other456',
-      name: 'Globex Ltd',
-      account_sid: 'globex_account_sid',
-      status: 'active',
-      apps_count: 2,
-      users_count: 8,
-      plan: { type: 'standard', max_apps: 3, max_users_per_app: 20 },
-      created_at: '2023-11-02T14:30:00.000Z',
-      updated_at: '2024-05-20T08:15:00.000Z',
+// The primary customer and its June 2024 usage are the vendor's examples; the other two are the simulator's own.
+function customerSeeds(): ReadonlyArray<{ role: CustomerRole; record: CustomerRecord }> {
+  return [
+    { role: 'primary', record: documented().customer },
+    {
+      role: 'other',
+      record: {
+        customer_id: 'cust_other456',
+        name: 'Globex Ltd',
+        account_sid: 'globex_account_sid',
+        status: 'active',
+        apps_count: 2,
+        users_count: 8,
+        plan: { type: 'standard', max_apps: 3, max_users_per_app: 20 },
+        created_at: '2023-11-02T14:30:00.000Z',
+        updated_at: '2024-05-20T08:15:00.000Z',
+      },
     },
-  },
-  {
-    role: 'disposable',
-    record: {
-      customer_id: 'cust_disposable789',
-      name: 'Disposable Test Co',
-      account_sid: 'disposable_account_sid',
-      status: 'active',
-      apps_count: 1,
-      users_count: 2,
-      plan: { type: 'starter', max_apps: 1, max_users_per_app: 5 },
-      created_at: '2024-03-01T12:00:00.000Z',
-      updated_at: '2024-03-01T12:00:00.000Z',
+    {
+      role: 'disposable',
+      record: {
+        customer_id: 'cust_disposable789',
+        name: 'Disposable Test Co',
+        account_sid: 'disposable_account_sid',
+        status: 'active',
+        apps_count: 1,
+        users_count: 2,
+        plan: { type: 'starter', max_apps: 1, max_users_per_app: 5 },
+        created_at: '2024-03-01T12:00:00.000Z',
+        updated_at: '2024-03-01T12:00:00.000Z',
+      },
     },
-  },
-];
+  ];
+}
 
-/** The seeded customer ids, in seed order. */
-export const seededCustomerIds: ReadonlyArray<string> = customerSeeds.map((seed) => seed.record.customer_id);
+/** The customer with this role among `customers` (seeded, running or handed off); throws naming the role when there is none. */
+export function customerWithRole<C extends { readonly role: CustomerRole }>(customers: ReadonlyArray<C>, role: CustomerRole): C {
+  const customer = customers.find((c) => c.role === role);
+  if (!customer) throw new Error(`the simulator has no ${role} customer`);
+  return customer;
+}
 
 /** A fresh random simulator-only token (`sim_` + 24 base64url characters). */
 export function randomSimulatorToken(): string {
@@ -76,12 +106,14 @@ export function randomSimulatorToken(): string {
  * Throws when `tokens` names an id that is not seeded, or gives an empty or shared token.
  */
 export function seedCustomers(tokens: Partial<Record<string, string>> = {}): SeededCustomer[] {
+  const seeds = customerSeeds();
+  const seededCustomerIds = seeds.map((seed) => seed.record.customer_id);
   for (const id of Object.keys(tokens)) {
     if (!seededCustomerIds.includes(id)) {
       throw new Error(`tokens names ${id}, which is not a seeded customer (seeded: ${seededCustomerIds.join(', ')})`);
     }
   }
-  const customers = customerSeeds.map((seed) => {
+  const customers = seeds.map((seed) => {
     const given = tokens[seed.record.customer_id];
     if (given !== undefined && !/^\S+$/.test(given)) {
       throw new Error(`the token for ${seed.record.customer_id} must be non-empty and contain no whitespace`);
@@ -94,28 +126,6 @@ export function seedCustomers(tokens: Partial<Record<string, string>> = {}): See
   return customers;
 }
 
-/** A customer that does not exist, made up for the `unknown-customer-200` mode. */
-export function fabricatedCustomer(customerId: string): CustomerRecord {
-  return {
-    customer_id: customerId,
-    name: 'Fabricated Customer',
-    account_sid: 'fabricated_account_sid',
-    status: 'active',
-    apps_count: 1,
-    users_count: 1,
-    plan: { type: 'standard', max_apps: 1, max_users_per_app: 1 },
-    created_at: '2024-01-01T00:00:00.000Z',
-    updated_at: '2024-01-01T00:00:00.000Z',
-  };
-}
-
-// The vendor's example response: cust_abc123 over June 2024.
-const documentedUsage: { customerId: string; period: UsagePeriod; usage: UsageCounters } = {
-  customerId: usageExample.data.customer_id,
-  period: usageExample.data.period,
-  usage: usageExample.data.usage,
-};
-
 const dayMs = 86_400_000;
 
 /**
@@ -124,6 +134,7 @@ const dayMs = 86_400_000;
  * total_calls = inbound + outbound = sip + pstn; active_apps ≤ apps_count; active_users ≤ users_count.
  */
 export function usageCounters(customer: Readonly<CustomerRecord>, period: UsagePeriod): UsageCounters {
+  const documentedUsage = documented().usage;
   if (
     customer.customer_id === documentedUsage.customerId &&
     period.start === documentedUsage.period.start &&

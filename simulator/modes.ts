@@ -1,136 +1,311 @@
-// The simulator's behaviour modes: faithful, plus one deliberate drift or fault each, and whether the contract gate must catch it.
+// The simulator's behaviour modes, one entry each: what it does, what the contract gate must say about it, and the hooks the server calls.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { Response } from 'express';
+import { UserError } from '../config/errors';
+import type { CustomerRecord, SeededCustomer, UsageCounters, UsagePeriod } from './customers';
+import { defaultPeriod, nonIsoDate, requestedPeriod, type PeriodOrProblem } from './dates';
+import { bearerToken } from './headers';
 
-/** What a mode is for, and how the mutation table treats it. */
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+export interface JsonObject {
+  [key: string]: Json;
+}
+
+/** Who a request comes from, as a mode sees it. */
+export type Caller =
+  /** A seeded customer's token. */
+  | { kind: 'customer'; id: string }
+  /** The mode does not tell callers apart: any customer may be acted on. */
+  | { kind: 'anyone' }
+  /** Answered 401 with this message. */
+  | { kind: 'refused'; message: string };
+
+/** What a request for an id that does not exist (or was deleted) gets: an error, or a customer to act on anyway. */
+export type UnknownCustomerAnswer = { kind: 'error'; status: number; message: string } | { kind: 'customer'; record: CustomerRecord };
+
+/** getCustomerUsage's `data` before a mode shapes it. */
+export interface UsageReport {
+  customer_id: string;
+  period: UsagePeriod;
+  usage: UsageCounters;
+}
+
+/** An error answered to a request before any route sees it, with its headers (e.g. Retry-After). */
+export interface Preemption {
+  status: number;
+  message: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Every behaviour a mode can change. The server calls these and nothing else decides how a mode behaves. */
+export interface SimulatorModeHooks {
+  /** Answers a request before routing (after latency); undefined lets it through. */
+  preempt(): Preemption | undefined;
+  /** Who the Authorization header says is calling. */
+  authenticate(authorization: string | undefined, customerByToken: (token: string) => SeededCustomer | undefined): Caller;
+  /** Whether an authenticated caller may act on this existing customer; a refusal answers like an unknown id (404). */
+  authorise(caller: Exclude<Caller, { kind: 'refused' }>, customerId: string): boolean;
+  /** What a request for an unknown or deleted id gets. */
+  unknownCustomer(customerId: string): UnknownCustomerAnswer;
+  /** The usage period `start_date` and `end_date` ask for, or the 400's message. */
+  usagePeriod(startDate: unknown, endDate: unknown, now: Date): PeriodOrProblem;
+  /** Carries out a DELETE of an existing customer; `remove` takes it out of the store. */
+  deleteCustomer(remove: () => void): void;
+  /** getCustomer's `data`. */
+  shapeCustomer(record: Readonly<CustomerRecord>): JsonObject;
+  /** getCustomerUsage's `data`. */
+  shapeUsage(report: UsageReport): JsonObject;
+  /** Sends a 200 with this body. */
+  sendSuccess(res: Response, body: JsonObject): void;
+  /** Sends an error with this status and message. */
+  sendError(res: Response, status: number, message: string): void;
+}
+
+/** What the contract gate must do against a mode (tests/contract-gate.test.ts runs it against each). */
+export type GateExpectation =
+  /** The gate must fail, and its failure output must match `evidence`: proof that it names what drifted. */
+  | { readonly verdict: 'fails'; readonly evidence: RegExp }
+  /** The gate must pass; `warning`, when given, must be among its annotations (non-breaking drift is reported). */
+  | { readonly verdict: 'passes'; readonly warning?: RegExp }
+  /** The mutation table does not run the gate against this mode, for this reason. */
+  | { readonly verdict: 'not-run'; readonly because: string };
+
+/** One mode: what it is for, what the gate must say, and how it deviates from the faithful hooks. */
 export interface SimulatorModeSpec {
   /** One sentence: how this mode deviates from the documented API. */
   readonly description: string;
-  /** Whether the contract gate must FAIL against this mode. */
-  readonly breaking: boolean;
-  /** Whether the mutation table runs the contract suite against this mode at all. */
-  readonly gate: boolean;
+  readonly gate: GateExpectation;
   /** Latency applied to every response when the simulator was started without `latencyMs`. */
   readonly latencyMs?: number;
   /** Fraction of requests answering 500 when the simulator was started without `errorRate`. */
   readonly errorRate?: number;
+  /** The behaviours this mode changes; the rest are the faithful ones. */
+  readonly hooks?: Partial<SimulatorModeHooks>;
 }
+
+/** The documented behaviour: every mode starts from these. */
+const faithful: SimulatorModeHooks = {
+  preempt: () => undefined,
+  authenticate(authorization, customerByToken) {
+    const credential = bearerToken(authorization);
+    if (!credential.ok) return { kind: 'refused', message: credential.reason };
+    const caller = customerByToken(credential.token);
+    return caller ? { kind: 'customer', id: caller.id } : { kind: 'refused', message: 'Invalid or expired token' };
+  },
+  // A token authorises only its own customer; another tenant's id answers like an unknown one.
+  authorise: (caller, customerId) => caller.kind === 'anyone' || caller.id === customerId,
+  unknownCustomer: () => ({ kind: 'error', status: 404, message: 'Customer not found' }),
+  usagePeriod: requestedPeriod,
+  deleteCustomer: (remove) => remove(),
+  shapeCustomer: (record) => ({ ...record, plan: { ...record.plan } }),
+  shapeUsage: (report) => usageData(report),
+  sendSuccess: (res, body) => void res.status(200).json(body),
+  sendError: (res, status, message) => void res.status(status).json({ success: false, message }),
+};
+
+/** getCustomerUsage's `data` with the given usage and period (default: the report's own). */
+function usageData(report: UsageReport, usage: JsonObject = { ...report.usage }, period: JsonObject = { ...report.period }): JsonObject {
+  return { customer_id: report.customer_id, period, usage };
+}
+
+/** Renames a key in place, so the renamed field sits where the original did. */
+function renameKey(object: JsonObject, from: string, to: string): JsonObject {
+  return Object.fromEntries(Object.entries(object).map(([key, value]) => [key === from ? to : key, value]));
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const internalError = { kind: 'error', status: 500, message: 'Internal server error' } as const;
 
 export const simulatorModes = {
   faithful: {
     description: 'Implements the documented API exactly.',
-    breaking: false,
-    gate: true,
+    gate: { verdict: 'passes' },
   },
   'renamed-field': {
     description: 'Renames data.apps_count to app_count (getCustomer) and usage.total_calls to total_call (getCustomerUsage).',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /\/data\/apps_count: missing required property/ },
+    hooks: {
+      shapeCustomer: (record) => renameKey(faithful.shapeCustomer(record), 'apps_count', 'app_count'),
+      shapeUsage: (report) => usageData(report, renameKey({ ...report.usage }, 'total_calls', 'total_call')),
+    },
   },
   'retyped-field': {
     description: 'Serves data.users_count (getCustomer) and usage.total_minutes (getCustomerUsage) as strings.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /\/data\/users_count: type mismatch: expected "?\w+"?, observed "25"/ },
+    hooks: {
+      shapeCustomer: (record) => ({ ...faithful.shapeCustomer(record), users_count: String(record.users_count) }),
+      shapeUsage: (report) => usageData(report, { ...report.usage, total_minutes: String(report.usage.total_minutes) }),
+    },
   },
   'missing-required-field': {
     description: 'Drops data.account_sid (getCustomer) and usage.sip_calls (getCustomerUsage).',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /\/data\/account_sid: missing required property/ },
+    hooks: {
+      shapeCustomer: (record) => {
+        const { account_sid: _dropped, ...rest } = faithful.shapeCustomer(record);
+        return rest;
+      },
+      shapeUsage: (report) => {
+        const { sip_calls: _dropped, ...rest } = report.usage;
+        return usageData(report, rest);
+      },
+    },
   },
   'non-iso-date': {
     description: 'Serves created_at, updated_at and period start/end as "DD/MM/YYYY HH:mm:ss" instead of ISO 8601.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /\/data\/created_at: format mismatch/ },
+    hooks: {
+      shapeCustomer: (record) => ({ ...faithful.shapeCustomer(record), created_at: nonIsoDate(record.created_at), updated_at: nonIsoDate(record.updated_at) }),
+      shapeUsage: (report) => usageData(report, undefined, { start: nonIsoDate(report.period.start), end: nonIsoDate(report.period.end) }),
+    },
   },
   'changed-envelope': {
     description: "Wraps 200 bodies in the vendor token endpoint's envelope {RequestId, Status, Code, Data}.",
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /\/success: missing required property/ },
+    hooks: {
+      sendSuccess: (res, body) => {
+        const { success: _success, ...rest } = body;
+        const data = 'data' in rest ? rest.data ?? null : rest;
+        res.status(200).json({ RequestId: crypto.randomUUID(), Status: 200, Code: 200, Data: data });
+      },
+    },
   },
   'auth-ignored': {
     description: 'Ignores the Authorization header: any request, even without one, acts as the customer in the path.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 200, expected 401/ },
+    hooks: { authenticate: () => ({ kind: 'anyone' }) },
   },
   'any-token': {
     description: 'Requires a Bearer Authorization header but accepts any token value.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 200, expected 401/ },
+    hooks: {
+      authenticate: (authorization) => {
+        const credential = bearerToken(authorization);
+        return credential.ok ? { kind: 'anyone' } : { kind: 'refused', message: credential.reason };
+      },
+    },
   },
   'unknown-customer-200': {
     description: 'Answers 200 with a fabricated customer (customer_id = the requested id) for unknown ids.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 200, expected 404/ },
+    hooks: {
+      unknownCustomer: (customerId) => ({
+        kind: 'customer',
+        record: {
+          customer_id: customerId,
+          name: 'Fabricated Customer',
+          account_sid: 'fabricated_account_sid',
+          status: 'active',
+          apps_count: 1,
+          users_count: 1,
+          plan: { type: 'standard', max_apps: 1, max_users_per_app: 1 },
+          created_at: '2024-01-01T00:00:00.000Z',
+          updated_at: '2024-01-01T00:00:00.000Z',
+        },
+      }),
+    },
   },
   'unknown-customer-500': {
     description: 'Answers 500 instead of 404 for unknown ids.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 500, expected 404/ },
+    hooks: { unknownCustomer: () => internalError },
   },
   'auth-403': {
     description: 'Answers 403 instead of 401, with the same body.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 403, expected 401 \(.*\); 403 is not a documented status/ },
+    hooks: { sendError: (res, status, message) => faithful.sendError(res, status === 401 ? 403 : status, message) },
   },
   'text-plain': {
     description: 'Serves every JSON body with Content-Type text/plain.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /content type mismatch: expected \["application\/json"\], observed "text\/plain/ },
+    hooks: {
+      sendSuccess: (res, body) => void res.status(200).type('text/plain').send(JSON.stringify(body)),
+      sendError: (res, status, message) => void res.status(status).type('text/plain').send(JSON.stringify({ success: false, message })),
+    },
   },
   'html-errors': {
     description: 'Serves every error response as an HTML page (text/html).',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /body is not JSON/ },
+    hooks: {
+      sendError: (res, status, message) => {
+        const title = `${status} ${http.STATUS_CODES[status] ?? 'Error'}`;
+        res
+          .status(status)
+          .type('text/html')
+          .send(`<!DOCTYPE html>\n<html><head><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(message)}</p></body></html>\n`);
+      },
+    },
   },
   'usage-period-ignored': {
     description: 'Always reports the default usage period, whatever start_date/end_date say, and never rejects them.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /a date-only start_date begins at T00:00:00.000Z/ },
+    hooks: { usagePeriod: (_startDate, _endDate, now) => ({ ok: true, period: defaultPeriod(now) }) },
   },
   'delete-noop': {
     description: 'DELETE answers the documented 200 but deletes nothing.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 200, expected 404/ },
+    hooks: { deleteCustomer: () => undefined },
   },
   'cross-tenant': {
-    description: "Lets any valid customer token read and delete any other customer.",
-    breaking: true,
-    gate: true,
+    description: 'Lets any valid customer token read and delete any other customer.',
+    gate: { verdict: 'fails', evidence: /must not succeed/ },
+    hooks: { authorise: () => true },
   },
   'undocumented-field': {
     description: 'Adds data.region (getCustomer) and data.usage.recording_minutes (getCustomerUsage); additive, so not breaking.',
-    breaking: false,
-    gate: true,
+    gate: { verdict: 'passes', warning: /non-breaking drift in getCustomer 200: \/data\/region: undocumented property/ },
+    hooks: {
+      shapeCustomer: (record) => ({ ...faithful.shapeCustomer(record), region: 'mum1' }),
+      shapeUsage: (report) => usageData(report, { ...report.usage, recording_minutes: Math.floor(report.usage.total_minutes / 10) }),
+    },
   },
   latency: {
     description: 'Faithful, with 250 ms latency on every response unless latencyMs is given.',
-    breaking: false,
-    gate: true,
+    gate: { verdict: 'passes' },
     latencyMs: 250,
   },
   'error-rate': {
     description: 'Answers 500 to a deterministic half of the requests (every second one) unless errorRate is given.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 500, expected 200/ },
     errorRate: 0.5,
   },
   'rate-limited': {
     description: 'Answers every request with 429 and Retry-After: 30.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /answered 429/ },
+    hooks: { preempt: () => ({ status: 429, message: 'Rate limit exceeded', headers: { 'Retry-After': '30' } }) },
   },
   'malformed-json': {
     description: 'Answers 200s with truncated JSON text labelled application/json.',
-    breaking: true,
-    gate: true,
+    gate: { verdict: 'fails', evidence: /body is not JSON/ },
+    hooks: {
+      sendSuccess: (res, body) => {
+        const text = JSON.stringify(body);
+        res.status(200).type('application/json').send(text.slice(0, Math.floor(text.length / 2)));
+      },
+    },
   },
   'oversized-body': {
     description: 'Pads 200 bodies with an undocumented 5 MiB "padding" string property; additive, so not breaking.',
-    breaking: false,
-    gate: true,
+    gate: { verdict: 'passes' },
+    hooks: { sendSuccess: (res, body) => void res.status(200).json({ ...body, padding: 'x'.repeat(5 * 1024 * 1024) }) },
+  },
+  'fractional-minutes': {
+    description: 'Serves usage.total_minutes (getCustomerUsage) as a non-integer, e.g. 18350.5 instead of 18350.',
+    gate: { verdict: 'fails', evidence: /\/data\/usage\/total_minutes: type mismatch: expected "?integer"?, observed \d+\.5\b/ },
+    hooks: { shapeUsage: (report) => usageData(report, { ...report.usage, total_minutes: report.usage.total_minutes + 0.5 }) },
+  },
+  'error-key': {
+    description: 'Serves error bodies as {"error": "<message>"} instead of the documented {"success": false, "message": "<message>"}.',
+    gate: { verdict: 'fails', evidence: /answered 40[014] as expected \([^)]*\), but the response breaks the contract:[^\n]*\n\s*✗ \/(success|message): missing required property/ },
+    hooks: { sendError: (res, status, message) => void res.status(status).json({ error: message }) },
   },
   slow: {
     description: "Faithful, with 15 s latency unless latencyMs is given; for the monitor's timeout tests, not the gate.",
-    breaking: false,
-    gate: false,
+    gate: { verdict: 'not-run', because: 'every answer takes 15 s: the monitor times out on it, the gate would only wait' },
     latencyMs: 15_000,
   },
 } as const satisfies Record<string, SimulatorModeSpec>;
@@ -145,7 +320,23 @@ export function isSimulatorMode(s: string): s is SimulatorMode {
   return Object.prototype.hasOwnProperty.call(simulatorModes, s);
 }
 
-/** The mode's table entry, typed as the common spec so optional defaults can be read. */
+/**
+ * The one reading of SIMULATOR_MODE (the simulator CLI's and the gate's embedded simulator's): blank or unset is
+ * `faithful`; anything else must name a mode.
+ * @throws UserError naming the value and listing the modes.
+ */
+export function parseSimulatorMode(raw: string | undefined): SimulatorMode {
+  const name = raw?.trim() || 'faithful';
+  if (isSimulatorMode(name)) return name;
+  throw new UserError(`SIMULATOR_MODE "${name}" is not a simulator mode: use one of ${simulatorModeNames.join(', ')} (\`npm run simulator -- --help\` describes each)`);
+}
+
+/** The mode's table entry, typed as the common spec so its optional fields can be read. */
 export function simulatorModeSpec(mode: SimulatorMode): SimulatorModeSpec {
   return simulatorModes[mode];
+}
+
+/** The hooks the server calls in this mode: the faithful ones, with the mode's own in their place. */
+export function simulatorModeHooks(mode: SimulatorMode): SimulatorModeHooks {
+  return { ...faithful, ...simulatorModeSpec(mode).hooks };
 }

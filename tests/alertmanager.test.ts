@@ -9,12 +9,10 @@ import { expect, test } from '@playwright/test';
 import YAML from 'yaml';
 import type { ProbeTarget } from '../monitors/exporter/config';
 import { startExporter, type RunningExporter } from '../monitors/exporter/server';
-import type { RunningSimulator } from '../simulator/server';
-import { closedPort, eventually, simulatorTarget, startSim } from './helpers/monitor-harness';
+import { startSimulator, type RunningSimulator } from '../simulator/server';
+import { closedPort, eventually, simulatorTarget } from './helpers/monitor-harness';
 import {
-  alertmanagerBinary,
   instantQuery,
-  prometheusBinary,
   requireBinary,
   ruleGroups,
   startAlertmanager,
@@ -95,7 +93,7 @@ function selectedBy(matchers: string[], known: string[]): string[] {
 
 test.describe('Alertmanager configuration', () => {
   test('amtool check-config accepts monitors/alertmanager/alertmanager.yml', () => {
-    requireBinary('amtool', 'prometheus-alertmanager');
+    requireBinary('amtool');
     const { status, output } = amtool(['check-config', alertmanagerConfig]);
     expect(status, `amtool check-config failed:\n${output}`).toBe(0);
     expect(output).toContain('SUCCESS');
@@ -103,7 +101,7 @@ test.describe('Alertmanager configuration', () => {
   });
 
   test('amtool config routes test: pages go to the pager, everything else to tickets', () => {
-    requireBinary('amtool', 'prometheus-alertmanager');
+    requireBinary('amtool');
     const cases: Array<{ labels: string[]; receiver: string }> = [
       // Every alert the rules define, as Prometheus sends it.
       ...alertDefinitions().map(({ alert, severity }) => ({
@@ -189,7 +187,7 @@ function firingByTarget(received: { body: WebhookNotification }[]): Map<string, 
 }
 
 test('Alertmanager inhibits what a cause explains: target down > token/throttle > contract > budget, critical > warning, exporter down > all', async () => {
-  requireBinary(alertmanagerBinary, 'prometheus-alertmanager');
+  requireBinary('alertmanager');
   test.setTimeout(90_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-inhibit-'));
   let receiver: WebhookReceiver | undefined;
@@ -282,8 +280,8 @@ function scaleRuleDurations(text: string, factor: number): string {
 }
 
 test('end to end, each incident is one notification group naming its cause: contract break, outage, rejected token', async () => {
-  requireBinary(prometheusBinary, 'prometheus');
-  requireBinary(alertmanagerBinary, 'prometheus-alertmanager');
+  requireBinary('prometheus');
+  requireBinary('alertmanager');
   test.setTimeout(240_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-e2e-'));
   const sims: RunningSimulator[] = [];
@@ -293,10 +291,10 @@ test('end to end, each incident is one notification group naming its cause: cont
   let prometheus: RunningProcess | undefined;
   try {
     // Four targets, each its own simulator: three will break, `steady` stays healthy as the control.
-    const [contractSim, outageSim, tokenSim, steadySim] = await Promise.all([startSim(), startSim(), startSim(), startSim()]);
+    const [contractSim, outageSim, tokenSim, steadySim] = await Promise.all([startSimulator(), startSimulator(), startSimulator(), startSimulator()]);
     sims.push(contractSim!, outageSim!, tokenSim!, steadySim!);
     const tokenFile = path.join(dir, 'token');
-    fs.writeFileSync(tokenFile, tokenSim!.customers.find((c) => c.role === 'primary')!.token);
+    fs.writeFileSync(tokenFile, tokenSim!.customer('primary').token);
     const targets: ProbeTarget[] = [
       simulatorTarget(contractSim!, { name: 'contract' }),
       simulatorTarget(outageSim!, { name: 'outage' }),

@@ -1,37 +1,14 @@
 // `npm run bench` and `npm run simulator` answer --help with their flags and variables, and refuse a mistake in one line, exit 2.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { repoRoot } from './helpers/run-gate';
+import { runProcess, tsxCommand, type ProcessExit } from './helpers/processes';
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a TypeScript entry point as npm does (node + tsx) with a clean environment; kills it after `killAfterMs`. */
-function runCli(script: string, args: string[], killAfterMs = 30_000): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs a TypeScript entry point as npm does (node + tsx) with a clean environment. */
+function runCli(script: string, args: string[]): Promise<ProcessExit> {
+  return runProcess(...tsxCommand(script, args), { failAfterMs: 30_000 });
 }
 
 /** One `error: …` line on stderr, nothing else (no stack trace), exit code 2. */
-function expectOneErrorLine(run: CliRun, says: RegExp): void {
+function expectOneErrorLine(run: ProcessExit, says: RegExp): void {
   expect(run.code, `exit code (stderr: ${run.stderr})`).toBe(2);
   const lines = run.stderr.trim().split('\n');
   expect(lines, 'one line on stderr, no stack trace').toHaveLength(1);

@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { authorizationValue as sharedAuthorizationValue, loadToken, tokenTextProblem, TokenReader, type TokenSource } from '../config/credentials';
-import { UserError } from '../config/errors';
 import { redactBytes, redactText, Secret } from '../config/secret';
 import { authorizationValue, loadBaseTarget, loadTargetConfig } from '../config/target';
 import { loadTargetsFile, type TokenSource as ExporterTokenSource } from '../monitors/exporter/config';
 import { TokenReader as ExporterTokenReader, jwtExpiry } from '../monitors/exporter/token';
+import { userError } from './helpers/user-error';
 
 const remote = { API_BASE_URL: 'https://api.example.test/v2/integrations', API_CUSTOMER_ID: 'cust_1' };
 
@@ -17,15 +17,6 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'credentials-'));
 }
 
-function userError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error, 'a user mistake is a UserError').toBeInstanceOf(UserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UserError');
-}
 
 function thrown(fn: () => unknown): Error {
   try {

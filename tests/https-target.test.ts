@@ -1,5 +1,5 @@
 // The real-target path over HTTPS, as production will be: the gate and the exporter against a TLS endpoint with its own CA.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { createSimulatorApp, SimulatorState } from '../simulator/server';
+import { sampleValue } from '../tools/exposition';
+import { startProcess, tsxCommand } from './helpers/processes';
 import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
 
 /** A self-signed certificate for 127.0.0.1, made with openssl; its file doubles as the CA the client trusts. */
@@ -39,25 +41,18 @@ test('the gate and the exporter work against an HTTPS target (with NODE_EXTRA_CA
       expect(run.stderr).not.toMatch(/\n\s+at /);
     });
     await test.step('the exporter probes over TLS and measures the tls phase', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'monitors/exporter/cli.ts'], {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: certFile, ...env, API_ALLOW_DELETE: '0', MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '1', PROBE_TIMEOUT_SECONDS: '0.9' },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts'), {
+        env: { NODE_EXTRA_CA_CERTS: certFile, ...env, API_ALLOW_DELETE: '0', MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '1', PROBE_TIMEOUT_SECONDS: '0.9' },
       });
-      let log = '';
-      child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
       try {
-        const listening = /listening on [\d.]+:(\d+)/;
-        await expect.poll(() => listening.exec(log)?.[1], { timeout: 15_000 }).toBeTruthy();
-        const port = listening.exec(log)![1];
-        await expect
-          .poll(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).match(/^probe_success\{operation="getCustomer",target="default"\} (\d)/m)?.[1], { timeout: 15_000 })
-          .toBe('1');
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        const tls = Number(text.match(/^probe_http_duration_seconds\{operation="getCustomer",target="default",phase="tls"\} (\S+)/m)?.[1]);
+        const port = (await exporter.waitFor(/listening on [\d.]+:(\d+)/, 'stderr'))[1];
+        const op = { operation: 'getCustomer', target: 'default' };
+        const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        await expect.poll(async () => sampleValue(await metrics(), 'probe_success', op), { timeout: 15_000 }).toBe(1);
+        const tls = sampleValue(await metrics(), 'probe_http_duration_seconds', { ...op, phase: 'tls' });
         expect(tls, 'the TLS handshake is measured').toBeGreaterThan(0);
       } finally {
-        child.kill('SIGTERM');
+        await exporter.stop();
       }
     });
   } finally {

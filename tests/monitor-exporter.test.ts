@@ -1,10 +1,9 @@
 // The exporter's configuration, endpoints and safety properties: fail-fast config, /probe, GET only, no token leaks, promtool-clean output.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { UserError } from '../config/errors';
 import { loadExporterSettings, loadTargetsFile } from '../monitors/exporter/config';
 import { httpGet } from '../monitors/exporter/http-get';
 import { startSimulator } from '../simulator/server';
@@ -19,19 +18,12 @@ import {
   startRawServer,
 } from './helpers/monitor-harness';
 import { startExporter } from '../monitors/exporter/server';
+import { requireBinary } from './helpers/binaries';
+import { startProcess, tsxCommand } from './helpers/processes';
+import { userError as userErrorOf } from './helpers/user-error';
 
 const testdata = path.join(repoRoot, 'monitors/exporter/testdata');
 const op = { operation: 'getCustomer', target: 'default' };
-
-function userErrorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error, 'a user mistake is a UserError').toBeInstanceOf(UserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UserError');
-}
 
 test.describe('configuration', () => {
   test('a valid targets file gives typed targets; a relative token_file is relative to the file', () => {
@@ -93,15 +85,9 @@ test.describe('configuration', () => {
 });
 
 test('npm run monitor with no API_BASE_URL probes the embedded simulator and stops cleanly on SIGTERM', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'monitors/exporter/cli.ts')], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '0.5' },
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts'), { env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '0.5' } });
   try {
-    const port = await eventually('the listening line', () => /listening on [^ ]+:(\d+)/.exec(stderr)?.[1]);
+    const port = (await exporter.waitFor(/listening on [^ ]+:(\d+)/, 'stderr'))[1];
     const text = await eventually('a successful probe of each operation', async () => {
       const { text } = await scrape({ url: `http://127.0.0.1:${port}` });
       const both = sampleValue(text, 'probe_success', op) === 1 && sampleValue(text, 'probe_success', { ...op, operation: 'getCustomerUsage' }) === 1;
@@ -109,9 +95,10 @@ test('npm run monitor with no API_BASE_URL probes the embedded simulator and sto
     });
     expect(text, 'default process metrics').toContain('process_cpu_seconds_total');
   } finally {
-    child.kill('SIGTERM');
+    await exporter.stop();
   }
-  expect(await exited, `clean exit; stderr: ${stderr}`).toBe(0);
+  const exit = await exporter.exit;
+  expect(exit.code, `clean exit; stderr: ${exit.stderr}`).toBe(0);
 });
 
 test('a rotated token file is picked up without restart', async () => {
@@ -119,7 +106,7 @@ test('a rotated token file is picked up without restart', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-token-'));
   const tokenFile = path.join(dir, 'token');
   fs.writeFileSync(tokenFile, 'an-expired-token-value\n');
-  const primary = sim.customers.find((c) => c.role === 'primary')!;
+  const primary = sim.customer('primary');
   const exporter = await startQuietExporter([{ ...simulatorTarget(sim), tokenSource: { kind: 'file', path: tokenFile } }]);
   try {
     await eventually('auth failure with the old token', () => exporter.runner.states()[0]?.last?.reason === 'auth');
@@ -251,7 +238,7 @@ test('the token never appears in /metrics, /, /probe?debug=true or the log; a JW
 });
 
 test('/metrics and /probe pass promtool check metrics', async () => {
-  test.skip(!fs.existsSync('/usr/bin/promtool') && !process.env.CI, 'promtool is not installed: apt-get install prometheus');
+  const promtool = requireBinary('promtool');
   const sim = await startSimulator({ mode: 'undocumented-field' });
   const exporter = await startExporter({ targets: [simulatorTarget(sim)], settings: { intervalSeconds: 0.25, timeoutSeconds: 0.2 }, port: 0, log: () => undefined });
   try {
@@ -260,7 +247,7 @@ test('/metrics and /probe pass promtool check metrics', async () => {
       const { text } = await scrape(exporter, pathAndQuery);
       let output = '';
       try {
-        output = execFileSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+        output = execFileSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
       } catch (error) {
         const e = error as { stdout?: string; stderr?: string };
         throw new Error(`promtool check metrics failed for ${pathAndQuery}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import { requireBinary } from './helpers/binaries';
 import {
   collectPromqlExpressions,
   dashboardExpressions,
@@ -14,8 +15,6 @@ import {
   ruleExpressions,
 } from './helpers/promql-exprs';
 
-const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined;
-
 /** The promtool unit tests that need days of history evaluate hourly, so they live in their own file. */
 const historyRuleTests = path.join(path.dirname(monitorPaths.ruleTests), 'customer-api.rules.history.test.yml');
 const ruleTestFiles = [monitorPaths.ruleTests, historyRuleTests];
@@ -24,14 +23,6 @@ const runbooksDir = path.resolve(path.dirname(monitorPaths.prometheusConfig), '.
 /** The cause alerts of each incident; the budget alerts wait longer than these (`for`) so the cause is named first. */
 const causeAlerts = ['CustomerApiProbeFailing', 'CustomerApiContractBroken', 'CustomerApiTokenRejected'];
 const budgetAlerts = ['CustomerApiAvailabilityBudgetBurn', 'CustomerApiLatencyBudgetBurn'];
-
-/** Skips the test without promtool, except under CI where a missing promtool is a broken pipeline. */
-function requirePromtool(): void {
-  if (!promtoolMissing) return;
-  const hint = 'promtool is not on PATH: apt-get install prometheus';
-  if (process.env.CI) throw new Error(`${hint} (required when CI is set)`);
-  test.skip(true, hint);
-}
 
 function promtool(args: string[], cwd: string): { status: number | null; output: string } {
   const run = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 100_000 });
@@ -76,14 +67,14 @@ function durationSeconds(duration: string): number {
 
 test.describe('Prometheus configuration and rules', () => {
   test('promtool check rules accepts the rule file', () => {
-    requirePromtool();
+    requireBinary('promtool');
     const { status, output } = promtool(['check', 'rules', monitorPaths.rules], path.dirname(monitorPaths.rules));
     expect(status, `promtool check rules failed:\n${output}`).toBe(0);
     expect(output, 'promtool reports the rules it found').toMatch(/SUCCESS: \d+ rules found/);
   });
 
   test('promtool test rules passes every unit test', () => {
-    requirePromtool();
+    requireBinary('promtool');
     const { status, output } = promtool(['test', 'rules', ...ruleTestFiles], path.dirname(monitorPaths.ruleTests));
     expect(status, `promtool test rules failed:\n${output}`).toBe(0);
     expect(output, 'promtool reports success').toContain('SUCCESS');
@@ -91,7 +82,7 @@ test.describe('Prometheus configuration and rules', () => {
   });
 
   test('promtool check config accepts prometheus.yml and loads its rule file', () => {
-    requirePromtool();
+    requireBinary('promtool');
     const { status, output } = promtool(['check', 'config', monitorPaths.prometheusConfig], path.dirname(monitorPaths.prometheusConfig));
     expect(status, `promtool check config failed:\n${output}`).toBe(0);
     expect(output, 'the rule_files entry resolves relative to prometheus.yml').toContain('SUCCESS: 1 rule files found');
@@ -109,7 +100,7 @@ test.describe('Prometheus configuration and rules', () => {
   });
 
   test('the commented-out on-scrape example is a valid blackbox-style job once uncommented', ({}, testInfo) => {
-    requirePromtool();
+    requireBinary('promtool');
     const text = fs.readFileSync(monitorPaths.prometheusConfig, 'utf8');
     const block = /# On-scrape example \(begin\)[^\n]*\n(?:\s*#[^\n]*\n)*?((?:  # [ -][^\n]*\n)+)\s*# On-scrape example \(end\)/.exec(text);
     expect(block, 'prometheus.yml keeps the on-scrape example between its begin/end markers').not.toBeNull();
@@ -267,7 +258,7 @@ test.describe('PromQL expressions', () => {
   });
 
   test('every dashboard and rule expression parses', async ({}, testInfo) => {
-    requirePromtool();
+    requireBinary('promtool');
     // promtool has no offline "parse this expression"; check rules parses every expr of a rule file.
     const expressions = collectPromqlExpressions();
     const parseCheck = {

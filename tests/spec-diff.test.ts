@@ -1,10 +1,9 @@
 // npm run spec:diff: Optic classifies each one-change fixture pair correctly, git refs work, and bad input is one sentence and exit 2.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import { repoRoot } from './helpers/run-gate';
+import { repoRoot, runProcess, tsxCommand } from './helpers/processes';
 
 const fixturesDir = path.join(repoRoot, 'tests', 'fixtures', 'spec-diff');
 const baseSpec = path.join(fixturesDir, 'base.yaml');
@@ -32,15 +31,8 @@ test.afterEach(() => {
 async function runSpecDiff(args: string[]): Promise<SpecDiffRun> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spec-diff-'));
   outDirs.push(outDir);
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(repoRoot, 'tools', 'spec-diff.ts'), ...args, '--out', outDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  clearTimeout(timer);
-  return { exitCode, stdout, stderr, outDir };
+  const { code, stdout, stderr } = await runProcess(...tsxCommand('tools/spec-diff.ts', [...args, '--out', outDir]), { failAfterMs: 60_000 });
+  return { exitCode: code ?? -1, stdout, stderr, outDir };
 }
 
 function readReport(run: SpecDiffRun): SpecDiffReport {

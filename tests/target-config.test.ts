@@ -187,7 +187,7 @@ test.describe('the exporter uses only the base loader', () => {
   test('API_ALLOW_DELETE=1 npm run monitor starts against a real API_BASE_URL without disposable credentials', async () => {
     const simulator = await startSimulator();
     try {
-      const primary = simulator.customers.find((c) => c.role === 'primary')!;
+      const primary = simulator.customer('primary');
       const run = await runExporterCommand({
         env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', API_BASE_URL: simulator.baseUrl, API_CUSTOMER_ID: primary.id, API_TOKEN: primary.token, API_ALLOW_DELETE: '1' },
         until: /listening on /,

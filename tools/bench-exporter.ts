@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
 import type { Figure } from './bench';
+import { sampleValues } from './exposition';
 import { freePort } from './free-port';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -70,17 +71,6 @@ async function waitForOk(url: string, what: string, child: ChildProcess): Promis
     if (Date.now() > deadline || child.exitCode !== null) throw new UserError(`${what} did not start for the benchmark`);
     await sleep(100);
   }
-}
-
-/** Sample values of one metric from a text exposition, optionally filtered by a label matcher. */
-function sampleValues(exposition: string, metric: string, labelFilter?: RegExp): number[] {
-  const values: number[] = [];
-  for (const line of exposition.split('\n')) {
-    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
-    if (labelFilter && !labelFilter.test(line)) continue;
-    values.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return values;
 }
 
 /** Our probe and blackbox_exporter's, alternately, on the same URL with the same bearer header, against 50 ms injected latency. */

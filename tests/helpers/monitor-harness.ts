@@ -1,17 +1,18 @@
-// Shared setup for the exporter's self-tests: simulator-backed targets, a misbehaving raw socket server, metric parsing, the CLI.
-import { spawn } from 'node:child_process';
+// Shared setup for the exporter's self-tests: simulator-backed targets, a quiet exporter, scraping, polling, a misbehaving raw socket server.
 import net from 'node:net';
-import path from 'node:path';
 import { Secret } from '../../config/secret';
 import type { ProbeSettings, ProbeTarget } from '../../monitors/exporter/config';
 import { startExporter, type RunningExporter } from '../../monitors/exporter/server';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/server';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+export { repoRoot } from './processes';
+/** The one exposition parser, shared with tools/bench-exporter.ts. */
+export { sampleValue, sampleValues } from '../../tools/exposition';
+export { runExporterCli } from './exporter-cli';
 
 /** A target probing the simulator's primary customer with its real token (or `token` instead). */
 export function simulatorTarget(sim: RunningSimulator, overrides: Partial<ProbeTarget> & { token?: string } = {}): ProbeTarget {
-  const primary = sim.customers.find((c) => c.role === 'primary')!;
+  const primary = sim.customer('primary');
   const { token, ...rest } = overrides;
   return {
     name: 'default',
@@ -31,20 +32,22 @@ export function startQuietExporter(targets: ProbeTarget[], settings: Partial<Pro
   return startExporter({ targets, settings, port: 0, defaultMetrics: false, log: () => undefined, ...extra });
 }
 
-export async function startSim(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  return startSimulator(options);
-}
-
-/** One sample's value from exposition text, or undefined; labels must match exactly the given subset. */
-export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+/** Starts a simulator and a quiet exporter probing it (`target` overrides the target), runs `body`, then stops both. */
+export async function withProbedSimulator(
+  options: { simulator?: SimulatorOptions; target?: Partial<ProbeTarget> & { token?: string } },
+  body: (sim: RunningSimulator, exporter: RunningExporter) => Promise<void>,
+): Promise<void> {
+  const sim = await startSimulator(options.simulator);
+  try {
+    const exporter = await startQuietExporter([simulatorTarget(sim, options.target)]);
+    try {
+      await body(sim, exporter);
+    } finally {
+      await exporter.stop();
+    }
+  } finally {
+    await sim.stop();
   }
-  return undefined;
 }
 
 export async function scrape(exporter: { url: string }, pathAndQuery = '/metrics', headers: Record<string, string> = {}): Promise<{ status: number; text: string; contentType: string }> {
@@ -128,21 +131,3 @@ export async function startRawServer(behaviour: RawBehaviour): Promise<RawServer
 
 /** A port nothing listens on (bound, then released). */
 export { freePort as closedPort } from '../../tools/free-port';
-
-/** Runs `npm run monitor`'s entry point with a clean environment plus `env`; resolves when it exits or after `killAfterMs`. */
-export function runExporterCli(env: Record<string, string>, killAfterMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base: Record<string, string> = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'NODE_PATH']) if (process.env[key]) base[key] = process.env[key]!;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'monitors/exporter/cli.ts')], { cwd: repoRoot, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const timer = setTimeout(() => child.kill('SIGTERM'), killAfterMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}

@@ -1,6 +1,7 @@
 // Child process for the memory test (needs --expose-gc): runs thousands of scheduled probes and prints heap figures as JSON.
 import { startExporter } from '../../monitors/exporter/server';
 import { startSimulator } from '../../simulator/server';
+import { samplesOf } from '../../tools/exposition';
 import { simulatorTarget } from './monitor-harness';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -12,6 +13,16 @@ async function settledHeap(): Promise<number> {
     await new Promise((r) => setImmediate(r));
   }
   return process.memoryUsage().heapUsed;
+}
+
+/** customer_api_probe_failures_total summed over targets and operations, by reason. */
+function failuresByReason(metricsText: string): Record<string, number> {
+  const byReason: Record<string, number> = {};
+  for (const sample of samplesOf(metricsText, 'customer_api_probe_failures_total')) {
+    const reason = sample.labels.reason ?? '';
+    byReason[reason] = (byReason[reason] ?? 0) + sample.value;
+  }
+  return byReason;
 }
 
 async function main(): Promise<void> {
@@ -41,10 +52,7 @@ async function main(): Promise<void> {
   const total = probes();
   const measuredSuccesses = successes() - startedAt;
   const metricsText = await (await fetch(`${exporter.url}/metrics`)).text();
-  const failures = [...metricsText.matchAll(/^customer_api_probe_failures_total\{.*reason="(\w+)"\} (\d+)/gm)].reduce<Record<string, number>>((acc, m) => {
-    acc[m[1]!] = (acc[m[1]!] ?? 0) + Number(m[2]);
-    return acc;
-  }, {});
+  const failures = failuresByReason(metricsText);
   await exporter.stop();
   // Oversized bodies (5 MiB each from the simulator, read no further than the 1 MiB cap), on an exporter with room
   // for the simulator to build them: these must fail as reason="other", not time out.
@@ -59,10 +67,7 @@ async function main(): Promise<void> {
   const bigProbes = (): number => big.runner.states().reduce((n, s) => n + s.probes, 0);
   const bigText = await (await fetch(`${big.url}/metrics`)).text();
   await big.stop();
-  const oversizedFailures = [...bigText.matchAll(/^customer_api_probe_failures_total\{.*reason="(\w+)"\} (\d+)/gm)].reduce<Record<string, number>>((acc, m) => {
-    if (Number(m[2]) > 0) acc[m[1]!] = (acc[m[1]!] ?? 0) + Number(m[2]);
-    return acc;
-  }, {});
+  const oversizedFailures = Object.fromEntries(Object.entries(failuresByReason(bigText)).filter(([, count]) => count > 0));
   // Let the simulator finish (and drop) responses it was still writing to closed sockets.
   await new Promise((r) => setTimeout(r, 500));
   const afterOversized = await settledHeap();

@@ -1,22 +1,13 @@
 // Real Prometheus and Alertmanager processes for the monitoring tests: start, query, stop; a loopback webhook receiver.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from '@playwright/test';
+import { binaries } from './binaries';
 import { eventually } from './monitor-harness';
 
-export const prometheusBinary = '/usr/bin/prometheus';
-export const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
-
-/** Skips the test when a Debian binary is missing, except under CI where a missing tool is a broken pipeline. */
-export function requireBinary(binary: string, aptPackage: string): void {
-  const present = binary.startsWith('/') ? fs.existsSync(binary) : spawnSync(binary, ['--version']).error === undefined;
-  if (present) return;
-  const hint = `${binary} is not installed: apt-get install ${aptPackage}`;
-  if (process.env.CI) throw new Error(`${hint} (required when CI is set)`);
-  test.skip(true, hint);
-}
+export { requireBinary } from './binaries';
+export const prometheusBinary = binaries.prometheus.path;
+export const alertmanagerBinary = binaries.alertmanager.path;
 
 /** A child process whose output is kept for failure messages. */
 export interface RunningProcess {

@@ -1,10 +1,11 @@
 // Runs the contract gate (playwright.config.ts) as a child process, the way CI does, and reads back what it reported.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JSONReport, JSONReportSuite } from '@playwright/test/reporter';
+import { customerWithRole, type CustomerRole } from '../../simulator/customers';
+import { repoRoot, runProcess } from './processes';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+export { repoRoot };
 const playwrightCli = require.resolve('@playwright/test/cli');
 
 export interface GateRun {
@@ -22,19 +23,12 @@ export interface GateRun {
 /** Runs `playwright test` on the contract config with `env` on top of a clean environment; resolves when it exits. */
 export async function runGate(options: { env?: Record<string, string>; reportsDir: string; args?: string[]; timeoutMs?: number }): Promise<GateRun> {
   fs.rmSync(options.reportsDir, { recursive: true, force: true });
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CONTRACT_REPORTS_DIR: options.reportsDir, ...options.env };
-  const child = spawn(process.execPath, [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), ...(options.args ?? [])], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = await runProcess(process.execPath, [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), ...(options.args ?? [])], {
+    env: { CONTRACT_REPORTS_DIR: options.reportsDir, ...options.env },
+    failAfterMs: options.timeoutMs ?? 90_000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
-  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  clearTimeout(timer);
+  const { stdout, stderr } = run;
+  const exitCode = run.code ?? -1;
   const resultsFile = path.join(options.reportsDir, 'results.json');
   const results = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as JSONReport) : undefined;
   const failures: string[] = [];
@@ -58,12 +52,8 @@ export function stripAnsi(text: string): string {
 }
 
 /** The API_* variables that point the gate at a simulator as if it were a real target, DELETE opted in for its disposable customer. */
-export function remoteTargetEnv(baseUrl: string, customers: ReadonlyArray<{ id: string; token: string; role: string }>): Record<string, string> {
-  const byRole = (role: string) => {
-    const customer = customers.find((c) => c.role === role);
-    if (!customer) throw new Error(`no ${role} customer among ${customers.map((c) => c.id).join(', ')}`);
-    return customer;
-  };
+export function remoteTargetEnv(baseUrl: string, customers: ReadonlyArray<{ id: string; token: string; role: CustomerRole }>): Record<string, string> {
+  const byRole = (role: CustomerRole) => customerWithRole(customers, role);
   return {
     API_BASE_URL: baseUrl,
     API_CUSTOMER_ID: byRole('primary').id,
