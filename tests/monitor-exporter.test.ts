@@ -121,6 +121,47 @@ test('a rotated token file is picked up without restart', async () => {
   }
 });
 
+test('a rotation to a bad token file logs one warning, without any token, and probes keep succeeding with the last good one', async () => {
+  const sim = await startSimulator();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-token-'));
+  const tokenFile = path.join(dir, 'token');
+  const primary = sim.customer('primary');
+  fs.writeFileSync(tokenFile, `${primary.token}\n`);
+  const logs: string[] = [];
+  const exporter = await startExporter({
+    targets: [{ ...simulatorTarget(sim), tokenSource: { kind: 'file', path: tokenFile } }],
+    settings: { intervalSeconds: 0.25, timeoutSeconds: 0.2 },
+    port: 0,
+    defaultMetrics: false,
+    log: (line) => logs.push(line),
+  });
+  const successes = (): number => exporter.runner.states().reduce((n, s) => n + s.successes, 0);
+  try {
+    await eventually('success with the good token', () => exporter.runner.states().every((s) => s.last?.success));
+    // A botched rotation: two tokens pasted on two lines, renamed over the good file.
+    const badText = 'sim_pasted-first-token\nsim_pasted-second-token\n';
+    fs.writeFileSync(`${tokenFile}.new`, badText);
+    fs.renameSync(`${tokenFile}.new`, tokenFile);
+    const before = successes();
+    // Many probes of both operations read the bad file; each must still succeed, and the warning come once.
+    await eventually('ten more successful probes', () => successes() >= before + 10);
+    const warnings = logs.filter((line) => line.includes(tokenFile));
+    expect(warnings, 'one warning for one bad rotation').toHaveLength(1);
+    expect(warnings[0]).toBe(`default: token file ${tokenFile} now holds several lines (a token is one line): still sending the last good token until it is fixed`);
+    for (const secret of [primary.token, 'sim_pasted-first-token', 'sim_pasted-second-token']) {
+      expect(logs.join('\n').includes(secret), 'no token, good or bad, in the log').toBe(false);
+    }
+    const { text } = await scrape(exporter);
+    for (const operation of ['getCustomer', 'getCustomerUsage']) {
+      expect(sampleValue(text, 'customer_api_probe_failures_total', { operation, target: 'default', reason: 'auth' }), `no ${operation} probe failed on the credential`).toBe(0);
+    }
+  } finally {
+    await exporter.stop();
+    await sim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('only GET ever reaches the API: scheduled probes, /probe, and the HTTP function itself', async () => {
   const raw = await startRawServer('ok-json');
   const sim = await startSimulator();

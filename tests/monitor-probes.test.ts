@@ -39,19 +39,18 @@ test.describe('failure reasons against simulator modes', () => {
     { mode: 'error-rate', reason: 'http_5xx', status: 500, errorRate: 1 },
     { mode: 'malformed-json', reason: 'contract', status: 200 },
     { mode: 'retyped-field', reason: 'contract', status: 200 },
-    { mode: 'oversized-body', reason: 'other', status: 200 },
+    // oversized-body has its own test below, with room for the simulator to build 5 MiB.
   ];
   for (const c of cases) {
     test(`${c.mode} fails as reason="${c.reason}", keeps probing, and recovers when the mode is faithful`, async () => {
       let sim = await startSimulator({ mode: c.mode, errorRate: c.errorRate });
-      // A 1 MiB body limit stays the default; the oversized-body mode sends 5 MiB.
       const exporter = await startQuietExporter([simulatorTarget(sim)]);
       try {
         const failing = await lastProbe(exporter, 0, c.reason);
         expect(sampleValue(failing, 'customer_api_probe_failures_total', { ...op, reason: c.reason }), 'the reason counter counts the failure').toBeGreaterThanOrEqual(1);
         expect(sampleValue(failing, 'probe_http_status_code', op), 'status code of the failed probe').toBe(c.status);
-        // No other reason is ever counted, except a timeout: on a loaded machine a 0.2 s probe may time out (e.g. while the
-        // simulator builds 5 MiB), which says nothing about how the mode's answer is classified.
+        // No other reason is ever counted, except a timeout: on a loaded machine a 0.2 s probe may time out, which says
+        // nothing about how the mode's answer is classified.
         for (const other of ['connect', 'tls', 'http_5xx', 'auth', 'not_found', 'throttled', 'contract', 'other'].filter((r) => r !== c.reason)) {
           expect(sampleValue(failing, 'customer_api_probe_failures_total', { ...op, reason: other }), `reason ${other} stays 0`).toBe(0);
         }
@@ -73,6 +72,36 @@ test.describe('failure reasons against simulator modes', () => {
       }
     });
   }
+
+  test('oversized-body fails as reason="other" where the read stops at the 1 MiB cap, in /metrics and /probe, and recovers', async () => {
+    // The simulator builds and sends 5 MiB, which on a loaded machine can take longer than the 0.2 s of the cases above;
+    // a timeout would say nothing about how a capped body is classified. With 60 s, the cap is always what ends the read.
+    const sim = await startSimulator({ mode: 'oversized-body' });
+    // No jitter: the first scheduled probe of each operation starts at once; the next ones would come in 2 minutes.
+    const exporter = await startQuietExporter([simulatorTarget(sim)], { intervalSeconds: 120, timeoutSeconds: 60, jitterSeconds: 0 });
+    try {
+      const text = await eventually('the first scheduled probe', async () => ((await probesSoFar(exporter)) >= 1 ? (await scrape(exporter)).text : undefined), 90_000);
+      expect(sampleValue(text, 'probe_success', op)).toBe(0);
+      expect(sampleValue(text, 'probe_http_status_code', op), 'the headers arrived: 200').toBe(200);
+      for (const reason of ['timeout', 'connect', 'tls', 'http_5xx', 'auth', 'not_found', 'throttled', 'contract', 'other']) {
+        expect(sampleValue(text, 'customer_api_probe_failures_total', { ...op, reason }), `reason ${reason}`).toBe(reason === 'other' ? 1 : 0);
+      }
+      expect(exporter.runner.states().find((s) => s.operation === 'getCustomer')?.last?.detail).toContain('larger than the 1048576-byte limit');
+      // On scrape, twice (it keeps probing): the same reason, named by customer_api_probe_failed_due_to.
+      for (let i = 0; i < 2; i++) {
+        const probe = (await scrape(exporter, '/probe?target=default&operation=getCustomer')).text;
+        expect(sampleValue(probe, 'probe_success', op)).toBe(0);
+        expect(sampleValue(probe, 'customer_api_probe_failed_due_to', { ...op, reason: 'other' }), 'failed due to other').toBe(1);
+        expect(sampleValue(probe, 'customer_api_probe_failed_due_to', { ...op, reason: 'timeout' }), 'not a timeout').toBe(0);
+      }
+      sim.setMode('faithful');
+      const recovered = (await scrape(exporter, '/probe?target=default&operation=getCustomer')).text;
+      expect(sampleValue(recovered, 'probe_success', op), 'recovers when the mode is faithful').toBe(1);
+    } finally {
+      await exporter.stop();
+      await sim.stop();
+    }
+  });
 
   for (const [mode, status] of [['faithful', 401], ['auth-403', 403]] as const) {
     test(`${status} for a wrong token is reason="auth", not down`, async () => {

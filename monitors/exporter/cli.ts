@@ -1,8 +1,9 @@
 // `npm run monitor`: the synthetic-probe Prometheus exporter, configured by API_*, PROBE_* and MONITOR_* variables and a few flags.
 import { parseArgs } from 'node:util';
 import { UserError, exitOnUserError } from '../../config/errors';
-import { baseTargetVariableNames, exporterVariables, targetVariables } from '../../config/settings';
+import { baseTargetVariableNames, exporterVariables, flagSetting, simulatorVariables, targetVariables, type Env } from '../../config/settings';
 import { loadBaseTarget, simulatorHandoffVariable, type SimulatorHandoff } from '../../config/target';
+import { parseSimulatorMode, type SimulatorMode } from '../../simulator/modes';
 import { startSimulator } from '../../simulator/server';
 import { loadExporterSettings, loadTargetsFile, targetFromApiConfig, type ProbeTarget } from './config';
 import { startExporter } from './server';
@@ -41,6 +42,9 @@ function usage(): string {
     'Exporter:',
     ...rows(Object.entries(exporterVariables)),
     '',
+    'Embedded simulator (API_BASE_URL and MONITOR_TARGETS_FILE unset):',
+    ...rows(embeddedSimulatorVariables.map((name) => [name, simulatorVariables[name]] as const)),
+    '',
     'A bad setting stops startup with one line on stderr and exit code 2.',
     '',
   ].join('\n');
@@ -73,6 +77,24 @@ function parseCliFlags(args: string[]): CliFlags {
     }
   }
   return { help, webConfigFile };
+}
+
+/** The simulator variables the embedded simulator honours; the others (port, host, latency …) are the standalone CLI's. */
+const embeddedSimulatorVariables = ['SIMULATOR_MODE', 'SIMULATOR_ADMIN'] as const;
+
+/** SIMULATOR_MODE (by the simulator's own parser) and SIMULATOR_ADMIN, checked whether or not the simulator is used. */
+function embeddedSimulatorSettings(env: Env): { mode: SimulatorMode; admin: boolean } {
+  const problems: string[] = [];
+  let mode: SimulatorMode = 'faithful';
+  try {
+    mode = parseSimulatorMode(env.SIMULATOR_MODE);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    problems.push(error.message);
+  }
+  const admin = flagSetting(env.SIMULATOR_ADMIN, 'SIMULATOR_ADMIN', problems);
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  return { mode, admin };
 }
 
 /** Turns a listen failure into the sentence that says which variable to change; anything else is returned as it is. */
@@ -110,6 +132,8 @@ async function main(): Promise<void> {
   }
   // startExporter loads and checks it (one line naming file and key on a mistake).
   const webConfigFile = cli.webConfigFile ?? settings.webConfigFile;
+  const simulatorSettings = embeddedSimulatorSettings(env);
+  const simulatorVariablesSet = embeddedSimulatorVariables.filter((name) => env[name]?.trim());
   let targets: ProbeTarget[];
   let onStop: (() => Promise<void>) | undefined;
   let note: string;
@@ -118,12 +142,14 @@ async function main(): Promise<void> {
     targets = loadTargetsFile(settings.targetsFile, env);
     note = `${targets.length} target(s) from ${settings.targetsFile}`;
     if (env.API_BASE_URL?.trim()) note += ' (API_* target not probed: MONITOR_TARGETS_FILE replaces it)';
+    if (simulatorVariablesSet.length > 0) note += ` (${simulatorVariablesSet.join(', ')} ignored: no embedded simulator with MONITOR_TARGETS_FILE)`;
   } else if (env.API_BASE_URL?.trim()) {
     targets = [targetFromApiConfig(loadBaseTarget(env))];
     note = `target "default" from API_BASE_URL`;
+    if (simulatorVariablesSet.length > 0) note += ` (${simulatorVariablesSet.join(', ')} ignored: no embedded simulator with API_BASE_URL)`;
   } else {
     // Out of the box: probe the embedded simulator's primary customer, through the same loader as a real target.
-    const simulator = await startSimulator();
+    const simulator = await startSimulator({ mode: simulatorSettings.mode, admin: simulatorSettings.admin });
     const handoff: SimulatorHandoff = { baseUrl: simulator.baseUrl, customers: simulator.customers };
     onStop = () => simulator.stop();
     try {
@@ -132,14 +158,19 @@ async function main(): Promise<void> {
       await simulator.stop();
       throw error;
     }
-    note = `API_BASE_URL is not set: probing the embedded simulator at ${simulator.baseUrl}`;
+    const origin = new URL(simulator.baseUrl).origin;
+    note =
+      `API_BASE_URL is not set: probing the embedded simulator at ${simulator.baseUrl} (SIMULATOR_MODE ${simulator.mode}; ` +
+      (simulatorSettings.admin
+        ? `switch modes with: curl -X POST ${origin}/admin/mode -d mode=NAME)`
+        : 'SIMULATOR_ADMIN=1 lets you switch modes at run time with POST /admin/mode)');
   }
   const exporter = await startExporter({ targets, settings, port: settings.port, host: settings.host, onStop, webConfigFile }).catch(async (error: unknown) => {
     await onStop?.();
     throw listenProblem(error, settings.host, settings.port);
   });
   process.stderr.write(
-    `customer-api exporter listening on ${settings.host}:${exporter.port} (/, /metrics, /probe, /healthz): ${note}; ` +
+    `customer-api exporter listening on ${settings.host}:${exporter.port} (/, /status.json, /metrics, /probe, /healthz): ${note}; ` +
       `probing every ${settings.intervalSeconds} s (timeout ${settings.timeoutSeconds} s, jitter ${settings.jitterSeconds} s)\n`,
   );
   const shutdown = (): void => {

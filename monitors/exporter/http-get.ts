@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { clampDelay } from './delay';
 
 /** Where a probe's time went, in seconds, blackbox_exporter style; each phase is 0 when it never happened. */
@@ -23,6 +24,14 @@ export type GetFailure =
   | { kind: 'invalid-request'; code: string }
   | { kind: 'network'; stage: GetStage; code: string; message: string };
 
+/** What a completed TLS handshake showed, blackbox_exporter style (prober/tls.go). */
+export interface TlsDetails {
+  /** "TLS 1.3", "TLS 1.2", … ("unknown" for anything else). */
+  version: string;
+  /** The earliest notAfter in the certificate chain the peer presented, in seconds since the epoch; undefined without one. */
+  earliestCertExpirySeconds: number | undefined;
+}
+
 /** How far the request got before it ended. */
 export type GetStage = 'resolve' | 'connect' | 'tls' | 'request' | 'response-headers' | 'response-body';
 
@@ -35,6 +44,8 @@ export interface GetResult {
   /** Seconds from sending to the end of the exchange (or the failure): the sum of the phases. */
   totalSeconds: number;
   failure: GetFailure | undefined;
+  /** HTTPS only, once the handshake completed (and the peer's certificate was verified), whatever happened after it. */
+  tls: TlsDetails | undefined;
 }
 
 export interface GetOptions {
@@ -70,6 +81,7 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
   let received = 0;
   let status: number | undefined;
   let headers: http.IncomingHttpHeaders = {};
+  let tls: TlsDetails | undefined;
 
   return new Promise<GetResult>((resolve) => {
     let settled = false;
@@ -91,7 +103,7 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
       };
       const bodyText = failure ? '' : Buffer.concat(chunks).toString('utf8');
       chunks.length = 0;
-      resolve({ status, headers, bodyText, phases, totalSeconds: (now - start) / 1000, failure });
+      resolve({ status, headers, bodyText, phases, totalSeconds: (now - start) / 1000, failure, tls });
     };
 
     let request: http.ClientRequest;
@@ -154,6 +166,7 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
       socket.once('secureConnect', () => {
         marks.secure = performance.now();
         stage = 'request';
+        tls = tlsDetails(socket as TLSSocket);
       });
     });
     request.on('finish', () => {
@@ -182,7 +195,42 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
 
 /** The result of a request that could not be built: nothing was sent, nothing was measured. */
 function notSent(code: string): GetResult {
-  return { status: undefined, headers: {}, bodyText: '', phases: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 }, totalSeconds: 0, failure: { kind: 'invalid-request', code } };
+  return { status: undefined, headers: {}, bodyText: '', phases: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 }, totalSeconds: 0, failure: { kind: 'invalid-request', code }, tls: undefined };
+}
+
+const tlsVersionNames: Readonly<Record<string, string>> = { TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3' };
+
+/** The longest chain walked; a real one has 2 to 4 certificates. */
+const maxChainLength = 16;
+
+/** The handshake's TLS version and the earliest expiry of the peer's chain (as Node presents it: leaf, intermediates, root). */
+function tlsDetails(socket: TLSSocket): TlsDetails {
+  const version = tlsVersionNames[socket.getProtocol() ?? ''] ?? 'unknown';
+  let earliestMs: number | undefined;
+  const seen = new Set<string>();
+  try {
+    let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+    // The chain is linked by issuerCertificate; a self-signed root links to itself.
+    while (cert && cert.valid_to && !seen.has(cert.fingerprint256) && seen.size < maxChainLength) {
+      seen.add(cert.fingerprint256);
+      const notAfter = certificateTimeMs(cert.valid_to);
+      if (notAfter !== undefined && (earliestMs === undefined || notAfter < earliestMs)) earliestMs = notAfter;
+      cert = cert.issuerCertificate;
+    }
+  } catch {
+    // A socket torn down mid-handshake has no certificate to read: the version alone is still worth reporting.
+  }
+  return { version, earliestCertExpirySeconds: earliestMs === undefined ? undefined : earliestMs / 1000 };
+}
+
+const certificateTime = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4}) GMT$/;
+const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** OpenSSL's certificate time ("Mar  5 12:00:00 2026 GMT") as ms since the epoch, without Date.parse's guessing. */
+export function certificateTimeMs(text: string): number | undefined {
+  const m = certificateTime.exec(text);
+  if (!m) return undefined;
+  return Date.UTC(Number(m[6]), monthNames.indexOf(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
 }
 
 function errorCode(error: unknown, fallback: string): string {

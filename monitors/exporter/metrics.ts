@@ -1,12 +1,18 @@
 // The exporter's metrics (names are the interface the rules and dashboard use): one Registry per exporter, a fresh one per /probe.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { phaseNames } from './http-get';
+import { phaseNames, type TlsDetails } from './http-get';
 import { failureReasons, type ProbeResult } from './probers';
 
 /** The latency histogram's buckets; 0.5 s is the latency SLO threshold. */
 export const probeDurationBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type ProbeLabels = 'operation' | 'target';
+
+/** blackbox_exporter's names and meanings (prober/http.go, prober/tls.go), so its dashboards and alerts read ours. */
+const certExpiryName = 'probe_ssl_earliest_cert_expiry';
+const certExpiryHelp = 'Earliest notAfter in the certificate chain the target presented at the last TLS handshake, in seconds since the Unix epoch (HTTPS only).';
+const tlsVersionName = 'probe_tls_version_info';
+const tlsVersionHelp = 'TLS version of the last handshake with the target: 1 on its `version` label, e.g. "TLS 1.3" (HTTPS only).';
 
 /** The last-probe gauges shared by scheduled mode and /probe. */
 class LastProbeGauges {
@@ -56,6 +62,10 @@ export class ExporterMetrics {
   readonly #failures: Counter<ProbeLabels | 'reason'>;
   readonly #histogram: Histogram<ProbeLabels>;
   readonly #tokenExpiry: Gauge<'target'>;
+  readonly #certExpiry: Gauge<'target'>;
+  readonly #tlsVersion: Gauge<'target' | 'version'>;
+  /** The version label each target's probe_tls_version_info carries, so a change replaces the series instead of adding one. */
+  readonly #tlsVersions = new Map<string, string>();
 
   constructor(options: { defaultMetrics: boolean }) {
     const registers = [this.registry];
@@ -80,6 +90,10 @@ export class ExporterMetrics {
       labelNames: ['target'],
       registers,
     });
+    // Per target: both operations meet the same host and its certificate. Kept from the last probe that completed a
+    // handshake, so a connection failure does not blank the figure (and the expiry alert) until the next one.
+    this.#certExpiry = new Gauge({ name: certExpiryName, help: certExpiryHelp, labelNames: ['target'], registers });
+    this.#tlsVersion = new Gauge({ name: tlsVersionName, help: tlsVersionHelp, labelNames: ['target', 'version'], registers });
     if (options.defaultMetrics) {
       collectDefaultMetrics({ register: this.registry });
       // prom-client names these gauges *_total, which the naming guide (and promtool check metrics) reserves for
@@ -106,6 +120,15 @@ export class ExporterMetrics {
     // Latency is the API's: a slot in which nothing was sent (backing off after 429, no token) has none to observe,
     // and a 0 here would count as a fast probe in the latency SLI.
     if (result.sent) this.#histogram.observe(labels, result.durationSeconds);
+    if (result.tls) this.#recordTls(target, result.tls);
+  }
+
+  #recordTls(target: string, tls: TlsDetails): void {
+    if (tls.earliestCertExpirySeconds !== undefined) this.#certExpiry.set({ target }, tls.earliestCertExpirySeconds);
+    const previous = this.#tlsVersions.get(target);
+    if (previous !== undefined && previous !== tls.version) this.#tlsVersion.remove({ target, version: previous });
+    this.#tlsVersions.set(target, tls.version);
+    this.#tlsVersion.set({ target, version: tls.version }, 1);
   }
 
   tokenExpiry(target: string, expiresAt: number | undefined): void {
@@ -114,10 +137,29 @@ export class ExporterMetrics {
   }
 }
 
-/** A fresh registry holding one on-demand probe's gauges (blackbox_exporter's /probe answer). */
+/**
+ * A fresh registry holding one on-demand probe's gauges (blackbox_exporter's /probe answer): the last-probe gauges, why it
+ * failed (customer_api_probe_failed_due_to: every reason present, 1 on this probe's, all 0 on success), and for HTTPS
+ * the certificate expiry and TLS version of its handshake.
+ */
 export function singleProbeRegistry(target: string, operation: string, result: ProbeResult, finishedAtMs: number): Registry {
   const registry = new Registry();
-  new LastProbeGauges(registry).set({ operation, target }, result, finishedAtMs);
+  const registers = [registry];
+  const labels = { operation, target };
+  new LastProbeGauges(registry).set(labels, result, finishedAtMs);
+  const failedDueTo = new Gauge({
+    name: 'customer_api_probe_failed_due_to',
+    help: `Why this probe failed: 1 on its reason, 0 on the others (${failureReasons.join(', ')}); all 0 when it succeeded.`,
+    labelNames: ['operation', 'target', 'reason'],
+    registers,
+  });
+  for (const reason of failureReasons) failedDueTo.set({ ...labels, reason }, result.reason === reason ? 1 : 0);
+  if (result.tls) {
+    if (result.tls.earliestCertExpirySeconds !== undefined) {
+      new Gauge({ name: certExpiryName, help: certExpiryHelp, labelNames: ['operation', 'target'], registers }).set(labels, result.tls.earliestCertExpirySeconds);
+    }
+    new Gauge({ name: tlsVersionName, help: tlsVersionHelp, labelNames: ['operation', 'target', 'version'], registers }).set({ ...labels, version: result.tls.version }, 1);
+  }
   return registry;
 }
 

@@ -1,9 +1,9 @@
 // The probes as a table (blackbox_exporter's ProbeFn/Probers): one function per operationId, one shared way to judge a response.
-import { checkResponse, defaultJsonLimits, type Contract } from '../../contract/index';
+import { checkResponse, defaultJsonLimits, type Contract, type DriftFinding } from '../../contract/index';
 import { redactText, type Secret } from '../../config/secret';
 import { authorizationValue } from '../../config/target';
 import type { ProbeTarget } from './config';
-import { httpGet, type GetFailure, type GetResult, type PhaseDurations } from './http-get';
+import { httpGet, type GetFailure, type GetResult, type PhaseDurations, type TlsDetails } from './http-get';
 
 /** Every value of the `reason` label, in a fixed order; the failures counter starts each at 0. */
 export const failureReasons = ['timeout', 'connect', 'tls', 'http_5xx', 'auth', 'not_found', 'throttled', 'contract', 'other'] as const;
@@ -37,6 +37,22 @@ export interface ProbeResult {
   sent: boolean;
   /** One human line for the status page and logs; never contains the token. */
   detail: string;
+  /** The first breaking contract finding of a reason="contract" failure, with what was expected and what came. */
+  contractBreak: ContractBreak | undefined;
+  /** HTTPS: the TLS version and the chain's earliest expiry, whenever the handshake completed. */
+  tls: TlsDetails | undefined;
+}
+
+/** Where a body broke the contract and how: read from the contract check's finding, shortened, never with the token. */
+export interface ContractBreak {
+  /** JSON pointer into the body (`/data/users_count`); empty for the whole response. */
+  pointer: string;
+  /** The finding's kind, e.g. type-mismatch, missing-required-property, unparsable-body. */
+  kind: string;
+  /** What the contract wants, e.g. `integer`, `present (required)`, `["active","suspended"]`. */
+  expected: string;
+  /** What came, with its JSON type, e.g. `"25" (string)`, `absent`. */
+  observed: string;
 }
 
 /** One probe of one operation. */
@@ -89,12 +105,13 @@ async function probeOperation(context: ProbeContext, operationId: OperationId, p
     phases: response.phases,
     retryAfterSeconds: judged.reason === 'throttled' ? retryAfterSeconds(response.headers['retry-after']) : undefined,
     sent: response.failure?.kind !== 'invalid-request',
+    tls: response.tls,
   };
   context.log(`${result.success ? 'success' : `failure reason=${result.reason}`}: ${result.detail} in ${durationSeconds.toFixed(3)} s`);
   return result;
 }
 
-type Judgement = Pick<ProbeResult, 'success' | 'reason' | 'detail' | 'undocumentedProperties'>;
+type Judgement = Pick<ProbeResult, 'success' | 'reason' | 'detail' | 'undocumentedProperties' | 'contractBreak'>;
 
 /**
  * judge, made total: a fault while judging a response (a bug, or a body built to break the checker) is the probe
@@ -108,13 +125,13 @@ function judgeSafely(context: ProbeContext, operationId: OperationId, response: 
     const message = error instanceof Error ? `: ${error.message.split('\n')[0]!.slice(0, 80)}` : '';
     const detail = clip(redactText(`HTTP ${response.status ?? 0}: the response could not be checked against the contract (${errorLabel(error)}${message})`, [context.token]));
     context.log(`contract check fault: ${detail}`);
-    return { success: false, reason: 'contract', detail, undocumentedProperties: 0 };
+    return { success: false, reason: 'contract', detail, undocumentedProperties: 0, contractBreak: undefined };
   }
 }
 
 /** probeFailureReason and the contract check: turns a raw GET result into success or one reason. */
 function judge(context: ProbeContext, operationId: OperationId, response: GetResult): Judgement {
-  const fail = (reason: FailureReason, detail: string): Judgement => ({ success: false, reason, detail, undocumentedProperties: 0 });
+  const fail = (reason: FailureReason, detail: string): Judgement => ({ success: false, reason, detail, undocumentedProperties: 0, contractBreak: undefined });
   if (response.failure) return fail(...describeFailure(response.failure, context.timeoutMs));
   const status = response.status ?? 0;
   if (status === 429) return fail('throttled', 'HTTP 429: the API is rate-limiting the probes');
@@ -135,10 +152,47 @@ function judge(context: ProbeContext, operationId: OperationId, response: GetRes
   if (check.breaking.length > 0) {
     const first = check.breaking[0]!;
     const more = check.breaking.length > 1 ? ` (+${check.breaking.length - 1} more)` : '';
-    return { success: false, reason: 'contract', detail: clip(redactText(`HTTP ${status} breaks the contract: ${first.kind} at ${first.path || '(body)'}${more}`, [context.token])), undocumentedProperties };
+    return {
+      success: false,
+      reason: 'contract',
+      detail: clip(redactText(`HTTP ${status} breaks the contract: ${first.kind} at ${first.path || '(body)'}${more}`, [context.token])),
+      undocumentedProperties,
+      contractBreak: contractBreakOf(first, context.token),
+    };
   }
   const drift = undocumentedProperties > 0 ? ` (${undocumentedProperties} undocumented ${undocumentedProperties === 1 ? 'property' : 'properties'})` : '';
-  return { success: true, reason: undefined, detail: `HTTP ${status} matches the contract${drift}`, undocumentedProperties };
+  return { success: true, reason: undefined, detail: `HTTP ${status} matches the contract${drift}`, undocumentedProperties, contractBreak: undefined };
+}
+
+/** The longest expected or observed text kept for the status page, /status.json and the log. */
+const maxShownLength = 120;
+
+/**
+ * A breaking finding as pointer, expected and observed text. The finding's values are already redacted and shortened by
+ * the contract check; they are redacted and shortened again here, because they end up on a page and in the log.
+ */
+function contractBreakOf(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected' | 'observed'>, token: Secret): ContractBreak {
+  // An expectation is mostly a description ("integer", "present (required)"); an allowed value or a list reads as JSON.
+  const expected = typeof finding.expected === 'string' && finding.kind !== 'enum-value' ? finding.expected : jsonText(finding.expected);
+  let observed: string;
+  if (finding.observed === undefined) observed = 'absent';
+  else if (finding.observed === null) observed = 'null';
+  else if (finding.kind === 'unparsable-body') observed = `${jsonText(finding.observed)} (text)`;
+  else observed = `${jsonText(finding.observed)} (${Array.isArray(finding.observed) ? 'array' : typeof finding.observed})`;
+  const shown = (text: string): string => {
+    const clean = redactText(text, [token]);
+    return clean.length > maxShownLength ? `${clean.slice(0, maxShownLength - 1)}…` : clean;
+  };
+  return { pointer: shown(finding.path), kind: finding.kind, expected: shown(expected), observed: shown(observed) };
+}
+
+function jsonText(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /**
@@ -241,6 +295,8 @@ export function unsentFailure(reason: FailureReason, detail: string): ProbeResul
     retryAfterSeconds: undefined,
     sent: false,
     detail,
+    contractBreak: undefined,
+    tls: undefined,
   };
 }
 

@@ -5,10 +5,11 @@ import { redactText, type Secret } from '../../config/secret';
 import type { ProbeSettings, ProbeTarget } from './config';
 import type { ExporterMetrics } from './metrics';
 import { clampDelay } from './delay';
+import { ProbeHistory } from './history';
 import { errorLabel, operationIds, probers, unsentFailure, type OperationId, type ProbeResult } from './probers';
 import { TokenReader } from './token';
 
-/** The last result of one target×operation, for the status page. */
+/** The last result of one target×operation and its history, for the status page and /status.json. */
 export interface ProbeState {
   target: string;
   operation: OperationId;
@@ -18,6 +19,8 @@ export interface ProbeState {
   successes: number;
   /** Whether a probe of this pair is running now (scheduled or for /probe: they share one). */
   inFlight: boolean;
+  /** The scheduled probes' memory: recent results, streaks, success counts over 24 h (bounded). */
+  history: ProbeHistory;
 }
 
 /** Backoff when a 429 has no readable Retry-After: doubling from one interval, capped at 5 minutes. */
@@ -57,7 +60,17 @@ export class ProbeRunner {
 
   constructor(options: { targets: ReadonlyArray<ProbeTarget>; settings: ProbeSettings; contract: Contract; metrics: ExporterMetrics; log: (line: string) => void }) {
     this.#targets = new Map(
-      options.targets.map((t) => [t.name, { target: t, tokens: new TokenReader(t.tokenSource), throttledUntilMs: 0, throttleStreak: 0, announcedBackoffSeconds: undefined }]),
+      options.targets.map((t) => [
+        t.name,
+        {
+          target: t,
+          // A rotation to a bad token keeps the last good one: say so once per change (the warning never holds a token).
+          tokens: new TokenReader(t.tokenSource, (line) => options.log(`${t.name}: ${line}`)),
+          throttledUntilMs: 0,
+          throttleStreak: 0,
+          announcedBackoffSeconds: undefined,
+        },
+      ]),
     );
     this.#settings = options.settings;
     this.#contract = options.contract;
@@ -67,7 +80,7 @@ export class ProbeRunner {
     setMaxListeners(0, this.#abort.signal);
     for (const { target } of this.#targets.values()) {
       for (const operation of operationIds) {
-        this.#states.set(key(target.name, operation), { target: target.name, operation, last: undefined, probes: 0, successes: 0, inFlight: false });
+        this.#states.set(key(target.name, operation), { target: target.name, operation, last: undefined, probes: 0, successes: 0, inFlight: false, history: new ProbeHistory() });
         this.#metrics.initialise(target.name, operation);
       }
     }
@@ -235,10 +248,12 @@ export class ProbeRunner {
     state.last = { ...result, finishedAtMs };
     state.probes += 1;
     if (result.success) state.successes += 1;
+    state.history.record(result, finishedAtMs);
     this.#metrics.record(state.target, state.operation, result, finishedAtMs);
     // Log changes of state only, so a steady failure is one line, not one per probe.
     if (!previous || previous.success !== result.success || previous.reason !== result.reason) {
-      this.#log(`${state.target}/${state.operation}: ${result.success ? 'up' : `failing (${result.reason})`}: ${result.detail}`);
+      const broke = result.contractBreak ? ` (expected ${result.contractBreak.expected}, observed ${result.contractBreak.observed})` : '';
+      this.#log(`${state.target}/${state.operation}: ${result.success ? 'up' : `failing (${result.reason})`}: ${result.detail}${broke}`);
     }
   }
 

@@ -10,7 +10,7 @@ import { defaultProbeSettings, probeSettingsProblems, type ProbeSettings, type P
 import { ExporterMetrics, PrerenderedExposition, singleProbeRegistry } from './metrics';
 import { isOperationId, operationIds, type ProbeResult } from './probers';
 import { ProbeRunner } from './scheduler';
-import { renderStatusPage } from './status-page';
+import { buildStatusReport, renderStatusPage, type StatusInput } from './status-page';
 import { BasicAuthChecker, loadWebConfig, type WebConfig } from './web-config';
 
 /** How to start an exporter. */
@@ -223,16 +223,21 @@ function createExporterApp(
   app.get('/healthz', healthy);
   app.get('/-/healthy', healthy);
 
+  const statusInput = (): StatusInput => {
+    const nowMs = Date.now();
+    return { targets: runner.targets(), states: runner.states(), throttled: runner.throttledTargets(nowMs), intervalSeconds: runner.settings.intervalSeconds, nowMs };
+  };
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-store');
-    const nowMs = Date.now();
-    res.type('html').send(
-      renderStatusPage({ targets: runner.targets(), states: runner.states(), throttled: runner.throttledTargets(nowMs), intervalSeconds: runner.settings.intervalSeconds, nowMs }),
-    );
+    res.type('html').send(renderStatusPage(statusInput()));
+  });
+  app.get('/status.json', (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.json(buildStatusReport(statusInput()));
   });
 
   app.use((req: Request, res: Response) => {
-    res.status(404).type('text/plain').send(`no such page: ${req.method} ${req.path.slice(0, 100)} (try /, /metrics, /probe, /healthz)\n`);
+    res.status(404).type('text/plain').send(`no such page: ${req.method} ${req.path.slice(0, 100)} (try /, /status.json, /metrics, /probe, /healthz)\n`);
   });
   // The one error handler: an exporter fault is a 5xx (a failed probe is not: it is probe_success 0 with 200).
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -1,38 +1,148 @@
-// The human status page at `/`: server-rendered HTML, one row per target×operation, refreshing itself; never a token.
+// The status page at `/` and its JSON twin `/status.json`: one entry per target×operation with state, streak, history and ratios; never a token.
 import type { ProbeTarget } from './config';
+import { recentResultsKept, type RecentResult, type RememberedFailure } from './history';
+import type { ContractBreak } from './probers';
 import type { ProbeState } from './scheduler';
 
-/** Renders the status page for the current probe states. */
-export function renderStatusPage(options: {
+/** What the page and /status.json are built from. */
+export interface StatusInput {
   targets: ReadonlyArray<ProbeTarget>;
   states: ReadonlyArray<ProbeState>;
   /** Targets backing off after HTTP 429, with when the backoff ends (ms since the epoch): THROTTLED whatever the last result. */
   throttled?: ReadonlyMap<string, number>;
   intervalSeconds: number;
   nowMs: number;
-}): string {
-  const hosts = new Map(options.targets.map((t) => [t.name, hostOf(t.baseUrl)]));
-  const refreshSeconds = Math.max(2, Math.min(30, Math.round(options.intervalSeconds)));
-  const rows = options.states.map((state) => {
-    const last = state.last;
-    const throttledUntil = options.throttled?.get(state.target);
-    const backingOff = throttledUntil !== undefined && throttledUntil > options.nowMs;
-    // A target the exporter is not calling is not UP, even if its last answer (before the 429) was fine.
-    const status = backingOff ? 'throttled' : !last ? 'pending' : last.success ? 'up' : last.reason === 'throttled' ? 'throttled' : 'failing';
-    const backoffNote = backingOff ? `not calling the API for ${Math.ceil((throttledUntil - options.nowMs) / 1000)} s more (HTTP 429, Retry-After)` : undefined;
-    const cells = [
-      `<td>${escape(state.target)}<br><small>${escape(hosts.get(state.target) ?? '')}</small></td>`,
-      `<td><code>${escape(state.operation)}</code></td>`,
-      `<td class="state"><span class="badge ${status}">${status.toUpperCase()}</span></td>`,
-      `<td class="reason">${backingOff ? 'throttled' : last?.reason ? escape(last.reason) : '—'}</td>`,
-      `<td>${last ? (last.statusCode === 0 ? 'no response' : String(last.statusCode)) : '—'}</td>`,
-      `<td>${last ? `${Math.round(last.durationSeconds * 1000)} ms` : '—'}</td>`,
-      `<td>${last ? age(options.nowMs - last.finishedAtMs) : '—'}</td>`,
-      `<td class="detail">${backoffNote ? `${escape(backoffNote)}${last ? `<br><small>last: ${escape(last.detail)}</small>` : ''}` : last ? escape(last.detail) : 'first probe not run yet'}</td>`,
-    ];
-    return `<tr data-target="${escape(state.target)}" data-operation="${escape(state.operation)}" data-status="${status}">${cells.join('')}</tr>`;
+}
+
+/** `/status.json`: the status page's data for scripts. Times are ISO 8601 UTC strings, null when there is none. */
+export interface StatusReport {
+  generatedAt: string;
+  intervalSeconds: number;
+  /** How many recent results each `history` holds at most. */
+  historyLength: number;
+  probes: ProbeStatus[];
+}
+
+export type ProbeStatusName = 'up' | 'failing' | 'throttled' | 'pending';
+
+/** One target×operation. */
+export interface ProbeStatus {
+  target: string;
+  /** The target's host and port (never its path, query or credentials). */
+  host: string;
+  operation: string;
+  status: ProbeStatusName;
+  /** Since when every probe has succeeded; null while failing or before the first probe. */
+  healthySince: string | null;
+  /** Since when every probe has failed (a throttled slot is a failure); null while healthy or before the first probe. */
+  failingSince: string | null;
+  lastSuccess: string | null;
+  /** While backing off after HTTP 429: when the exporter calls the API again. */
+  throttledUntil: string | null;
+  successRatio: { lastHour: SuccessRatio; lastDay: SuccessRatio };
+  last: ProbeOutcome | null;
+  /** The most recent failure, kept after recovery. */
+  lastFailure: ProbeOutcome | null;
+  /** The last `historyLength` results, oldest first. */
+  history: HistoryPoint[];
+}
+
+/** Successful probes / probes in a window; `ratio` is null when there were none. */
+export interface SuccessRatio {
+  ratio: number | null;
+  probes: number;
+  successes: number;
+}
+
+export interface HistoryPoint {
+  at: string;
+  success: boolean;
+  reason: string | null;
+  statusCode: number;
+  durationSeconds: number;
+}
+
+export interface ProbeOutcome extends HistoryPoint {
+  detail: string;
+  /** For reason="contract": the JSON pointer with what the contract expected and what came. */
+  contract: ContractBreak | null;
+}
+
+/** The data behind the page, shared by `/` and `/status.json`. */
+export function buildStatusReport(input: StatusInput): StatusReport {
+  const hosts = new Map(input.targets.map((t) => [t.name, hostOf(t.baseUrl)]));
+  const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+  const point = (r: RecentResult): HistoryPoint => ({
+    at: iso(r.atMs)!,
+    success: r.success,
+    reason: r.reason ?? null,
+    statusCode: r.statusCode,
+    // Microseconds are all a probe's timing can tell; more digits are float noise.
+    durationSeconds: Math.round(r.durationSeconds * 1e6) / 1e6,
   });
-  const failing = options.states.filter((s) => (s.last && !s.last.success) || (options.throttled?.get(s.target) ?? 0) > options.nowMs).length;
+  const ratio = (counts: { probes: number; successes: number }): SuccessRatio => ({ ...counts, ratio: counts.probes === 0 ? null : counts.successes / counts.probes });
+  const probes = input.states.map((state): ProbeStatus => {
+    const last = state.last;
+    const throttledUntil = input.throttled?.get(state.target);
+    const backingOff = throttledUntil !== undefined && throttledUntil > input.nowMs;
+    // A target the exporter is not calling is not UP, even if its last answer (before the 429) was fine.
+    const status: ProbeStatusName = backingOff ? 'throttled' : !last ? 'pending' : last.success ? 'up' : last.reason === 'throttled' ? 'throttled' : 'failing';
+    const streak = state.history.streak();
+    const failure: RememberedFailure | undefined = state.history.lastFailure();
+    return {
+      target: state.target,
+      host: hosts.get(state.target) ?? '',
+      operation: state.operation,
+      status,
+      healthySince: streak?.success ? iso(streak.sinceMs) : null,
+      failingSince: streak && !streak.success ? iso(streak.sinceMs) : null,
+      lastSuccess: iso(state.history.lastSuccessAtMs()),
+      throttledUntil: backingOff ? iso(throttledUntil) : null,
+      successRatio: { lastHour: ratio(state.history.counts(60, input.nowMs)), lastDay: ratio(state.history.counts(24 * 60, input.nowMs)) },
+      last: last ? { ...point({ ...last, atMs: last.finishedAtMs }), detail: last.detail, contract: last.contractBreak ?? null } : null,
+      lastFailure: failure ? { ...point(failure), detail: failure.detail, contract: failure.contractBreak ?? null } : null,
+      history: state.history.recent().map(point),
+    };
+  });
+  return { generatedAt: iso(input.nowMs)!, intervalSeconds: input.intervalSeconds, historyLength: recentResultsKept, probes };
+}
+
+/** Renders the status page for the current probe states. */
+export function renderStatusPage(input: StatusInput): string {
+  const report = buildStatusReport(input);
+  const nowMs = input.nowMs;
+  const refreshSeconds = Math.max(2, Math.min(30, Math.round(input.intervalSeconds)));
+  const rows = report.probes.map((p) => {
+    const last = p.last;
+    const backoffNote = p.throttledUntil ? `not calling the API for ${Math.ceil((Date.parse(p.throttledUntil) - nowMs) / 1000)} s more (HTTP 429, Retry-After)` : undefined;
+    const since = p.failingSince ?? p.healthySince;
+    const sinceCell = since
+      ? `${p.failingSince ? 'failing' : 'healthy'} since ${escape(clock(Date.parse(since), nowMs))}<br><small>for ${escape(span(nowMs - Date.parse(since)))}</small>`
+      : '—';
+    const lastProbe = last
+      ? `${last.statusCode === 0 ? 'no response' : `HTTP ${last.statusCode}`} · ${Math.round(last.durationSeconds * 1000)} ms<br><small>${age(nowMs - Date.parse(last.at))}</small>`
+      : '—';
+    let detail = last ? escape(last.detail) + contractBlock(last.contract) : 'first probe not run yet';
+    if (backoffNote) detail = `${escape(backoffNote)}${last ? `<br><small>last: ${escape(last.detail)}</small>` : ''}`;
+    if (p.status === 'up' && p.lastFailure) {
+      const f = p.lastFailure;
+      detail += `<div class="earlier">last failure ${escape(clock(Date.parse(f.at), nowMs))}: ${escape(f.reason ?? '')} — ${escape(f.detail)}${contractBlock(f.contract)}</div>`;
+    }
+    const cells = [
+      `<td>${escape(p.target)}<br><small>${escape(p.host)}</small></td>`,
+      `<td><code>${escape(p.operation)}</code></td>`,
+      `<td class="state"><span class="badge ${p.status}">${p.status.toUpperCase()}</span></td>`,
+      `<td class="since">${sinceCell}</td>`,
+      `<td class="history">${historyBar(p.history, nowMs)}</td>`,
+      `<td class="ratio">${ratioText(p.successRatio.lastHour)}<br><small>24 h ${ratioText(p.successRatio.lastDay)}</small></td>`,
+      `<td class="last-success">${p.lastSuccess ? `${escape(clock(Date.parse(p.lastSuccess), nowMs))}<br><small>${age(nowMs - Date.parse(p.lastSuccess))}</small>` : 'never'}</td>`,
+      `<td class="last-probe">${lastProbe}</td>`,
+      `<td class="reason">${p.status === 'throttled' && p.throttledUntil ? 'throttled' : last?.reason ? escape(last.reason) : '—'}</td>`,
+      `<td class="detail">${detail}</td>`,
+    ];
+    return `<tr data-target="${escape(p.target)}" data-operation="${escape(p.operation)}" data-status="${p.status}">${cells.join('')}</tr>`;
+  });
+  const failing = report.probes.filter((p) => p.status === 'failing' || p.status === 'throttled').length;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -40,19 +150,30 @@ export function renderStatusPage(options: {
 <meta http-equiv="refresh" content="${refreshSeconds}">
 <title>${failing > 0 ? `${failing} failing — ` : ''}Customer API probes</title>
 <style>
-body { font: 14px system-ui, sans-serif; margin: 2em; color: #222; }
+body { font: 14px/1.35 system-ui, sans-serif; margin: 1.5em 2em; color: #222; }
+h1 { font-size: 1.5em; margin: 0 0 .3em; }
 table { border-collapse: collapse; }
-th, td { padding: .4em .8em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+th, td { padding: .45em .7em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+th { font-size: .85em; color: #555; font-weight: 600; white-space: nowrap; }
+td.since, td.last-success, td.last-probe, td.ratio { white-space: nowrap; }
+td.detail { min-width: 24em; max-width: 36em; }
 .badge { padding: .1em .5em; border-radius: .3em; font-weight: 600; color: #fff; }
 .up { background: #2e7d32; } .failing { background: #c62828; } .throttled { background: #ef6c00; } .pending { background: #757575; }
+.bar { display: flex; gap: 1px; height: 1.4em; align-items: stretch; }
+.bar i { width: 4px; border-radius: 1px; }
+.bar i.none { background: #eee; }
+.contract { margin: .35em 0 0; padding: .3em .6em; border-radius: .3em; background: #fdecea; font-size: .9em; display: grid; grid-template-columns: auto 1fr; gap: .1em .8em; }
+.earlier .contract { background: #f1f1f1; }
+.contract dt { color: #666; } .contract dd { margin: 0; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+.earlier { margin-top: .4em; color: #666; font-size: .9em; }
 small { color: #666; }
 </style>
 </head>
 <body>
 <h1>Customer API synthetic probes</h1>
-<p>Probing every ${options.intervalSeconds} s. This page refreshes every ${refreshSeconds} s. Metrics: <a href="metrics">/metrics</a>.</p>
+<p>Probing every ${input.intervalSeconds} s; the bar shows the last ${recentResultsKept} probes, oldest on the left. This page refreshes every ${refreshSeconds} s. Metrics: <a href="metrics">/metrics</a>; the same data as JSON: <a href="status.json">/status.json</a>.</p>
 <table>
-<thead><tr><th>Target</th><th>Operation</th><th>State</th><th>Reason</th><th>HTTP status</th><th>Latency</th><th>Age</th><th>Detail</th></tr></thead>
+<thead><tr><th>Target</th><th>Operation</th><th>State</th><th>Since</th><th>Last ${recentResultsKept} probes</th><th>Success 1 h / 24 h</th><th>Last success</th><th>Last probe</th><th>Reason</th><th>Detail</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
@@ -62,12 +183,54 @@ ${rows.join('\n')}
 `;
 }
 
+/** The history bar: one cell per kept result, empty cells first until the ring is full; each cell's title says what happened. */
+function historyBar(history: ReadonlyArray<HistoryPoint>, nowMs: number): string {
+  const empty = '<i class="none"></i>'.repeat(Math.max(0, recentResultsKept - history.length));
+  const cells = history.map((h) => {
+    const kind = h.success ? 'up' : h.reason === 'throttled' ? 'throttled' : 'failing';
+    const what = h.success ? 'up' : h.reason ?? 'failed';
+    const title = `${clock(Date.parse(h.at), nowMs)}: ${what}, ${h.statusCode === 0 ? 'no response' : `HTTP ${h.statusCode}`}, ${Math.round(h.durationSeconds * 1000)} ms`;
+    return `<i class="${kind}" title="${escape(title)}"></i>`;
+  });
+  const up = history.filter((h) => h.success).length;
+  return `<div class="bar" role="img" aria-label="last ${history.length} probes: ${up} up, ${history.length - up} failed" data-probes="${history.length}">${empty}${cells.join('')}</div>`;
+}
+
+function contractBlock(contract: ContractBreak | null): string {
+  if (!contract) return '';
+  return `<dl class="contract"><dt>pointer</dt><dd>${escape(contract.pointer || '(body)')}</dd><dt>expected</dt><dd>${escape(contract.expected)}</dd><dt>observed</dt><dd>${escape(contract.observed)}</dd></dl>`;
+}
+
+/** "99.9 %" (rounded down, so 100 % means every probe), or "—" without probes; the title gives the counts. */
+function ratioText(ratio: SuccessRatio): string {
+  if (ratio.ratio === null) return '<span title="no probes in this window">—</span>';
+  const percent = ratio.ratio === 1 ? '100' : (Math.floor(ratio.ratio * 1000) / 10).toFixed(1);
+  return `<span title="${ratio.successes} of ${ratio.probes} probes succeeded">${percent} %</span>`;
+}
+
+/** A time as HH:MM:SS UTC, with the date when it is not within the last day. */
+function clock(ms: number, nowMs: number): string {
+  const iso = new Date(ms).toISOString();
+  return nowMs - ms < 86_400_000 ? `${iso.slice(11, 19)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
 function hostOf(baseUrl: string): string {
   try {
     return new URL(baseUrl).host;
   } catch {
     return '';
   }
+}
+
+/** A duration in words: "45 s", "12 min", "3 h 20 min", "2 d 4 h". */
+function span(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 function age(ms: number): string {
