@@ -2,7 +2,7 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { exitOnUserError } from './config/errors';
-import { loadGateSettings, type GateSettings } from './config/settings';
+import { loadGateSettings, loadStrictness, type GateSettings } from './config/settings';
 
 // Checked when the config loads, before anything starts: a bad or misspelt setting (CONTRACT_READONLY, CONTRACT_WORKERS=abc)
 // is one `error: ...` line and exit code 2, never a run that silently ignores it.
@@ -29,12 +29,14 @@ export default defineConfig({
   timeout: 30_000,
   expect: { timeout: 10_000 },
   outputDir: path.join(reportsDir, 'test-results'),
+  // The contract reporter comes first: it turns contract verdicts back into failures before the others see a test, and
+  // prints the run's summary last (reporters/contract-reporter.ts).
   reporter: [
+    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir, strictness: loadStrictness(), stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined }],
     [process.env.CI ? 'dot' : 'list'],
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
     ['json', { outputFile: path.join(reportsDir, 'results.json') }],
     ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],
-    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir }],
   ],
   use: {
     trace: 'retain-on-failure',

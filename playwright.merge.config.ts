@@ -2,7 +2,7 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { exitOnUserError } from './config/errors';
-import { loadGateSettings } from './config/settings';
+import { loadGateSettings, loadStrictness } from './config/settings';
 
 // The same reports folder, checked the same way, as playwright.config.ts.
 let reportsDir: string;
@@ -15,10 +15,10 @@ try {
 export default defineConfig({
   testDir: path.join(__dirname, 'specs'),
   reporter: [
+    // First, as in playwright.config.ts. Coverage is judged on the merged run: every shard's records together.
+    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir, strictness: loadStrictness() }],
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
     ['json', { outputFile: path.join(reportsDir, 'results.json') }],
     ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],
-    // Coverage is judged on the merged run: every shard's observations together.
-    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir }],
   ],
 });

@@ -1,7 +1,8 @@
-// Checks one HTTP response against the compiled contract and names every difference as a drift finding.
+// Checks one HTTP response against the compiled contract and names every difference as a drift finding, with its evidence.
 import type { ErrorObject } from 'ajv';
 import { redactText, type Secret } from '../config/secret';
-import type { Contract } from './validators';
+import { documented, inferred, weakest, type Evidence } from './evidence';
+import type { Contract, ResponseContract } from './validators';
 
 export type DriftKind =
   | 'undocumented-property'
@@ -16,6 +17,9 @@ export type DriftKind =
 
 export type DriftSeverity = 'breaking' | 'non-breaking';
 
+/** The JSON type of an observed value; `absent` when there is none, `text` for a body that is not JSON. */
+export type JsonType = 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array' | 'absent' | 'text';
+
 /** One way a live response differs from the contract. */
 export interface DriftFinding {
   operation: string;
@@ -24,8 +28,12 @@ export interface DriftFinding {
   path: string;
   kind: DriftKind;
   severity: DriftSeverity;
+  /** Where the broken rule comes from: the vendor's page (documented), an x-inferred note, or the simulator. */
+  evidence: Evidence;
   expected: unknown;
   observed: unknown;
+  /** The JSON type of `observed` before any shortening, so `"25"` reads as a string. */
+  observedType: JsonType;
   message: string;
 }
 
@@ -49,73 +57,178 @@ export interface ObservedResponse {
 
 const maxObservedLength = 200;
 
+/**
+ * Bounds on a body before it is parsed. JSON.parse itself copes with deep nesting, but everything after it that walks
+ * the value recursively (JSON.stringify for a finding, ajv, structured clone) overflows the stack at a few thousand
+ * levels: a 10 KB body of `[[[[…` must be a finding, never an exception. No documented response nests beyond ~5.
+ */
+export interface JsonLimits {
+  /** Deepest allowed nesting of arrays and objects; default 64. */
+  maxDepth: number;
+  /** Longest body (in UTF-16 code units, ~bytes for JSON) that is parsed at all; default 16 MiB. */
+  maxLength: number;
+}
+
+export const defaultJsonLimits: JsonLimits = { maxDepth: 64, maxLength: 16 * 1024 * 1024 };
+
 /** Checks a response of `operationId` against its documented response for the observed status. */
-export function checkResponse(contract: Contract, operationId: string, response: ObservedResponse, secrets: ReadonlyArray<Secret | undefined> = []): ContractCheck {
+export function checkResponse(
+  contract: Contract,
+  operationId: string,
+  response: ObservedResponse,
+  secrets: ReadonlyArray<Secret | undefined> = [],
+  limits: Partial<JsonLimits> = {},
+): ContractCheck {
   const operation = contract.operation(operationId);
   const { status } = response;
   const findings: DriftFinding[] = [];
-  const add = (finding: Omit<DriftFinding, 'operation' | 'status' | 'message'>): void => {
-    const clean = { ...finding, expected: redactValue(finding.expected, secrets), observed: redactValue(finding.observed, secrets) };
-    findings.push({ operation: operationId, status, ...clean, message: describe(clean) });
+  const add = (finding: Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'> & { observedType?: JsonType }, message?: string): void => {
+    const observedType = finding.observedType ?? jsonType(finding.observed);
+    const clean = { ...finding, observedType, expected: redactValue(finding.expected, secrets), observed: redactValue(finding.observed, secrets) };
+    findings.push({ operation: operationId, status, ...clean, message: message ?? describe(clean) });
   };
 
-  const documented = operation.responses.get(status);
+  const described = operation.responses.get(status);
+  const maxDepth = limits.maxDepth ?? defaultJsonLimits.maxDepth;
+  const maxLength = limits.maxLength ?? defaultJsonLimits.maxLength;
+  // Checked before JSON.parse, so nothing downstream ever sees a value it could not walk.
+  const refusal =
+    response.bodyText.length > maxLength
+      ? {
+          expected: `a JSON body of at most ${maxLength} characters`,
+          observed: `${response.bodyText.length} characters`,
+          message: `(response): body is larger than ${maxLength} characters (${response.bodyText.length}): not parsed`,
+        }
+      : jsonDepthExceeds(response.bodyText, maxDepth)
+        ? { expected: `JSON nested at most ${maxDepth} levels deep`, observed: `deeper than ${maxDepth} levels`, message: `(response): body nests deeper than ${maxDepth} levels: not parsed` }
+        : undefined;
   let body: unknown;
   let parsed = false;
-  try {
-    body = response.bodyText.length > 0 ? JSON.parse(response.bodyText) : undefined;
-    parsed = response.bodyText.length > 0;
-  } catch {
-    parsed = false;
+  if (!refusal) {
+    try {
+      body = response.bodyText.length > 0 ? JSON.parse(response.bodyText) : undefined;
+      parsed = response.bodyText.length > 0;
+    } catch {
+      parsed = false;
+    }
   }
 
-  if (!documented) {
-    add({ path: '', kind: 'undocumented-status-code', severity: 'breaking', expected: [...operation.responses.keys()], observed: status });
+  if (!described) {
+    add({ path: '', kind: 'undocumented-status-code', severity: 'breaking', evidence: documented('the status table of the vendor page'), expected: [...operation.responses.keys()], observed: status });
     return { operation: operationId, status, documented: false, findings, breaking: findings, body };
   }
 
   const essence = response.contentType?.split(';')[0]?.trim().toLowerCase();
-  if (!essence || !documented.mediaTypes.includes(essence)) {
-    add({ path: '', kind: 'content-type-mismatch', severity: 'breaking', expected: documented.mediaTypes, observed: response.contentType ?? '(none)' });
+  if (!essence || !described.mediaTypes.includes(essence)) {
+    add({ path: '', kind: 'content-type-mismatch', severity: 'breaking', evidence: described.mediaTypeEvidence, expected: described.mediaTypes, observed: response.contentType ?? '(none)' });
   }
-  if (!parsed) {
-    add({ path: '', kind: 'unparsable-body', severity: 'breaking', expected: 'a JSON body', observed: response.bodyText });
+  if (refusal) {
+    add({ path: '', kind: 'unparsable-body', severity: 'breaking', evidence: described.bodyEvidence, expected: refusal.expected, observed: refusal.observed, observedType: 'text' }, refusal.message);
+  } else if (!parsed) {
+    add({ path: '', kind: 'unparsable-body', severity: 'breaking', evidence: described.bodyEvidence, expected: 'a JSON body', observed: response.bodyText, observedType: 'text' });
   } else {
-    if (!documented.validate(body)) {
-      for (const error of documented.validate.errors ?? []) add(fromAjvError(error, body, 'breaking'));
-    }
-    if (!documented.validateClosed(body)) {
-      for (const error of documented.validateClosed.errors ?? []) {
-        if (error.keyword === 'additionalProperties') add(fromAjvError(error, body, 'non-breaking'));
-      }
-    }
+    for (const finding of schemaFindings(described, body)) add(finding);
   }
   return { operation: operationId, status, documented: true, findings, breaking: findings.filter((f) => f.severity === 'breaking'), body };
 }
 
-function fromAjvError(error: ErrorObject, body: unknown, severity: 'breaking' | 'non-breaking'): Omit<DriftFinding, 'operation' | 'status' | 'message'> {
+/**
+ * Whether JSON text nests arrays/objects deeper than `maxDepth`: one linear pass over the characters, skipping string
+ * contents (escapes included), with no recursion and no allocation. Malformed text is left to JSON.parse to refuse.
+ */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * The body's breaks of the schema, each with its evidence. A break the documented part of the schema (x-inferred parts
+ * removed) also finds is documented; one only the whole schema finds is inferred, with the note of the x-inferred node
+ * it failed in. At a pointer where the page's own rule already fails, the stricter inferred rule adds nothing.
+ */
+function schemaFindings(response: ResponseContract, body: unknown): Array<Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'>> {
+  const out: Array<Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'>> = [];
+  const seen = new Set<string>();
+  const push = (finding: Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'>): void => {
+    const key = `${finding.path}\u0000${finding.kind}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(finding);
+  };
+  const documentedAt = new Set<string>();
+  if (!response.validateDocumented(body)) {
+    for (const error of response.validateDocumented.errors ?? []) {
+      documentedAt.add(error.instancePath);
+      push(fromAjvError(error, body, 'breaking', weakest(response.bodyEvidence, documented())));
+    }
+  }
+  if (!response.validate(body)) {
+    for (const error of response.validate.errors ?? []) {
+      if (documentedAt.has(error.instancePath)) continue;
+      push(fromAjvError(error, body, 'breaking', weakest(response.bodyEvidence, ruleEvidence(error))));
+    }
+  }
+  if (!response.validateClosed(body)) {
+    for (const error of response.validateClosed.errors ?? []) {
+      if (error.keyword === 'additionalProperties') push(fromAjvError(error, body, 'non-breaking', weakest(response.bodyEvidence, documented("the page's Response does not show it"))));
+    }
+  }
+  return out;
+}
+
+/** The evidence of a rule ajv found broken: the x-inferred note of the schema node it failed in (notes are inherited down). */
+function ruleEvidence(error: ErrorObject): Evidence {
+  const parent = error.parentSchema as Record<string, unknown> | undefined;
+  const note = parent?.['x-inferred'];
+  return typeof note === 'string' ? inferred(note) : inferred('stricter than the documented part of the schema');
+}
+
+function fromAjvError(error: ErrorObject, body: unknown, severity: 'breaking' | 'non-breaking', evidence: Evidence): Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'> {
   const at = error.instancePath;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
       const path = `${at}/${escapePointer(name)}`;
-      return { path, kind: 'undocumented-property', severity, expected: 'absent (not in the contract)', observed: valueAt(body, path) };
+      return { path, kind: 'undocumented-property', severity, evidence, expected: 'absent (not in the contract)', observed: valueAt(body, path) };
     }
     case 'required': {
       const path = `${at}/${escapePointer(String(params.missingProperty))}`;
-      return { path, kind: 'missing-required-property', severity, expected: 'present (required)', observed: 'absent' };
+      return { path, kind: 'missing-required-property', severity, evidence, expected: 'present (required)', observed: undefined };
     }
     case 'type':
-      return { path: at, kind: 'type-mismatch', severity, expected: params.type, observed: valueAt(body, at) };
+      return { path: at, kind: 'type-mismatch', severity, evidence, expected: Array.isArray(params.type) ? params.type.join(' or ') : params.type, observed: valueAt(body, at) };
     case 'format':
-      return { path: at, kind: 'format-mismatch', severity, expected: `format ${String(params.format)}`, observed: valueAt(body, at) };
+      return { path: at, kind: 'format-mismatch', severity, evidence, expected: `format ${String(params.format)}`, observed: valueAt(body, at) };
+    case 'pattern':
+      return { path: at, kind: 'format-mismatch', severity, evidence, expected: `pattern ${String(params.pattern)}`, observed: valueAt(body, at) };
     case 'enum':
-      return { path: at, kind: 'enum-value', severity, expected: params.allowedValues, observed: valueAt(body, at) };
+      return { path: at, kind: 'enum-value', severity, evidence, expected: params.allowedValues, observed: valueAt(body, at) };
     case 'const':
-      return { path: at, kind: 'enum-value', severity, expected: params.allowedValue, observed: valueAt(body, at) };
+      return { path: at, kind: 'enum-value', severity, evidence, expected: params.allowedValue, observed: valueAt(body, at) };
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum':
+    case 'minLength':
+    case 'maxLength':
+      return { path: at, kind: 'constraint-violation', severity, evidence, expected: `${error.keyword} ${String(params.limit)}`, observed: valueAt(body, at) };
     default:
-      return { path: at, kind: 'constraint-violation', severity, expected: `${error.keyword} ${error.message ?? ''}`.trim(), observed: valueAt(body, at) };
+      return { path: at, kind: 'constraint-violation', severity, evidence, expected: `${error.keyword} ${error.message ?? ''}`.trim(), observed: valueAt(body, at) };
   }
 }
 
@@ -131,14 +244,43 @@ const kindText: Record<DriftKind, string> = {
   'unparsable-body': 'body is not JSON',
 };
 
-function describe(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected' | 'observed'>): string {
-  return `${finding.path || '(response)'}: ${kindText[finding.kind]}: expected ${show(finding.expected)}, observed ${show(finding.observed)}`;
+const describedExpectations = new Set<DriftKind>(['type-mismatch', 'missing-required-property', 'format-mismatch', 'constraint-violation', 'undocumented-property', 'unparsable-body']);
+
+/** One line: `/data/users_count: type mismatch: expected number, observed "25" (string)`. */
+function describe(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected' | 'observed' | 'observedType'>): string {
+  // A description ("number", "pattern ^…$", "present (required)") reads as is; a value or a list is shown as JSON.
+  const expected = typeof finding.expected === 'string' && describedExpectations.has(finding.kind) ? finding.expected : show(finding.expected);
+  return `${finding.path || '(response)'}: ${kindText[finding.kind]}: expected ${expected}, observed ${showObserved(finding.observed, finding.observedType)}`;
+}
+
+/** An observed value with its JSON type, so `"25"` is not mistaken for a number: `"25" (string)`, `absent`, `null`. */
+export function showObserved(value: unknown, type: JsonType): string {
+  if (type === 'absent') return 'absent';
+  if (type === 'null') return 'null';
+  return `${show(value)} (${type})`;
 }
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
   return text.length > maxObservedLength ? `${text.slice(0, maxObservedLength)}… (${text.length} chars)` : text;
+}
+
+/** The JSON type of a value as a body holds it. */
+export function jsonType(value: unknown): JsonType {
+  if (value === undefined) return 'absent';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    default:
+      return 'object';
+  }
 }
 
 function redactValue(value: unknown, secrets: ReadonlyArray<Secret | undefined>): unknown {

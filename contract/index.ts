@@ -1,8 +1,33 @@
 // The contract's public face: one compiled Contract per process (so once per Playwright worker), and the checks on it.
-import { compileContract, type Contract } from './validators';
+import { compileContract, outlineContract, type Contract, type ContractOutline } from './validators';
 
-export { checkResponse, type ContractCheck, type DriftFinding, type DriftKind, type DriftSeverity, type ObservedResponse } from './check';
-export { Contract, compileContract, type OperationContract, type ResponseContract } from './validators';
+export { checkResponse, defaultJsonLimits, jsonDepthExceeds, jsonType, type JsonLimits, type JsonType, type ContractCheck, type DriftFinding, type DriftKind, type DriftSeverity, type ObservedResponse } from './check';
+export { Contract, compileContract, outlineContract, type ContractOutline, type OperationContract, type OperationOutline, type ResponseContract, type ResponseOutline } from './validators';
+export { documented, gates, inferred, simulatorOnly, weakest, type Evidence, type EvidenceLevel, type Strictness } from './evidence';
+export {
+  countFindings,
+  countsText,
+  curlFor,
+  findingLine,
+  parseRecord,
+  prettyBody,
+  recordAttachment,
+  requestLine,
+  verdictAnnotation,
+  verdictReporterVariable,
+  weightText,
+  type ContractRecord,
+  type CredentialUse,
+  type ExchangeOutcome,
+  type Finding,
+  type FindingCounts,
+  type FindingKind,
+  type HttpMethodName,
+  type GeneratedMethodName,
+  type RequestRecord,
+  type RunFacts,
+} from './records';
+export { judgePrecondition, judgeRules, judgeStatusClaim, recordMessage, type ObservedExchange, type RuleCheck, type ServedMeaning, type StatusClaim } from './judge';
 
 let compiled: Contract | undefined;
 
@@ -10,4 +35,9 @@ let compiled: Contract | undefined;
 export function loadContract(): Contract {
   compiled ??= compileContract();
   return compiled;
+}
+
+/** The contract's operations and responses without validators (the reporter's view): the compiled one when there is one. */
+export function loadContractOutline(): ContractOutline {
+  return compiled ?? outlineContract();
 }

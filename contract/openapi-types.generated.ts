@@ -70,23 +70,29 @@ export interface components {
         Iso8601DateOrDateTime: string | unknown | unknown;
         /**
          * Format: date-time
-         * @description An ISO 8601 / RFC 3339 date-time, as in the documented examples.
+         * @description A timestamp in the one form every timestamp on the page has, `YYYY-MM-DDTHH:MM:SS.sssZ`: RFC 3339, UTC, with milliseconds, `T` and `Z` upper case (`2024-01-15T09:00:00.000Z`).
          */
         Timestamp: string;
-        /** @description A non-negative count. */
+        /** @description A count; the page shows JSON numbers. */
         Count: number;
+        /** @description A string, as the page shows it. */
+        Text: ((string) | null) & string;
+        /** @description A string, as the page shows it. */
+        NonEmptyText: ((string) | null) & string;
+        /** @description The plan, with every property the page's Response shows. */
         Plan: {
             /** @description Plan name; the docs show `enterprise`. Other values are not enumerated by the vendor. */
-            type: string;
+            type: components["schemas"]["NonEmptyText"];
             max_apps: components["schemas"]["Count"];
             max_users_per_app: components["schemas"]["Count"];
         };
+        /** @description The customer, with every property the page's Response shows. */
         Customer: {
-            customer_id: string;
-            name: string;
-            account_sid: string;
+            customer_id: components["schemas"]["NonEmptyText"];
+            name: components["schemas"]["Text"];
+            account_sid: components["schemas"]["NonEmptyText"];
             /** @description Account status; the docs show `active`. Other values are not enumerated by the vendor. */
-            status: string;
+            status: components["schemas"]["NonEmptyText"];
             apps_count: components["schemas"]["Count"];
             users_count: components["schemas"]["Count"];
             plan: components["schemas"]["Plan"];
@@ -101,12 +107,13 @@ export interface components {
         DeleteCustomerResponse: {
             /** @constant */
             success: true;
-            message: string;
+            message: components["schemas"]["NonEmptyText"];
         };
         UsagePeriod: {
             start: components["schemas"]["Timestamp"];
             end: components["schemas"]["Timestamp"];
         };
+        /** @description The usage counters, with every counter the page's Response shows. */
         UsageCounters: {
             total_calls: components["schemas"]["Count"];
             total_minutes: components["schemas"]["Count"];
@@ -118,7 +125,7 @@ export interface components {
             active_users: components["schemas"]["Count"];
         };
         CustomerUsage: {
-            customer_id: string;
+            customer_id: components["schemas"]["NonEmptyText"];
             period: components["schemas"]["UsagePeriod"];
             usage: components["schemas"]["UsageCounters"];
         };
@@ -149,6 +156,17 @@ export interface components {
         /** @description Unauthorized — Invalid or expired token. */
         Unauthorized: {
             headers: {
+                /** @description The challenge, e.g. `Bearer realm="customer-management"`. */
+                "WWW-Authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Forbidden — valid credentials, no access to the resource. */
+        Forbidden: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -158,6 +176,17 @@ export interface components {
         /** @description Not Found — Customer doesn't exist. */
         NotFound: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Too Many Requests — over the vendor's rate limit. */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before retrying (or an HTTP date). */
+                "Retry-After": string;
                 [name: string]: unknown;
             };
             content: {
@@ -212,7 +241,9 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
         };
     };
@@ -241,7 +272,9 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
         };
     };
@@ -282,7 +315,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
         };
     };

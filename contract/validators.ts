@@ -3,10 +3,11 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { UserError } from '../config/errors';
+import { documented, inferred, simulatorOnly, type Evidence } from './evidence';
 import { defaultContractPath, httpMethods, readOpenApiDocument, resolveRef, type HttpMethod, type OpenApiDocument } from './openapi';
 
-/** One documented response of one operation, with its compiled validators. */
-export interface ResponseContract {
+/** One documented response of one operation: what it is and the ground for it, without validators. */
+export interface ResponseOutline {
   status: number;
   description: string;
   /** Documented media types, e.g. `application/json`. */
@@ -15,22 +16,44 @@ export interface ResponseContract {
   simulatorOnly: boolean;
   /** The `x-inferred` note, when this response is not on the vendor's page. */
   inferred: string | undefined;
-  /** Validates a body against the contract as written. */
+  /** Marked `x-unprovoked`: no test provokes it, so coverage does not require it. */
+  unprovoked: boolean;
+  /** The ground for expecting this status: documented, inferred (x-inferred) or simulator-only (x-simulator-only). */
+  statusEvidence: Evidence;
+  /** The ground for the body's shape as a whole (and for it being JSON): inferred when its schema is x-inferred (the error envelope). */
+  bodyEvidence: Evidence;
+  /** The ground for the media type: the media type's own x-inferred note. */
+  mediaTypeEvidence: Evidence;
+}
+
+/** One documented response of one operation, with its compiled validators. */
+export interface ResponseContract extends ResponseOutline {
+  /** Validates a body against the contract as written: every rule, documented and inferred. */
   validate: ValidateFunction;
+  /** The same schema without its x-inferred parts: what the vendor's page itself says. */
+  validateDocumented: ValidateFunction;
   /** The same schema with every object closed, to find undocumented properties (non-breaking drift). */
   validateClosed: ValidateFunction;
 }
 
-export interface OperationContract {
+export interface OperationOutline<R extends ResponseOutline = ResponseOutline> {
   operationId: string;
   method: HttpMethod;
   /** The OpenAPI path template, e.g. `/{customer_id}/usage`. */
   path: string;
-  responses: ReadonlyMap<number, ResponseContract>;
+  responses: ReadonlyMap<number, R>;
+}
+
+export type OperationContract = OperationOutline<ResponseContract>;
+
+/** The contract's operations and documented responses, without validators: what a report needs to lay out coverage. */
+export interface ContractOutline {
+  readonly document: OpenApiDocument;
+  readonly operations: ReadonlyMap<string, OperationOutline>;
 }
 
 /** The compiled contract: every operation and documented response, validators built once. */
-export class Contract {
+export class Contract implements ContractOutline {
   constructor(
     readonly document: OpenApiDocument,
     readonly operations: ReadonlyMap<string, OperationContract>,
@@ -58,23 +81,61 @@ export class Contract {
 
 const schemaIdClosed = 'urn:customer-management:closed';
 const schemaId = 'urn:customer-management:as-written';
+const schemaIdDocumented = 'urn:customer-management:documented';
 
 /** Loads the OpenAPI document, checks it, and compiles a validator for every documented JSON response. */
 export function compileContract(file: string = defaultContractPath): Contract {
   const document = readOpenApiDocument(file);
   // inlineRefs: false compiles each shared component once instead of inlining it into every response validator.
-  const ajv = new Ajv2020({ allErrors: true, inlineRefs: false, strict: true, strictRequired: false, validateFormats: true });
+  // verbose: each error carries the schema node it failed in, whose x-inferred note is the finding's evidence.
+  const ajv = new Ajv2020({ allErrors: true, inlineRefs: false, strict: true, strictRequired: false, validateFormats: true, verbose: true });
   addFormats(ajv);
   ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs', ...extensionKeywords(document)]);
-  const components = (document.components?.schemas ?? {}) as Record<string, unknown>;
+  const components = inheritInferredComponents((document.components?.schemas ?? {}) as Record<string, unknown>);
   try {
     ajv.addSchema({ $id: schemaId, $defs: rewriteRefs(components, schemaId) });
+    ajv.addSchema({ $id: schemaIdDocumented, $defs: rewriteRefs(withoutInferredComponents(components), schemaIdDocumented) });
     ajv.addSchema(closeObjects({ $id: schemaIdClosed, $defs: rewriteRefs(components, schemaIdClosed) }));
   } catch (error) {
     throw new UserError(`the OpenAPI document's component schemas do not compile: ${errorText(error)}`);
   }
 
   const operations = new Map<string, OperationContract>();
+  for (const [operationId, operation] of readOperations(document)) {
+    const responses = new Map<number, ResponseContract>();
+    for (const [status, { outline, schema, where }] of operation.responses) {
+      const inherited = inheritInferred(schema, undefined);
+      responses.set(status, {
+        ...outline,
+        validate: compileOne(ajv, rewriteRefs(inherited, schemaId), where),
+        validateDocumented: compileOne(ajv, rewriteRefs(withoutInferred(inherited), schemaIdDocumented), where),
+        validateClosed: compileOne(ajv, closeObjects(rewriteRefs(inherited, schemaIdClosed)), where),
+      });
+    }
+    operations.set(operationId, { operationId, method: operation.method, path: operation.path, responses });
+  }
+  return new Contract(document, operations);
+}
+
+/** The document's operations and responses, checked, without compiling anything (the reporter's view). */
+export function outlineContract(file: string = defaultContractPath): ContractOutline {
+  const document = readOpenApiDocument(file);
+  const operations = new Map<string, OperationOutline>();
+  for (const [operationId, operation] of readOperations(document)) {
+    operations.set(operationId, { operationId, method: operation.method, path: operation.path, responses: new Map([...operation.responses].map(([status, r]) => [status, r.outline])) });
+  }
+  return { document, operations };
+}
+
+interface ReadOperation {
+  method: HttpMethod;
+  path: string;
+  responses: Map<number, { outline: ResponseOutline; schema: Record<string, unknown>; where: string }>;
+}
+
+/** Every operation and documented response of the document, with its evidence and JSON schema; refuses what cannot be checked. */
+function readOperations(document: OpenApiDocument): Map<string, ReadOperation> {
+  const operations = new Map<string, ReadOperation>();
   for (const [pathTemplate, pathItem] of Object.entries(document.paths ?? {})) {
     if (!pathItem) continue;
     for (const method of httpMethods) {
@@ -82,7 +143,7 @@ export function compileContract(file: string = defaultContractPath): Contract {
       if (!operation) continue;
       const operationId = operation.operationId;
       if (!operationId) throw new UserError(`${method.toUpperCase()} ${pathTemplate} has no operationId: every operation needs one`);
-      const responses = new Map<number, ResponseContract>();
+      const responses: ReadOperation['responses'] = new Map();
       for (const [code, responseOrRef] of Object.entries(operation.responses ?? {})) {
         const status = Number(code);
         if (!Number.isInteger(status)) {
@@ -95,20 +156,28 @@ export function compileContract(file: string = defaultContractPath): Contract {
         const json = content['application/json'];
         if (!json?.schema) throw new UserError(`${where} has no application/json schema: every response of this API is JSON`);
         const extensions = response as unknown as Record<string, unknown>;
-        responses.set(status, {
+        const inferredNote = note(extensions['x-inferred']);
+        const simulatorOnlyNote = note(extensions['x-simulator-only']);
+        const rootSchema = resolveRef<Record<string, unknown>>(document, json.schema as Record<string, unknown>);
+        const bodyNote = note(rootSchema['x-inferred']);
+        const mediaNote = note((json as unknown as Record<string, unknown>)['x-inferred']);
+        const outline: ResponseOutline = {
           status,
           description: response.description,
           mediaTypes: Object.keys(content),
-          simulatorOnly: Boolean(extensions['x-simulator-only']),
-          inferred: typeof extensions['x-inferred'] === 'string' ? extensions['x-inferred'] : undefined,
-          validate: compileOne(ajv, rewriteRefs(json.schema, schemaId), where),
-          validateClosed: compileOne(ajv, closeObjects(rewriteRefs(json.schema, schemaIdClosed)), where),
-        });
+          simulatorOnly: simulatorOnlyNote !== undefined,
+          inferred: inferredNote,
+          unprovoked: note(extensions['x-unprovoked']) !== undefined,
+          statusEvidence: simulatorOnlyNote !== undefined ? simulatorOnly(simulatorOnlyNote) : inferredNote !== undefined ? inferred(inferredNote) : documented(),
+          bodyEvidence: inferredNote !== undefined ? inferred(inferredNote) : bodyNote !== undefined ? inferred(bodyNote) : documented(),
+          mediaTypeEvidence: mediaNote !== undefined ? inferred(mediaNote) : documented(),
+        };
+        responses.set(status, { outline, schema: json.schema as Record<string, unknown>, where });
       }
-      operations.set(operationId, { operationId, method, path: pathTemplate, responses });
+      operations.set(operationId, { method, path: pathTemplate, responses });
     }
   }
-  return new Contract(document, operations);
+  return operations;
 }
 
 function compileOne(ajv: Ajv2020, schema: unknown, where: string): ValidateFunction {
@@ -132,9 +201,61 @@ function rewriteRefs<T>(node: T, id: string): T {
   return out as T;
 }
 
+/** The text of an `x-` extension, when it is one. */
+function note(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value.trim().replace(/\s+/g, ' ') : undefined;
+}
+
+/** Applies `visit` to every direct subschema of a schema node (properties, allOf items, items, …), keeping the rest as is. */
+function mapSubschemas(schema: Record<string, unknown>, visit: (sub: unknown) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...schema };
+  for (const key of subschemaMaps) {
+    const map = out[key];
+    if (typeof map === 'object' && map !== null) out[key] = Object.fromEntries(Object.entries(map).map(([name, sub]) => [name, visit(sub)]));
+  }
+  for (const key of subschemaLists) {
+    const list = out[key];
+    if (Array.isArray(list)) out[key] = list.map(visit);
+  }
+  for (const key of subschemaSingles) {
+    if (key in out) out[key] = visit(out[key]);
+  }
+  return out;
+}
+
+/**
+ * Copies each `x-inferred` note down to every subschema under it that has none of its own, so that an error in any
+ * node (ajv's `parentSchema`) names the note of the inferred rule it belongs to. References are not followed: a
+ * component carries its own notes.
+ */
+function inheritInferred<T>(schema: T, inherited: string | undefined): T {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema;
+  const own = note((schema as Record<string, unknown>)['x-inferred']) ?? inherited;
+  const out = mapSubschemas(schema as Record<string, unknown>, (sub) => inheritInferred(sub, own));
+  if (own !== undefined) out['x-inferred'] = own;
+  return out as T;
+}
+
+/** Every component schema with its notes inherited. */
+function inheritInferredComponents(components: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(components).map(([name, schema]) => [name, inheritInferred(schema, undefined)]));
+}
+
+/** The documented part of a schema: every subschema carrying `x-inferred` becomes `{}`, which accepts anything. */
+function withoutInferred<T>(schema: T): T {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema;
+  if (note((schema as Record<string, unknown>)['x-inferred']) !== undefined) return {} as T;
+  return mapSubschemas(schema as Record<string, unknown>, (sub) => withoutInferred(sub)) as T;
+}
+
+/** Every component schema, documented part only. */
+function withoutInferredComponents(components: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(components).map(([name, schema]) => [name, withoutInferred(schema)]));
+}
+
 const subschemaMaps = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
 const subschemaLists = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
-const subschemaSingles = ['items', 'not', 'if', 'then', 'else', 'contains', 'additionalProperties', 'propertyNames', 'unevaluatedItems'];
+const subschemaSingles = ['items', 'not', 'if', 'then', 'else', 'contains', 'additionalProperties', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties'];
 
 /**
  * Sets `additionalProperties: false` on every object schema that declares properties and says nothing about extras.

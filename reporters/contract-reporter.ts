@@ -1,35 +1,43 @@
-// Drift and coverage reports from the contract observations the specs attach: reports/drift.{json,md} and reports/coverage.{json,md}.
+// The contract reporter: reads the records the specs attach, restores contract verdicts as failures, and writes drift, coverage and summary reports from those records.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
-import { loadContract, type Contract, type DriftFinding } from '../contract';
-import { isReadOnlyRun, targetKind } from '../config/target';
-import { observationAttachment, type ContractObservation } from '../specs/support/contract-matcher';
+import {
+  loadContractOutline,
+  parseRecord,
+  recordAttachment,
+  verdictAnnotation,
+  verdictReporterVariable,
+  type ContractOutline,
+  type ContractRecord,
+  type RunFacts,
+  type Strictness,
+} from '../contract';
+import {
+  code,
+  describeTitleOf,
+  driftMarkdown,
+  escapeCell,
+  headline,
+  runVerdict,
+  summaryMarkdown,
+  terminalSummary,
+  type RunVerdict,
+  type TestVerdict,
+} from './verdict-reports';
 
 interface ContractReporterOptions {
-  /** Folder the four report files are written to (the gate's reportsDir). */
+  /** Folder the reports are written to (the gate's reportsDir). */
   outputDir: string;
-  /** Environment the target is read from (API_BASE_URL, CONTRACT_READ_ONLY); default process.env. */
-  env?: Readonly<Record<string, string | undefined>>;
+  /** The run's CONTRACT_STRICTNESS, for a run with no record to say it; records carry their own. */
+  strictness?: Strictness;
+  /** A file the summary is appended to as well ($GITHUB_STEP_SUMMARY, which the config passes when it is set). */
+  stepSummaryFile?: string;
+  /** Whether to set the HTML report's title to the headline (the HTML reporter reads PLAYWRIGHT_HTML_TITLE when it writes); default true. */
+  htmlTitle?: boolean;
 }
 
-/** One deduplicated drift finding, with the tests that saw it. */
-interface AggregatedFinding extends DriftFinding {
-  /** Every distinct observed value, when tests saw more than one (e.g. one per customer); `observed` is the first. */
-  observedValues?: unknown[];
-  tests: string[];
-  count: number;
-}
-
-/** One observation, with its test's place in the suite so reports do not depend on which worker finished first. */
-interface RecordedObservation {
-  test: string;
-  titlePath: string[];
-  order: number;
-  observation: ContractObservation;
-}
-
-type CellState = 'exercised' | 'missing' | 'skipped' | 'simulator-only' | 'read-only';
+type CellState = 'exercised' | 'probed' | 'missing' | 'blocked' | 'throttled' | 'skipped' | 'simulator-only' | 'read-only' | 'unprovoked';
 
 /** One operation × documented status of the coverage matrix. */
 interface CoverageCell {
@@ -38,11 +46,16 @@ interface CoverageCell {
   path: string;
   status: number;
   simulatorOnly: boolean;
+  unprovoked: boolean;
+  /** Some exchange was answered with this status (whatever its test's outcome). */
   exercised: boolean;
   state: CellState;
-  /** Why a cell that was not exercised is not required (or, for `missing`, that it was). */
+  /** Why a cell that was not answered is covered, excused or missing. */
   reason?: string;
+  /** Tests with an exchange answered with this status. */
   tests: string[];
+  /** Tests that sent a request expecting this status. */
+  probedBy: string[];
 }
 
 /** A test that was skipped with a stated reason, and the cells its title names. */
@@ -56,37 +69,74 @@ interface SkippedTest {
 const safeMethods = new Set(['get', 'head', 'options']);
 /** Playwright CLI options that take a value, so the value is not mistaken for a file filter. */
 const cliOptionsWithValue = new Set([
-  '-c', '--config', '--reporter', '-j', '--workers', '--project', '--retries', '--timeout', '--max-failures', '--output',
-  '--repeat-each', '--shard', '-g', '--grep', '--grep-invert', '--global-timeout', '--trace', '--tsconfig', '--test-list',
-  '--test-list-invert', '--last-failed-file', '--browser', '--ui-host', '--ui-port', '--update-source-method',
+  '-c',
+  '--config',
+  '--reporter',
+  '-j',
+  '--workers',
+  '--project',
+  '--retries',
+  '--timeout',
+  '--max-failures',
+  '--output',
+  '--repeat-each',
+  '--shard',
+  '-g',
+  '--grep',
+  '--grep-invert',
+  '--global-timeout',
+  '--trace',
+  '--tsconfig',
+  '--test-list',
+  '--test-list-invert',
+  '--last-failed-file',
+  '--browser',
+  '--ui-host',
+  '--ui-port',
+  '--update-source-method',
 ]);
 /** Playwright CLI options that run a subset of the suite. */
-const cliFilterOptions = new Set(['-g', '--grep', '--grep-invert', '--shard', '--last-failed', '--last-failed-file', '--only-changed', '--test-list', '--test-list-invert']);
+const cliFilterOptions = new Set([
+  '-g',
+  '--grep',
+  '--grep-invert',
+  '--shard',
+  '--last-failed',
+  '--last-failed-file',
+  '--only-changed',
+  '--test-list',
+  '--test-list-invert',
+]);
 const updateSnapshotModes = new Set(['all', 'changed', 'missing', 'none']);
+/** The description the specs give `testInfo.fail()` for a contract verdict (specs/support/verdicts.ts). */
+const verdictFailPrefix = 'a contract verdict';
 
 /**
- * Reads every `contract-observation.json` attachment and writes, once the run ends, the deduplicated drift report and the
- * operation × documented-status coverage matrix. A reachable documented response no test exercised fails the run,
- * unless the run was filtered or incomplete.
+ * Listed first in the gate's reporters. For each test it reads the `contract-record.json` attachments and turns a
+ * contract verdict the worker failed as *expected* (to keep the worker) back into the failure it is, before any other
+ * reporter sees the test. At the end it writes drift.json/md, coverage.json/md and summary.md from the records, sets
+ * the HTML report's title to the headline, and prints the summary as the terminal's last lines. A reachable documented
+ * response no test sent a request for fails the run, unless the run was filtered or incomplete.
  */
 export default class ContractReporter implements Reporter {
   private readonly outputDir: string;
-  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly options: ContractReporterOptions;
   private config: FullConfig | undefined;
   private suite: Suite | undefined;
-  private readonly observations: RecordedObservation[] = [];
   private testOrder = new Map<string, number>();
+  private readonly verdicts = new Map<string, TestVerdict>();
   private readonly skipped: SkippedTest[] = [];
   /** Tests that were skipped with no reason (max failures, a failed serial neighbour) or interrupted: the run is incomplete. */
   private readonly didNotRun: string[] = [];
   private readonly ended = new Set<string>();
   private readonly readErrors: string[] = [];
   private written = false;
+  private terminal: string | undefined;
 
   constructor(options: ContractReporterOptions) {
     if (!options?.outputDir) throw new Error('contract-reporter needs { outputDir }: the folder drift.json and coverage.json go to');
     this.outputDir = path.resolve(options.outputDir);
-    this.env = options.env ?? process.env;
+    this.options = options;
   }
 
   printsToStdio(): boolean {
@@ -97,20 +147,34 @@ export default class ContractReporter implements Reporter {
     this.config = config;
     this.suite = suite;
     this.testOrder = new Map(suite.allTests().map((t, index) => [t.id, index]));
+    // Workers are started after this and inherit it: only a worker of this runner, with this reporter listening, fails a
+    // contract verdict as an expected failure (which keeps the worker); everyone else fails tests the ordinary way.
+    process.env[verdictReporterVariable] = String(process.pid);
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
     this.ended.add(test.id);
     const title = testTitle(test);
+    const records: ContractRecord[] = [];
     for (const attachment of result.attachments) {
-      if (attachment.name !== observationAttachment) continue;
+      if (attachment.name !== recordAttachment) continue;
       try {
         const text = attachment.body ? attachment.body.toString('utf8') : fs.readFileSync(attachment.path ?? '', 'utf8');
-        this.observations.push({ test: title, titlePath: test.titlePath(), order: this.testOrder.get(test.id) ?? this.testOrder.size, observation: parseObservation(JSON.parse(text)) });
+        records.push(parseRecord(JSON.parse(text)));
       } catch (error) {
-        this.readErrors.push(`${title}: cannot read ${observationAttachment} (${error instanceof Error ? error.message : String(error)})`);
+        this.readErrors.push(`${title}: cannot read ${recordAttachment} (${error instanceof Error ? error.message : String(error)})`);
       }
     }
+    const verdict = result.annotations.find((a) => a.type === verdictAnnotation)?.description;
+    restoreFailure(test, result, verdict);
+    this.verdicts.set(test.id, {
+      title,
+      titlePath: test.titlePath(),
+      order: this.testOrder.get(test.id) ?? this.testOrder.size,
+      records,
+      ...outcomeOf(result, verdict),
+    });
+
     if (result.status === 'interrupted') this.didNotRun.push(title);
     if (result.status !== 'skipped') return;
     const annotations = [...result.annotations, ...test.annotations];
@@ -124,23 +188,24 @@ export default class ContractReporter implements Reporter {
     if (this.written || !this.config || !this.suite) return undefined;
     this.written = true;
     if (this.ended.size === 0) return undefined;
-    const contract = loadContract();
-    const target = targetKind(this.env);
-    const readOnly = isReadOnlyRun(this.env);
+    const contract = loadContractOutline();
     const generatedAt = new Date().toISOString();
+    const verdicts = [...this.verdicts.values()].sort((a, b) => a.order - b.order);
+    const fallback: RunFacts = { target: 'simulator', readOnly: false, strictness: this.options.strictness ?? 'inferred' };
+    const verdict = runVerdict(contract, verdicts, fallback);
 
-    const findings = aggregateFindings(contract, this.observations);
-    const breaking = findings.filter((f) => f.severity === 'breaking').length;
-    const nonBreaking = findings.length - breaking;
-    const drift = { target, generatedAt, summary: { breaking, nonBreaking }, findings };
-
-    const cells = coverageCells(contract, this.observations, this.skipped, target, readOnly);
+    // A throttled test sent nothing (or nothing judged) for the cells its title names: like a blocked one, it excuses them.
+    const throttled = verdicts
+      .filter((v) => v.outcome === 'throttled')
+      .map((v) => ({ title: v.titlePath[v.titlePath.length - 1] ?? v.title, titlePath: v.titlePath, reason: v.reason ?? 'throttled' }));
+    const cells = coverageCells(contract, verdicts, [...this.skipped, ...throttled], verdict.facts);
     const notEnforced = [...filterReasons(this.config), ...this.incompleteReasons(result)];
     const missing = cells.filter((c) => c.state === 'missing');
-    const required = cells.filter((c) => c.state === 'exercised' || c.state === 'missing');
+    const required = cells.filter((c) => c.state === 'exercised' || c.state === 'probed' || c.state === 'missing');
+    const covered = required.filter((c) => c.state !== 'missing');
     const coverage = {
-      target,
-      readOnly,
+      target: verdict.facts.target,
+      readOnly: verdict.facts.readOnly,
       generatedAt,
       enforced: notEnforced.length === 0,
       notEnforcedBecause: notEnforced,
@@ -148,32 +213,63 @@ export default class ContractReporter implements Reporter {
         documented: cells.length,
         required: required.length,
         exercised: cells.filter((c) => c.exercised).length,
+        probed: cells.filter((c) => c.state === 'probed').length,
         missing: missing.length,
         notRequired: cells.length - required.length,
       },
       cells,
     };
+    const coverageLine = `contract coverage ${covered.length}/${required.length}${notEnforced.length > 0 ? ` (not enforced: ${notEnforced.join('; ')})` : ''}`;
+    const drift = {
+      target: verdict.facts.target,
+      readOnly: verdict.facts.readOnly,
+      strictness: verdict.facts.strictness,
+      generatedAt,
+      verdict: verdict.state,
+      headline: headline(verdict),
+      summary: {
+        breaking: verdict.findings.filter((f) => f.severity === 'breaking').length,
+        breakingByEvidence: verdict.counts.breaking,
+        gating: verdict.findings.filter((f) => f.gating).length,
+        warnings: verdict.counts.warnings,
+        nonBreaking: verdict.counts.nonBreaking,
+        tests: verdict.tests,
+      },
+      findings: verdict.findings,
+      tests: verdicts.filter((v) => v.outcome !== 'passed').map((v) => ({ title: v.title, outcome: v.outcome, ...(v.reason ? { reason: v.reason } : {}) })),
+    };
 
+    const files = {
+      drift: path.join(this.outputDir, 'drift.md'),
+      summary: path.join(this.outputDir, 'summary.md'),
+      coverage: path.join(this.outputDir, 'coverage.md'),
+    };
+    const summary = summaryMarkdown(verdict, verdicts, coverageLine, generatedAt);
     fs.mkdirSync(this.outputDir, { recursive: true });
     writeWhole(path.join(this.outputDir, 'drift.json'), `${JSON.stringify(drift, null, 2)}\n`);
-    writeWhole(path.join(this.outputDir, 'drift.md'), driftMarkdown(target, readOnly, generatedAt, findings));
+    writeWhole(files.drift, driftMarkdown(verdict, generatedAt));
     writeWhole(path.join(this.outputDir, 'coverage.json'), `${JSON.stringify(coverage, null, 2)}\n`);
-    writeWhole(path.join(this.outputDir, 'coverage.md'), coverageMarkdown(target, readOnly, generatedAt, cells, notEnforced));
+    writeWhole(files.coverage, coverageMarkdown(verdict, generatedAt, cells, notEnforced));
+    writeWhole(files.summary, summary);
+    if (this.options.stepSummaryFile) fs.appendFileSync(this.options.stepSummaryFile, `${summary}\n`);
+    // The HTML reporter, listed after this one, reads its title when it writes: the headline is the first thing it shows.
+    if (this.options.htmlTitle !== false) process.env.PLAYWRIGHT_HTML_TITLE = headline(verdict);
 
-    const driftFile = displayPath(path.join(this.outputDir, 'drift.md'));
-    const exercisedRequired = required.filter((c) => c.exercised).length;
-    const notRequired = cells.length - required.length;
-    const coverageText = `contract coverage ${exercisedRequired}/${required.length}${notRequired > 0 ? ` (+${notRequired} not required)` : ''}${notEnforced.length > 0 ? ` (not enforced: ${notEnforced.join('; ')})` : ''}`;
     const lines: string[] = [];
     for (const error of this.readErrors) lines.push(`contract reporter: ${error}`);
     const failsCoverage = missing.length > 0 && notEnforced.length === 0;
     if (failsCoverage) {
       const names = missing.map((c) => `${c.operation} ${c.status}`);
-      lines.push(`contract coverage: ${joinNames(names)} ${names.length === 1 ? 'was' : 'were'} never exercised (see ${displayPath(path.join(this.outputDir, 'coverage.md'))})`);
+      lines.push(`contract coverage: ${joinNames(names)} ${names.length === 1 ? 'was' : 'were'} never exercised (see ${displayPath(files.coverage)})`);
     }
-    lines.push(`${coverageText} · drift: ${breaking} breaking, ${nonBreaking} non-breaking → ${driftFile}`);
-    process.stdout.write(`\n${lines.join('\n')}\n`);
+    this.terminal = terminalSummary(verdict, verdicts, { drift: displayPath(files.drift), summary: displayPath(files.summary) }, coverageLine, lines);
     return failsCoverage || this.readErrors.length > 0 ? { status: 'failed' } : undefined;
+  }
+
+  /** The summary goes last, after every reporter's own end-of-run output: it is what people read. */
+  onExit(): Promise<void> {
+    if (this.terminal) process.stdout.write(this.terminal);
+    return Promise.resolve();
   }
 
   /** Why this run cannot prove coverage: it stopped early or some tests never ran. */
@@ -187,13 +283,43 @@ export default class ContractReporter implements Reporter {
   }
 }
 
-/** The observation as the matcher wrote it; anything else is a bug worth a loud failure, not a silent gap. */
-function parseObservation(value: unknown): ContractObservation {
-  const o = value as Partial<ContractObservation> | null;
-  if (!o || typeof o.operation !== 'string' || typeof o.status !== 'number' || typeof o.expectedStatus !== 'number' || !Array.isArray(o.findings)) {
-    throw new Error('not a ContractObservation');
+/**
+ * A contract verdict the worker failed as expected (it called testInfo.fail() so Playwright would keep the worker) is a
+ * failure: the test is expected to pass again, and the marker annotation goes. Nothing else is touched: a test a
+ * developer marked test.fail() keeps its own expectation.
+ */
+function restoreFailure(test: TestCase, result: TestResult, verdict: string | undefined): void {
+  if (verdict === undefined || test.expectedStatus !== 'failed' || result.status !== 'failed') return;
+  const ours = (a: { type: string; description?: string }): boolean => a.type === 'fail' && (a.description ?? '').startsWith(verdictFailPrefix);
+  if (![...result.annotations, ...test.annotations].some(ours)) return;
+  result.annotations = result.annotations.filter((a) => !ours(a));
+  test.annotations = test.annotations.filter((a) => !ours(a));
+  if ([...result.annotations, ...test.annotations].some((a) => a.type === 'fail')) return;
+  test.expectedStatus = 'passed';
+}
+
+/** What became of a test, in the report's words. */
+function outcomeOf(result: TestResult, verdict: string | undefined): Pick<TestVerdict, 'outcome' | 'reason'> {
+  // eslint-disable-next-line no-control-regex
+  const firstError =
+    (result.errors[0]?.message ?? '')
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .find((line) => line.trim()) ?? '';
+  switch (result.status) {
+    case 'passed':
+      return { outcome: 'passed' };
+    case 'skipped': {
+      const reason = result.annotations.find((a) => a.type === 'skip')?.description;
+      return verdict?.startsWith('blocked') ? { outcome: 'blocked', reason: verdict } : { outcome: 'skipped', ...(reason ? { reason } : {}) };
+    }
+    case 'interrupted':
+      return { outcome: 'interrupted' };
+    default:
+      if (verdict?.startsWith('throttled')) return { outcome: 'throttled', reason: verdict };
+      if (verdict === 'failed') return { outcome: 'failed' };
+      return { outcome: 'errored', reason: `${result.status}: ${firstError}`.trim() };
   }
-  return o as ContractObservation;
 }
 
 /** The describe chain and test title: titlePath() is [root, project, file, ...describes, title]. */
@@ -202,72 +328,52 @@ function testTitle(test: TestCase): string {
   return chain.length > 0 ? chain.join(' › ') : test.title;
 }
 
-function aggregateFindings(contract: Contract, observations: ReadonlyArray<RecordedObservation>): AggregatedFinding[] {
-  const byKey = new Map<string, AggregatedFinding>();
-  // The operation's own spec first (its `observed` is the primary customer's value), then suite order: stable whatever the workers did.
-  const ownSpec = (o: RecordedObservation): number => (o.titlePath.includes(describeTitleOf(contract, o.observation.operation)) ? 0 : 1);
-  const ordered = [...observations].sort((a, b) => ownSpec(a) - ownSpec(b) || a.order - b.order);
-  for (const { test, observation } of ordered) {
-    for (const finding of observation.findings) {
-      const key = JSON.stringify([finding.operation, finding.status, finding.path, finding.kind]);
-      const seen = byKey.get(key);
-      if (seen) {
-        seen.count += 1;
-        if (!seen.tests.includes(test)) seen.tests.push(test);
-        const values = seen.observedValues ?? [seen.observed];
-        if (!values.some((v) => JSON.stringify(v) === JSON.stringify(finding.observed))) seen.observedValues = [...values, finding.observed];
-      } else {
-        const { operation, status, path: pointer, kind, severity, expected, observed, message } = finding;
-        byKey.set(key, { operation, status, path: pointer, kind, severity, expected, observed, message, tests: [test], count: 1 });
-      }
-    }
-  }
-  const rank = (f: AggregatedFinding): number => (f.severity === 'breaking' ? 0 : 1);
-  return [...byKey.values()].sort(
-    (a, b) => rank(a) - rank(b) || a.operation.localeCompare(b.operation) || a.status - b.status || a.path.localeCompare(b.path) || a.kind.localeCompare(b.kind),
-  );
-}
-
-function coverageCells(
-  contract: Contract,
-  observations: ReadonlyArray<RecordedObservation>,
-  skipped: ReadonlyArray<SkippedTest>,
-  target: 'simulator' | 'remote',
-  readOnly: boolean,
-): CoverageCell[] {
+function coverageCells(contract: ContractOutline, verdicts: readonly TestVerdict[], skipped: readonly SkippedTest[], facts: RunFacts): CoverageCell[] {
   const cells: CoverageCell[] = [];
+  const exchanges = verdicts.flatMap((v) => v.records.map((record) => ({ test: v.title, record })));
   for (const operation of contract.operations.values()) {
-    const describeTitle = `${operation.method.toUpperCase()} ${operation.path}`;
+    const describeTitle = describeTitleOf(contract, operation.operationId);
     for (const response of [...operation.responses.values()].sort((a, b) => a.status - b.status)) {
-      const tests = [...new Set(observations.filter(({ observation: o }) => o.operation === operation.operationId && o.status === response.status).map((o) => o.test))];
+      const mine = exchanges.filter(({ record }) => record.operation === operation.operationId);
+      const tests = [...new Set(mine.filter(({ record }) => record.status === response.status).map(({ test }) => test))];
+      const probedBy = [...new Set(mine.filter(({ record }) => record.expectedStatus === response.status && record.status !== 0).map(({ test }) => test))];
       const cell: CoverageCell = {
         operation: operation.operationId,
         method: operation.method.toUpperCase(),
         path: operation.path,
         status: response.status,
         simulatorOnly: response.simulatorOnly,
+        unprovoked: response.unprovoked,
         exercised: tests.length > 0,
         state: 'exercised',
         tests,
+        probedBy,
       };
       // A skipped test excuses the cells its title names ("answers 404 …") under its operation's describe ("DELETE /{customer_id}").
       const skip = skipped.find((s) => s.titlePath.includes(describeTitle) && statusesNamedIn(s.title).includes(response.status));
+      const answers = [...new Set(mine.filter(({ record }) => record.expectedStatus === response.status).map(({ record }) => record.status))];
       if (cell.exercised) cell.state = 'exercised';
-      else if (readOnly && !safeMethods.has(operation.method)) Object.assign(cell, { state: 'read-only', reason: `read-only run: ${cell.method} is never sent` });
-      else if (target === 'remote' && response.simulatorOnly) Object.assign(cell, { state: 'simulator-only', reason: 'x-simulator-only: cannot be provoked on a real target, not required' });
+      else if (probedBy.length > 0)
+        Object.assign(cell, {
+          state: 'probed',
+          reason: `${probedBy.length} test(s) sent a request expecting it; answered ${answers.join(', ')} instead (see drift.md)`,
+        });
+      else if (response.unprovoked)
+        Object.assign(cell, { state: 'unprovoked', reason: 'x-unprovoked: no test provokes it; judged whenever a target answers it' });
+      else if (facts.readOnly && !safeMethods.has(operation.method))
+        Object.assign(cell, { state: 'read-only', reason: `read-only run: ${cell.method} is never sent` });
+      else if (facts.target === 'remote' && response.simulatorOnly)
+        Object.assign(cell, { state: 'simulator-only', reason: 'x-simulator-only: cannot be provoked on a real target, not required' });
+      // A blocked or throttled test sent nothing for its cell: a precondition broke (its finding says why), or the rate limit.
+      else if (skip?.reason.startsWith('blocked:')) Object.assign(cell, { state: 'blocked', reason: skip.reason });
+      else if (skip?.reason.startsWith('throttled:')) Object.assign(cell, { state: 'throttled', reason: skip.reason });
       // Against the simulator every cell is reachable, so only a real target (or a read-only run) may skip one.
-      else if (skip && (target === 'remote' || readOnly)) Object.assign(cell, { state: 'skipped', reason: `skipped: ${skip.reason}` });
-      else Object.assign(cell, { state: 'missing', reason: 'documented and reachable, but no test observed it' });
+      else if (skip && (facts.target === 'remote' || facts.readOnly)) Object.assign(cell, { state: 'skipped', reason: `skipped: ${skip.reason}` });
+      else Object.assign(cell, { state: 'missing', reason: 'documented and reachable, but no test sent a request for it' });
       cells.push(cell);
     }
   }
   return cells;
-}
-
-/** The describe title specs use for an operation ("GET /{customer_id}"); empty when the contract has no such operation. */
-function describeTitleOf(contract: Contract, operationId: string): string {
-  const operation = contract.operations.get(operationId);
-  return operation ? `${operation.method.toUpperCase()} ${operation.path}` : '';
 }
 
 function statusesNamedIn(title: string): number[] {
@@ -304,75 +410,58 @@ function filterReasons(config: FullConfig): string[] {
   return [...new Set(reasons)];
 }
 
-function driftMarkdown(target: string, readOnly: boolean, generatedAt: string, findings: ReadonlyArray<AggregatedFinding>): string {
-  const breaking = findings.filter((f) => f.severity === 'breaking');
-  const nonBreaking = findings.filter((f) => f.severity === 'non-breaking');
-  const verdict = findings.length === 0 ? 'No drift' : `${breaking.length} breaking, ${nonBreaking.length} non-breaking finding(s)`;
-  const lines = [`**Contract drift: ${verdict}** (${targetText(target, readOnly)}, ${generatedAt})`, ''];
-  const table = (title: string, rows: ReadonlyArray<AggregatedFinding>): void => {
-    if (rows.length === 0) return;
-    lines.push(`### ${title}`, '', '| operation | status | path | kind | expected | observed | seen |', '|---|---|---|---|---|---|---|');
-    for (const f of rows) {
-      lines.push(`| ${f.operation} | ${f.status} | ${code(f.path || '(response)')} | ${f.kind} | ${code(show(f.expected))} | ${code(show(f.observed))}${f.observedValues ? ` (${f.observedValues.length - 1} other value(s), see drift.json)` : ''} | ${f.count}× in ${f.tests.length} test(s) |`);
-    }
-    lines.push('');
-  };
-  table('Breaking', breaking);
-  table('Non-breaking (the gate passes; the API added something the contract does not document)', nonBreaking);
-  return `${lines.join('\n').trimEnd()}\n`;
-}
-
-function coverageMarkdown(target: string, readOnly: boolean, generatedAt: string, cells: ReadonlyArray<CoverageCell>, notEnforced: ReadonlyArray<string>): string {
-  const required = cells.filter((c) => c.state === 'exercised' || c.state === 'missing');
+function coverageMarkdown(verdict: RunVerdict, generatedAt: string, cells: ReadonlyArray<CoverageCell>, notEnforced: ReadonlyArray<string>): string {
+  const required = cells.filter((c) => c.state === 'exercised' || c.state === 'probed' || c.state === 'missing');
   const missing = cells.filter((c) => c.state === 'missing');
-  const verdict = missing.length === 0 ? 'complete' : notEnforced.length > 0 ? `${missing.length} cell(s) not exercised, not enforced (${notEnforced.join('; ')})` : `${missing.length} cell(s) never exercised`;
+  const verdictText =
+    missing.length === 0
+      ? 'complete'
+      : notEnforced.length > 0
+        ? `${missing.length} cell(s) not exercised, not enforced (${notEnforced.join('; ')})`
+        : `${missing.length} cell(s) never exercised`;
   const statuses = [...new Set(cells.map((c) => c.status))].sort((a, b) => a - b);
   const operations = [...new Set(cells.map((c) => c.operation))];
+  const where = `${verdict.facts.target === 'remote' ? 'remote target' : 'simulator'}${verdict.facts.readOnly ? ', read-only run' : ''}`;
   const lines = [
-    `**Contract coverage ${required.filter((c) => c.exercised).length}/${required.length}: ${verdict}** (${targetText(target, readOnly)}, ${generatedAt})`,
+    `**Contract coverage ${required.filter((c) => c.state !== 'missing').length}/${required.length}: ${verdictText}** (${where}, ${generatedAt})`,
     '',
     `| operation | ${statuses.join(' | ')} |`,
     `|---|${statuses.map(() => '---').join('|')}|`,
   ];
   const label: Record<CellState, (c: CoverageCell) => string> = {
     exercised: (c) => `exercised (${c.tests.length})`,
+    probed: (c) => `probed (${c.probedBy.length}), answered otherwise`,
     missing: () => '**MISSING**',
+    blocked: () => 'blocked',
+    throttled: () => 'throttled',
     skipped: () => 'skipped',
     'simulator-only': () => 'simulator-only',
     'read-only': () => 'read-only run',
+    unprovoked: () => 'not provoked',
   };
   for (const operation of operations) {
     const row = cells.filter((c) => c.operation === operation);
     const first = row[0];
     const heading = first ? `${operation} ${code(`${first.method} ${first.path}`)}` : operation;
-    lines.push(`| ${heading} | ${statuses.map((s) => { const c = row.find((r) => r.status === s); return c ? label[c.state](c) : ''; }).join(' | ')} |`);
+    lines.push(
+      `| ${heading} | ${statuses
+        .map((s) => {
+          const c = row.find((r) => r.status === s);
+          return c ? label[c.state](c) : '';
+        })
+        .join(' | ')} |`,
+    );
   }
-  lines.push('', 'Cells: exercised (number of tests) · **MISSING** documented and reachable, never exercised · skipped (by a stated reason) · simulator-only (x-simulator-only, not required against a real target) · read-only run · blank: not documented.');
+  lines.push(
+    '',
+    'Cells: exercised (tests answered with it) · probed (tests sent a request expecting it and got another answer: see drift.md) · **MISSING** documented and reachable, no test sent a request for it · blocked (a precondition of its test broke) · throttled (429) · skipped (by a stated reason) · simulator-only (x-simulator-only, not required against a real target) · not provoked (x-unprovoked) · read-only run · blank: not documented.',
+  );
   const unexercised = cells.filter((c) => !c.exercised);
   if (unexercised.length > 0) {
-    lines.push('', '### Not exercised', '', '| operation | status | state | reason |', '|---|---|---|---|');
+    lines.push('', '### Not answered', '', '| operation | status | state | reason |', '|---|---|---|---|');
     for (const c of unexercised) lines.push(`| ${c.operation} | ${c.status} | ${c.state} | ${escapeCell(c.reason ?? '')} |`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function targetText(target: string, readOnly: boolean): string {
-  return `${target === 'remote' ? 'remote target' : 'simulator'}${readOnly ? ', read-only run' : ''}`;
-}
-
-function show(value: unknown): string {
-  return value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
-}
-
-/** A markdown code span safe inside a table cell: vendor data cannot inject markup or break the row. */
-function code(text: string): string {
-  const fence = text.includes('`') ? '``' : '`';
-  const pad = fence.length > 1 ? ' ' : '';
-  return `${fence}${pad}${text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-
-function escapeCell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]<>|])/g, '\\$1');
 }
 
 function joinNames(names: ReadonlyArray<string>): string {

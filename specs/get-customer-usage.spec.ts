@@ -1,35 +1,109 @@
 // GET /{customer_id}/usage (getCustomerUsage): usage statistics over an optional ISO 8601 date range.
-import { test, expect, usagePath } from './fixtures';
+import { test, expect, documented, expectRules, inferred, usagePath } from './fixtures';
 import { rejectedCredentials } from './support/auth-cases';
+import { crossTenantRefusal } from './support/claims';
 import type { components } from '../contract/openapi-types.generated';
 
 type GetCustomerUsageResponse = components['schemas']['GetCustomerUsageResponse'];
+
+const pageExample = "the page's example: start_date=2024-06-01&end_date=2024-06-30 answers period 2024-06-01T00:00:00.000Z to 2024-06-30T23:59:59.000Z";
 
 test.describe('GET /{customer_id}/usage', () => {
   test('answers 200 with the documented usage body when no dates are given', async ({ api, target }) => {
     const response = await api.get(usagePath(target.customerId));
     await expect(response).toMatchContract('getCustomerUsage', 200);
     const { data } = (await response.json()) as GetCustomerUsageResponse;
-    expect(data.customer_id, 'data.customer_id echoes the requested customer id').toBe(target.customerId);
-    expect(Date.parse(data.period.start), 'period.start is not after period.end').toBeLessThanOrEqual(Date.parse(data.period.end));
+    await expectRules(response, 'getCustomerUsage', 'the body describes the requested customer over one period', [
+      {
+        rule: 'data.customer_id echoes the requested customer id',
+        kind: 'echo',
+        pointer: '/data/customer_id',
+        expected: target.customerId,
+        observed: data.customer_id,
+        holds: data.customer_id === target.customerId,
+        evidence: documented('GET /{customer_id}/usage retrieves that customer\'s usage: "Retrieve usage statistics for your customer account"'),
+      },
+      {
+        rule: 'period.start is not after period.end',
+        kind: 'ordering',
+        pointer: '/data/period/end',
+        expected: `not before ${data.period.start}`,
+        observed: data.period.end,
+        holds: Date.parse(data.period.start) <= Date.parse(data.period.end),
+        evidence: inferred(
+          'The page states no order; a period that ends before it starts is not a date range (the page calls the parameters "Start/End of date range").',
+        ),
+      },
+    ]);
   });
 
   test('echoes a date-only range as the whole days, as in the documented example', async ({ api, target }) => {
     const response = await api.get(usagePath(target.customerId, { start_date: '2024-06-01', end_date: '2024-06-30' }));
-    await expect(response).toMatchContract('getCustomerUsage', 200);
+    await expect(response).toMatchContract('getCustomerUsage', 200, { evidence: documented(pageExample) });
     const { data } = (await response.json()) as GetCustomerUsageResponse;
-    expect(data.period.start, 'a date-only start_date begins at T00:00:00.000Z').toBe('2024-06-01T00:00:00.000Z');
-    expect(data.period.end, 'a date-only end_date ends at T23:59:59.000Z').toBe('2024-06-30T23:59:59.000Z');
+    const end = Date.parse(data.period.end);
+    await expectRules(response, 'getCustomerUsage', 'the period is the requested days', [
+      {
+        rule: 'a date-only start_date begins at T00:00:00.000Z',
+        kind: 'period',
+        pointer: '/data/period/start',
+        expected: '2024-06-01T00:00:00.000Z',
+        observed: data.period.start,
+        holds: data.period.start === '2024-06-01T00:00:00.000Z',
+        evidence: documented(pageExample),
+      },
+      {
+        rule: 'a date-only end_date ends within that day (UTC)',
+        kind: 'period',
+        pointer: '/data/period/end',
+        expected: 'within 2024-06-30 (UTC)',
+        observed: data.period.end,
+        holds: end >= Date.parse('2024-06-30T00:00:00.000Z') && end < Date.parse('2024-07-01T00:00:00.000Z'),
+        evidence: documented(pageExample),
+      },
+      {
+        rule: 'a date-only end_date ends at T23:59:59.000Z',
+        kind: 'period',
+        pointer: '/data/period/end',
+        expected: '2024-06-30T23:59:59.000Z',
+        observed: data.period.end,
+        // Only judged when the end is on the right day: otherwise the documented rule above already says so.
+        holds:
+          data.period.end === '2024-06-30T23:59:59.000Z' || !(end >= Date.parse('2024-06-30T00:00:00.000Z') && end < Date.parse('2024-07-01T00:00:00.000Z')),
+        evidence: inferred(
+          'The page shows this exact end in one example; an end of 23:59:59.999Z or a half-open range would also cover the whole day, so the exact instant is inferred.',
+        ),
+      },
+    ]);
   });
 
   test('echoes a date-time range as the same instants', async ({ api, target }) => {
     const start = '2024-06-01T08:30:00Z';
     const end = '2024-06-02T17:45:00Z';
+    const evidence = inferred('The page takes ISO 8601 start_date/end_date but shows only dates; that a date-time is honoured to the second is inferred.');
     const response = await api.get(usagePath(target.customerId, { start_date: start, end_date: end }));
-    await expect(response).toMatchContract('getCustomerUsage', 200);
+    await expect(response).toMatchContract('getCustomerUsage', 200, { evidence });
     const { data } = (await response.json()) as GetCustomerUsageResponse;
-    expect(Date.parse(data.period.start), 'period.start is the start_date instant').toBe(Date.parse(start));
-    expect(Date.parse(data.period.end), 'period.end is the end_date instant').toBe(Date.parse(end));
+    await expectRules(response, 'getCustomerUsage', 'the period is the requested instants', [
+      {
+        rule: 'period.start is the start_date instant',
+        kind: 'period',
+        pointer: '/data/period/start',
+        expected: start,
+        observed: data.period.start,
+        holds: Date.parse(data.period.start) === Date.parse(start),
+        evidence,
+      },
+      {
+        rule: 'period.end is the end_date instant',
+        kind: 'period',
+        pointer: '/data/period/end',
+        expected: end,
+        observed: data.period.end,
+        holds: Date.parse(data.period.end) === Date.parse(end),
+        evidence,
+      },
+    ]);
   });
 
   for (const [name, query] of [
@@ -46,7 +120,7 @@ test.describe('GET /{customer_id}/usage', () => {
   for (const credential of rejectedCredentials('primary')) {
     test(`answers 401 ${credential.name}`, async ({ anonymous, target }) => {
       const response = await anonymous.get(usagePath(target.customerId), { headers: credential.headers });
-      await expect(response).toMatchContract('getCustomerUsage', 401);
+      await expect(response).toMatchContract('getCustomerUsage', 401, { evidence: credential.evidence });
     });
   }
 
@@ -58,7 +132,7 @@ test.describe('GET /{customer_id}/usage', () => {
   test("does not let the configured token read another tenant's usage", async ({ api, target }) => {
     test.skip(!target.otherCustomerId, 'set API_OTHER_CUSTOMER_ID to an existing customer of another tenant to run the cross-tenant check');
     const response = await api.get(usagePath(target.otherCustomerId ?? ''));
-    expect(response.status(), `GET of another tenant's usage must not succeed (got ${response.status()})`).not.toBe(200);
+    await expect(response).toMatchContract('getCustomerUsage', 404, crossTenantRefusal('usage'));
   });
 
   test('answers the documented 500 error body when the server fails (simulator-only)', async ({ api, target }) => {

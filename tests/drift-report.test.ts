@@ -5,12 +5,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import type { FullConfig, FullResult, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import type { FullConfig, FullResult, JSONReport, JSONReportSuite, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import express from 'express';
-import { loadContract } from '../contract';
+import { loadContract, parseRecord, recordAttachment, type ContractRecord, type RunFacts } from '../contract';
 import ContractReporter from '../reporters/contract-reporter';
 import { SimulatorState, createSimulatorApp, simulatorBasePath } from '../simulator/server';
-import { observationAttachment, type ContractObservation } from '../specs/support/contract-matcher';
 import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
 
 const runsDir = path.join(repoRoot, 'reports', 'self-test', 'drift-report');
@@ -18,8 +17,25 @@ const runsDir = path.join(repoRoot, 'reports', 'self-test', 'drift-report');
 interface DriftReport {
   target: string;
   generatedAt: string;
-  summary: { breaking: number; nonBreaking: number };
-  findings: Array<{ operation: string; status: number; path: string; kind: string; severity: string; expected: unknown; observed: unknown; observedValues?: unknown[]; message: string; tests: string[]; count: number }>;
+  summary: { breaking: number; gating: number; warnings: number; nonBreaking: number };
+  findings: Array<{
+    operation: string;
+    method: string;
+    url: string;
+    status: number;
+    pointer: string;
+    kind: string;
+    severity: string;
+    evidence: { level: string; note?: string };
+    expected: unknown;
+    observed: unknown;
+    observedType: string;
+    observedValues?: unknown[];
+    message: string;
+    curl: string;
+    tests: string[];
+    count: number;
+  }>;
 }
 
 interface CoverageReport {
@@ -28,11 +44,26 @@ interface CoverageReport {
   enforced: boolean;
   notEnforcedBecause: string[];
   summary: { documented: number; required: number; exercised: number; missing: number; notRequired: number };
-  cells: Array<{ operation: string; status: number; simulatorOnly: boolean; exercised: boolean; state: string; reason?: string; tests: string[] }>;
+  cells: Array<{ operation: string; status: number; simulatorOnly: boolean; unprovoked: boolean; exercised: boolean; state: string; reason?: string; tests: string[]; probedBy: string[] }>;
 }
 
 function readJson<T>(dir: string, name: string): T {
   return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as T;
+}
+
+/** How many findings at `pointer` the claims the tests attached (in Playwright's own results.json) report. */
+function attachedFindings(results: JSONReport | undefined, pointer: string): number {
+  let count = 0;
+  const visit = (suite: JSONReportSuite): void => {
+    for (const attachment of suite.specs.flatMap((spec) => spec.tests.flatMap((t) => t.results.flatMap((r) => r.attachments)))) {
+      if (attachment.name !== recordAttachment || attachment.body === undefined) continue;
+      const record = parseRecord(JSON.parse(Buffer.from(attachment.body, 'base64').toString('utf8')));
+      if (record.role === 'claim') count += record.findings.filter((f) => f.pointer === pointer).length;
+    }
+    suite.suites?.forEach(visit);
+  };
+  results?.suites.forEach(visit);
+  return count;
 }
 
 /** Every operation × documented status of the contract, as `operation status`. */
@@ -47,16 +78,16 @@ test.describe('the drift report', () => {
     const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
     expect(drift.target).toBe('simulator');
     expect(drift.summary.breaking).toBe(0);
-    const region = drift.findings.filter((f) => f.operation === 'getCustomer' && f.status === 200 && f.path === '/data/region');
+    const region = drift.findings.filter((f) => f.operation === 'getCustomer' && f.status === 200 && f.pointer === '/data/region');
     expect(region, 'one entry for /data/region, however many tests saw it').toHaveLength(1);
-    expect(region[0]).toMatchObject({ kind: 'undocumented-property', severity: 'non-breaking', observed: 'mum1' });
+    expect(region[0]).toMatchObject({ kind: 'undocumented-property', severity: 'non-breaking', observed: 'mum1', observedType: 'string', evidence: { level: 'documented' } });
     expect(region[0]!.tests).toContain('GET /{customer_id} › answers 200 with the documented customer body');
     expect(new Set(region[0]!.tests).size, 'each test named once').toBe(region[0]!.tests.length);
-    expect(region[0]!.count, 'count is every observation, at least one per test').toBeGreaterThanOrEqual(region[0]!.tests.length);
+    expect(region[0]!.count, 'count is every finding the tests attached, across both workers').toBe(attachedFindings(run.results, '/data/region'));
     expect(drift.summary.nonBreaking).toBe(drift.findings.length);
     const markdown = fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8');
-    expect(markdown.split('\n')[0]).toMatch(/0 breaking, \d+ non-breaking finding\(s\)/);
-    expect(markdown).toMatch(/\| getCustomer \| 200 \| `\/data\/region` \| undocumented-property \|/);
+    expect(markdown.split('\n')[0]).toMatch(/^\*\*Contract drift: 0 breaking, \d+ non-breaking\*\*/);
+    expect(markdown).toMatch(/\| getCustomer \| 200 \| `GET \/cust_abc123` \| `\/data\/region` \| undocumented-property \|/);
     expect(run.stdout).toMatch(/drift: 0 breaking, \d+ non-breaking → .*drift\.md/);
   });
 
@@ -64,12 +95,13 @@ test.describe('the drift report', () => {
     const run = await runGate({ env: { SIMULATOR_MODE: 'retyped-field' }, reportsDir: path.join(runsDir, 'retyped-field') });
     expect(run.exitCode).not.toBe(0);
     const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
-    const usersCount = drift.findings.find((f) => f.operation === 'getCustomer' && f.path === '/data/users_count');
-    expect(usersCount).toMatchObject({ status: 200, kind: 'type-mismatch', severity: 'breaking', expected: 'integer', observed: '25' });
+    const usersCount = drift.findings.find((f) => f.operation === 'getCustomer' && f.pointer === '/data/users_count');
+    expect(usersCount).toMatchObject({ status: 200, method: 'GET', url: '/cust_abc123', kind: 'type-mismatch', severity: 'breaking', evidence: { level: 'documented' }, expected: 'number', observed: '25', observedType: 'string' });
+    expect(usersCount?.curl).toBe('curl -sS -i -X GET "$API_BASE_URL/cust_abc123" -H "Authorization: Bearer $API_TOKEN" -H "Accept: application/json"');
     expect(drift.summary.breaking).toBeGreaterThanOrEqual(1);
     const markdown = fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8');
-    expect(markdown).toMatch(/^\*\*Contract drift: \d+ breaking, 0 non-breaking finding\(s\)\*\*/);
-    expect(markdown).toContain('| getCustomer | 200 | `/data/users_count` | type-mismatch | `"integer"` | `"25"`');
+    expect(markdown).toMatch(/^\*\*Contract drift: \d+ breaking \(documented\), 0 non-breaking\*\*/);
+    expect(markdown).toContain('| getCustomer | 200 | `GET /cust_abc123` | `/data/users_count` | type-mismatch | `"number"` | `"25"` (string) | documented |');
   });
 
   test('finds no drift against the faithful simulator, and every documented response is exercised, 500s included', async () => {
@@ -77,14 +109,17 @@ test.describe('the drift report', () => {
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
     const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
     expect(drift.findings).toEqual([]);
-    expect(drift.summary).toEqual({ breaking: 0, nonBreaking: 0 });
+    expect(drift.summary).toMatchObject({ breaking: 0, gating: 0, warnings: 0, nonBreaking: 0 });
     expect(fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8')).toMatch(/^\*\*Contract drift: No drift\*\*/);
     const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
     expect(coverage.enforced).toBe(true);
     expect(coverage.cells.map((c) => `${c.operation} ${c.status}`).sort()).toEqual(documentedCells());
-    expect(coverage.cells.filter((c) => !c.exercised || c.state !== 'exercised' || c.tests.length === 0)).toEqual([]);
+    // Every cell a test provokes was answered; the x-unprovoked ones (403, 429) are documented but never provoked.
+    const provoked = coverage.cells.filter((c) => !c.unprovoked);
+    expect(provoked.filter((c) => !c.exercised || c.state !== 'exercised' || c.tests.length === 0)).toEqual([]);
+    expect(coverage.cells.filter((c) => c.unprovoked).map((c) => `${c.status} ${c.state}`)).toEqual(Array(3).fill(['403 unprovoked', '429 unprovoked']).flat());
     expect(coverage.cells.filter((c) => c.simulatorOnly).map((c) => `${c.operation} ${c.status}`).sort()).toEqual(['deleteCustomer 500', 'getCustomer 500', 'getCustomerUsage 500']);
-    expect(run.stdout).toContain(`contract coverage ${documentedCells().length}/${documentedCells().length} · drift: 0 breaking, 0 non-breaking`);
+    expect(run.stdout).toContain(`contract coverage ${provoked.length}/${provoked.length} · drift: 0 breaking, 0 non-breaking`);
   });
 
   test('does not enforce coverage when the run is filtered', async () => {
@@ -104,16 +139,28 @@ test.describe('the coverage rule, fed synthetic runs', () => {
   const allCells = [...contract.operations.values()].flatMap((op) => [...op.responses.keys()].map((status) => ({ op, status })));
 
   /** A fake run: one passing test per documented cell except `omit`, plus `skipped` tests; returns what onEnd returned and printed. */
-  async function feed(options: { omit?: string[]; argv?: string[]; env?: Record<string, string>; skipped?: Array<{ titlePath: string[]; reason: string | undefined }>; dir: string }) {
+  async function feed(options: { omit?: string[]; argv?: string[]; target?: RunFacts['target']; skipped?: Array<{ titlePath: string[]; reason: string | undefined }>; dir: string }) {
     const outputDir = path.join(runsDir, 'unit', options.dir);
     fs.rmSync(outputDir, { recursive: true, force: true });
-    const reporter = new ContractReporter({ outputDir, env: options.env ?? {} });
+    const reporter = new ContractReporter({ outputDir, htmlTitle: false });
+    const run: RunFacts = { target: options.target ?? 'simulator', readOnly: false, strictness: 'inferred' };
     const ran = allCells
-      .filter(({ op, status }) => !(options.omit ?? []).includes(`${op.operationId} ${status}`))
+      .filter(({ op, status }) => !(options.omit ?? []).includes(`${op.operationId} ${status}`) && !op.responses.get(status)?.unprovoked)
       .map(({ op, status }, i) => {
         const titlePath = ['', '', 'synthetic.spec.ts', `${op.method.toUpperCase()} ${op.path}`, `answers ${status} (${i})`];
-        const observation: ContractObservation = { operation: op.operationId, expectedStatus: status, status, findings: [] };
-        return { test: fakeTest(`t${i}`, titlePath), result: fakeResult('passed', [observation]) };
+        const record: ContractRecord = {
+          format: 'contract-record/1',
+          role: 'claim',
+          claim: `answers ${status}`,
+          operation: op.operationId,
+          request: { method: op.method === 'delete' ? 'DELETE' : 'GET', url: '/cust_1', credential: { kind: 'none' } },
+          expectedStatus: status,
+          status,
+          outcome: 'passed',
+          findings: [],
+          run,
+        };
+        return { test: fakeTest(`t${i}`, titlePath), result: fakeResult('passed', [record]) };
       });
     const skipped = (options.skipped ?? []).map((s, i) => ({
       test: fakeTest(`s${i}`, s.titlePath),
@@ -129,6 +176,7 @@ test.describe('the coverage rule, fed synthetic runs', () => {
     let returned: Awaited<ReturnType<ContractReporter['onEnd']>>;
     try {
       returned = await reporter.onEnd({ status: 'passed' } as FullResult);
+      await reporter.onExit();
     } finally {
       process.stdout.write = write;
     }
@@ -147,7 +195,7 @@ test.describe('the coverage rule, fed synthetic runs', () => {
   test('full coverage leaves the run alone', async () => {
     const run = await feed({ dir: 'complete' });
     expect(run.returned).toBeUndefined();
-    expect(run.coverage.summary).toMatchObject({ missing: 0, exercised: allCells.length });
+    expect(run.coverage.summary).toMatchObject({ missing: 0, exercised: allCells.filter(({ op, status }) => !op.responses.get(status)?.unprovoked).length });
   });
 
   for (const [name, argv] of [
@@ -173,8 +221,9 @@ test.describe('the coverage rule, fed synthetic runs', () => {
   test('against a remote target, simulator-only and opted-out DELETE cells are not required; against the simulator a skip excuses nothing', async () => {
     const deleteSkip = 'DELETE is irreversible: opt in with API_ALLOW_DELETE=1';
     const skipped = [200, 401, 404].map((status) => ({ titlePath: ['', '', 'd.spec.ts', 'DELETE /{customer_id}', `answers ${status}`], reason: deleteSkip }));
-    const omit = documentedCells().filter((cell) => cell.startsWith('deleteCustomer') || cell.endsWith(' 500'));
-    const remote = await feed({ omit, skipped, env: { API_BASE_URL: 'https://api.example.test/v2/integrations' }, dir: 'remote' });
+    const unprovoked = new Set(allCells.filter(({ op, status }) => op.responses.get(status)?.unprovoked).map(({ op, status }) => `${op.operationId} ${status}`));
+    const omit = documentedCells().filter((cell) => (cell.startsWith('deleteCustomer') || cell.endsWith(' 500')) && !unprovoked.has(cell));
+    const remote = await feed({ omit, skipped, target: 'remote', dir: 'remote' });
     expect(remote.returned).toBeUndefined();
     const states = Object.fromEntries(remote.coverage.cells.map((c) => [`${c.operation} ${c.status}`, c.state]));
     expect(states).toMatchObject({ 'getCustomer 500': 'simulator-only', 'deleteCustomer 500': 'simulator-only', 'deleteCustomer 200': 'skipped', 'deleteCustomer 401': 'skipped', 'deleteCustomer 404': 'skipped' });
@@ -210,7 +259,7 @@ test.describe('npm run drift', () => {
       expect(drift).toMatchObject({ target: 'remote', summary: { breaking: 0, nonBreaking: 0 } });
       const coverage = readJson<CoverageReport>(reportsDir, 'coverage.json');
       expect(coverage).toMatchObject({ target: 'remote', readOnly: true, enforced: true, summary: { missing: 0 } });
-      expect(coverage.cells.filter((c) => c.operation === 'deleteCustomer').map((c) => c.state)).toEqual(['read-only', 'read-only', 'read-only', 'read-only']);
+      expect(coverage.cells.filter((c) => c.operation === 'deleteCustomer').map((c) => `${c.status} ${c.state}`)).toEqual(['200 read-only', '401 read-only', '403 unprovoked', '404 read-only', '429 unprovoked', '500 read-only']);
       expect(coverage.cells.filter((c) => c.operation !== 'deleteCustomer' && c.simulatorOnly).map((c) => c.state)).toEqual(['simulator-only', 'simulator-only']);
       expect(fs.readFileSync(path.join(reportsDir, 'coverage.md'), 'utf8')).toContain('| deleteCustomer `DELETE /{customer_id}` | read-only run |');
       expect(fs.existsSync(path.join(reportsDir, 'drift.md'))).toBe(true);
@@ -232,7 +281,7 @@ test.describe('npm run drift', () => {
       expect([...target.methods]).toEqual(['GET']);
       const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
       const deleteCells = coverage.cells.filter((c) => c.operation === 'deleteCustomer');
-      expect(deleteCells.map((c) => `${c.status} ${c.state}`)).toEqual(['200 skipped', '401 skipped', '404 skipped', '500 simulator-only']);
+      expect(deleteCells.map((c) => `${c.status} ${c.state}`)).toEqual(['200 skipped', '401 skipped', '403 unprovoked', '404 skipped', '429 unprovoked', '500 simulator-only']);
       expect(deleteCells[0]!.reason).toMatch(/^skipped: DELETE is irreversible/);
       expect(coverage.enforced).toBe(true);
     } finally {
@@ -245,9 +294,9 @@ function fakeTest(id: string, titlePath: string[]): TestCase {
   return { id, title: titlePath[titlePath.length - 1] ?? '', titlePath: () => titlePath, annotations: [] } as unknown as TestCase;
 }
 
-function fakeResult(status: TestResult['status'], observations: ContractObservation[], annotations: Array<{ type: string; description?: string }> = []): TestResult {
-  const attachments = observations.map((o) => ({ name: observationAttachment, contentType: 'application/json', body: Buffer.from(JSON.stringify(o)) }));
-  return { status, attachments, annotations } as unknown as TestResult;
+function fakeResult(status: TestResult['status'], records: ContractRecord[], annotations: Array<{ type: string; description?: string }> = []): TestResult {
+  const attachments = records.map((r) => ({ name: recordAttachment, contentType: 'application/json', body: Buffer.from(JSON.stringify(r)) }));
+  return { status, attachments, annotations, errors: [] } as unknown as TestResult;
 }
 
 /** The simulator behind a recorder of request methods, so a test can prove which methods reached it. */

@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { test, expect } from '@playwright/test';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { UserError } from '../config/errors';
-import { compileContract, loadContract } from '../contract';
+import { checkResponse, compileContract, loadContract } from '../contract';
 import { readOpenApiDocument, resolveRef, responseExample } from '../contract/openapi';
 import { repoRoot } from './helpers/run-gate';
 
@@ -35,7 +35,8 @@ test.describe('the OpenAPI document', () => {
         }
       }
     }
-    expect(checked).toBe(13);
+    // Every operation documents 200, 401, 404 and 500, and (inferred) 403 and 429; usage also 400.
+    expect(checked).toBe(19);
   });
 
   test("the documented examples are the vendor page's, verbatim", () => {
@@ -49,6 +50,63 @@ test.describe('the OpenAPI document', () => {
       const printed = JSON.stringify(example.value, null, 2).split('\n').map((line) => line.trim()).join('\n');
       expect(docs.includes(printed), `${operationId} ${status} example appears verbatim on the vendor page`).toBe(true);
     }
+  });
+
+  test.describe('every rule carries its evidence: what the page does not state is inferred, what it states is enforced as documented', () => {
+    const contract = loadContract();
+    const customer = responseExample(contract.document, 'getCustomer', 200) as { data: Record<string, unknown> };
+    const usage = responseExample(contract.document, 'getCustomerUsage', 200) as { data: { usage: Record<string, unknown> } };
+    const withCustomer = (change: Record<string, unknown>) => ({ ...customer, data: { ...customer.data, ...change } });
+    const withUsage = (change: Record<string, unknown>) => ({ ...usage, data: { ...usage.data, usage: { ...usage.data.usage, ...change } } });
+    const cases: Array<[string, string, number, unknown, string | undefined, { pointer: string; level: string; kind?: string }]> = [
+      // Stricter than the page: inferred.
+      ['a fractional count', 'getCustomerUsage', 200, withUsage({ total_minutes: 18350.5 }), undefined, { pointer: '/data/usage/total_minutes', level: 'inferred', kind: 'type-mismatch' }],
+      ['a negative count', 'getCustomer', 200, withCustomer({ plan: { type: 'enterprise', max_apps: -1, max_users_per_app: 100 } }), undefined, { pointer: '/data/plan/max_apps', level: 'inferred' }],
+      ['a null string', 'getCustomer', 200, withCustomer({ name: null }), undefined, { pointer: '/data/name', level: 'inferred' }],
+      ['an empty string', 'getCustomer', 200, withCustomer({ account_sid: '' }), undefined, { pointer: '/data/account_sid', level: 'inferred' }],
+      ['an error body as {"error": …}', 'getCustomer', 401, { error: 'nope' }, undefined, { pointer: '/success', level: 'inferred', kind: 'missing-required-property' }],
+      ['another media type', 'getCustomer', 200, customer, 'application/hal+json', { pointer: '', level: 'inferred', kind: 'content-type-mismatch' }],
+      ['an HTML error page', 'getCustomer', 404, '<html></html>', 'text/html', { pointer: '', level: 'inferred', kind: 'unparsable-body' }],
+      // What the page states: documented.
+      ['a count served as a string', 'getCustomer', 200, withCustomer({ users_count: '25' }), undefined, { pointer: '/data/users_count', level: 'documented', kind: 'type-mismatch' }],
+      ['a timestamp with a space for T', 'getCustomer', 200, withCustomer({ created_at: '2024-01-15 09:00:00Z' }), undefined, { pointer: '/data/created_at', level: 'documented', kind: 'format-mismatch' }],
+      ['a timestamp with lower-case t and z', 'getCustomer', 200, withCustomer({ updated_at: '2024-06-15t10:00:00.000z' }), undefined, { pointer: '/data/updated_at', level: 'documented', kind: 'format-mismatch' }],
+      ['a timestamp without milliseconds', 'getCustomer', 200, withCustomer({ created_at: '2024-01-15T09:00:00Z' }), undefined, { pointer: '/data/created_at', level: 'documented', kind: 'format-mismatch' }],
+      ['a missing property the page shows', 'getCustomer', 200, withCustomer({ apps_count: undefined }), undefined, { pointer: '/data/apps_count', level: 'documented', kind: 'missing-required-property' }],
+      ['a 200 body that is not JSON', 'getCustomer', 200, '{"success": tru', undefined, { pointer: '', level: 'documented', kind: 'unparsable-body' }],
+    ];
+    for (const [name, operation, status, body, contentType, expected] of cases) {
+      test(name, () => {
+        const check = checkResponse(contract, operation, { status, contentType: contentType ?? 'application/json', bodyText: typeof body === 'string' ? body : JSON.stringify(body) });
+        const finding = check.breaking.find((f) => f.path === expected.pointer && (expected.kind === undefined || f.kind === expected.kind));
+        expect(finding, `${name}: ${check.breaking.map((f) => `${f.evidence.level} ${f.message}`).join('; ')}`).toBeDefined();
+        expect(finding?.evidence.level).toBe(expected.level);
+        if (expected.level === 'inferred') expect(finding?.evidence.note, 'an inferred rule says why').toMatch(/.{20,}/);
+        expect(check.breaking.filter((f) => f.path === expected.pointer && f.evidence.level !== expected.level), 'the stricter rule adds nothing where the page already fails').toEqual([]);
+      });
+    }
+
+    test('the observed value names its JSON type', () => {
+      const check = checkResponse(contract, 'getCustomer', { status: 200, contentType: 'application/json', bodyText: JSON.stringify(withCustomer({ users_count: '25' })) });
+      expect(check.breaking[0]).toMatchObject({ observed: '25', observedType: 'string', expected: 'number' });
+      expect(check.breaking[0]?.message).toBe('/data/users_count: type mismatch: expected number, observed "25" (string)');
+    });
+
+    test('403 and 429 are in every operation, inferred and never provoked; 400 is inferred; 500 is simulator-only; the media type is inferred', () => {
+      for (const operation of contract.operations.values()) {
+        for (const status of [403, 429]) {
+          const response = contract.response(operation.operationId, status);
+          expect(response.statusEvidence.level, `${operation.operationId} ${status}`).toBe('inferred');
+          expect(response.unprovoked, `${operation.operationId} ${status}`).toBe(true);
+        }
+        for (const status of [200, 401, 404]) expect(contract.response(operation.operationId, status).statusEvidence.level).toBe('documented');
+        expect(contract.response(operation.operationId, 500).statusEvidence.level).toBe('simulator-only');
+        for (const response of operation.responses.values()) expect(response.mediaTypeEvidence.level).toBe('inferred');
+      }
+      expect(contract.response('getCustomerUsage', 400).statusEvidence.level).toBe('inferred');
+      expect(contract.response('getCustomer', 401).bodyEvidence.level, 'no error body is documented').toBe('inferred');
+      expect(contract.response('getCustomer', 200).bodyEvidence.level).toBe('documented');
+    });
   });
 
   test('a validator that is not in the contract throws instead of passing', () => {

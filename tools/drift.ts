@@ -11,8 +11,9 @@ const usage = `usage: npm run drift [-- <playwright test options>]
 
 Runs the contract specs read-only (CONTRACT_READ_ONLY=1: DELETE never runs and the disposable
 customer's credential is dropped, whatever API_ALLOW_DELETE says) against API_BASE_URL, or the
-embedded simulator when it is unset. Writes ${path.relative(repoRoot, reportsDir) || '.'}/drift.{json,md} and coverage.{json,md}.
-Exit 0: no breaking drift; 1: breaking drift or a failed check; 2: the run produced no report.`;
+embedded simulator when it is unset. Writes ${path.relative(repoRoot, reportsDir) || '.'}/drift.{json,md}, coverage.{json,md} and
+summary.md (the gate also appends summary.md to $GITHUB_STEP_SUMMARY when that is set).
+Exit 0: no failing finding; 1: a failing finding or a failed check; 2: the run produced no report.`;
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -22,7 +23,7 @@ async function main(): Promise<number> {
   }
   // Both switches, so that either alone still keeps DELETE off: read-only drops the credential, API_ALLOW_DELETE=0 skips the spec.
   // A run that stops before any test must not leave the last run's verdict behind for this one to read.
-  for (const name of ['drift.json', 'drift.md', 'coverage.json', 'coverage.md']) fs.rmSync(path.join(reportsDir, name), { force: true });
+  for (const name of ['drift.json', 'drift.md', 'coverage.json', 'coverage.md', 'summary.md']) fs.rmSync(path.join(reportsDir, name), { force: true });
   const env = { ...process.env, CONTRACT_READ_ONLY: '1', API_ALLOW_DELETE: '0', CONTRACT_REPORTS_DIR: reportsDir };
   const child = spawn(process.execPath, [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), ...args], { cwd: repoRoot, env, stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
@@ -35,20 +36,13 @@ async function main(): Promise<number> {
     console.error(`drift: the contract run wrote no ${driftFile} (exit ${gateExit}): see the errors above`);
     return gateExit === 0 ? 2 : gateExit;
   }
-  const drift = JSON.parse(fs.readFileSync(driftFile, 'utf8')) as { summary: { breaking: number; nonBreaking: number } };
-  appendJobSummary(['drift.md', 'coverage.md'].map((name) => path.join(reportsDir, name)));
-  if (drift.summary.breaking > 0) {
-    console.error(`drift: ${drift.summary.breaking} breaking finding(s): see ${path.join(reportsDir, 'drift.md')}`);
+  // The gate's own summary (reports/summary.md) already went to $GITHUB_STEP_SUMMARY when that is set.
+  const drift = JSON.parse(fs.readFileSync(driftFile, 'utf8')) as { headline: string; summary: { gating: number } };
+  if (drift.summary.gating > 0) {
+    console.error(`drift: ${drift.summary.gating} failing finding(s): ${drift.headline}; see ${path.join(reportsDir, 'summary.md')}`);
     return 1;
   }
   return gateExit;
-}
-
-/** On GitHub Actions, the reports become the job summary. */
-function appendJobSummary(files: ReadonlyArray<string>): void {
-  const summary = process.env.GITHUB_STEP_SUMMARY;
-  if (!summary) return;
-  for (const file of files) if (fs.existsSync(file)) fs.appendFileSync(summary, `${fs.readFileSync(file, 'utf8')}\n`);
 }
 
 main().then(

@@ -1,62 +1,56 @@
-// The one contract assertion: expect(response).toMatchContract(operationId, status), recording what it saw for the drift and coverage reports.
-import { test, type APIResponse, type ExpectMatcherState } from '@playwright/test';
-import { checkResponse, type Contract, type DriftFinding } from '../../contract';
-import type { Secret } from '../../config/secret';
-import { redactText } from '../../config/secret';
-import { relayErrorHeader } from './credential-relay';
+// The one contract assertion: expect(response).toMatchContract(operationId, status), judged on the process's compiled contract and recorded for every report.
+import type { APIResponse, ExpectMatcherState } from '@playwright/test';
+import { test } from '@playwright/test';
+import { judgeStatusClaim, loadContract, type Evidence, type ServedMeaning } from '../../contract';
+import { observe, runFacts, settle } from './verdicts';
 
-/** Name of the JSON attachment each contract check leaves on its test; the drift/coverage reporter reads it. */
-export const observationAttachment = 'contract-observation.json';
-
-/** What one `toMatchContract` call observed. */
-export interface ContractObservation {
-  operation: string;
-  expectedStatus: number;
-  status: number;
-  findings: DriftFinding[];
+/** What a status claim needs beyond the operation and status. */
+export interface ClaimOptions {
+  /** The claim in words; default: the test's title. */
+  claim?: string;
+  /** The ground for expecting this status when it is weaker than the documented response's own (e.g. inferred). */
+  evidence?: Evidence;
+  /** Other statuses that keep the claim, each judged against its own documented response. */
+  alsoAccept?: readonly number[];
+  /** What a 2xx means when the claim expects a refusal; default for a 401 claim: an authorisation hole. */
+  served?: ServedMeaning;
 }
 
-const bodyExcerptLength = 600;
-
-/** Builds the matcher around the worker's compiled contract and the secrets it must never print. */
-export function contractMatchers(getContext: () => { contract: Contract; secrets: ReadonlyArray<Secret | undefined> }) {
-  return {
-    async toMatchContract(this: ExpectMatcherState, response: APIResponse, operationId: string, expectedStatus: number) {
-      const { contract, secrets } = getContext();
-      const name = 'toMatchContract';
-      // Throws for an operation or status the contract does not have: a check never silently passes on a missing schema.
-      contract.response(operationId, expectedStatus);
-      const bodyText = redactText((await response.body()).toString('utf8'), secrets);
-      const request = `${response.url().replace(/^http:\/\/127\.0\.0\.1:\d+\//, '/')}`;
-      if (response.headers()[relayErrorHeader]) {
-        return { pass: false, name, expected: expectedStatus, actual: 'no answer', message: () => `${operationId}: the target gave no answer to ${request}: ${bodyText}` };
-      }
-      const check = checkResponse(contract, operationId, { status: response.status(), contentType: response.headers()['content-type'], bodyText }, secrets);
-      const observation: ContractObservation = { operation: operationId, expectedStatus, status: check.status, findings: check.findings };
-      const info = test.info();
-      await info.attach(observationAttachment, { body: JSON.stringify(observation), contentType: 'application/json' });
-      const additive = check.findings.filter((f) => f.severity === 'non-breaking');
-      for (const finding of additive) {
-        info.annotations.push({ type: 'warning', description: `non-breaking drift in ${operationId} ${check.status}: ${finding.message}` });
-      }
-      const statusMatches = check.status === expectedStatus;
-      const pass = statusMatches && check.breaking.length === 0;
-      const message = () => {
-        const lines = [
-          this.utils.matcherHint(name, `response`, `'${operationId}', ${expectedStatus}`, { isNot: this.isNot }),
-          '',
-          statusMatches
-            ? `${operationId} answered ${check.status} as expected (${request}), but the response breaks the contract:`
-            : `${operationId} answered ${check.status}, expected ${expectedStatus} (${request})${check.documented ? '' : `; ${check.status} is not a documented status of ${operationId}`}`,
-        ];
-        const breaking = check.breaking.filter((f) => f.kind !== 'undocumented-status-code');
-        if (breaking.length > 0) lines.push(...breaking.map((f) => `  ✗ ${f.message}`));
-        if (additive.length > 0) lines.push('Non-breaking drift (reported, not failing):', ...additive.map((f) => `  ! ${f.message}`));
-        lines.push('', `Content-Type: ${response.headers()['content-type'] ?? '(none)'}`);
-        lines.push(`Body: ${bodyText.length > bodyExcerptLength ? `${bodyText.slice(0, bodyExcerptLength)}… (${bodyText.length} chars)` : bodyText || '(empty)'}`);
-        return lines.join('\n');
-      };
-      return { pass, name, expected: expectedStatus, actual: check.status, message };
-    },
-  };
-}
+export const contractMatchers = {
+  /**
+   * Passes when the answer has the expected status (or one of `alsoAccept`) and its body keeps the contract. Every finding,
+   * warnings included, is recorded on the test; the failure message names the operation, request, status, JSON pointers,
+   * evidence and a curl that reproduces it.
+   */
+  async toMatchContract(this: ExpectMatcherState, response: APIResponse, operationId: string, expectedStatus: number, options: ClaimOptions = {}) {
+    const name = 'toMatchContract';
+    if (this.isNot) throw new Error('toMatchContract cannot be negated: state the answer the contract expects');
+    const exchange = await observe(response, operationId);
+    const claimEvidence = options.evidence;
+    const served: ServedMeaning | undefined =
+      options.served ??
+      (expectedStatus === 401
+        ? {
+            kind: 'auth',
+            security: true,
+            evidence: claimEvidence ?? loadContract().response(operationId, 401).statusEvidence,
+            text: 'the request carried no valid credential, yet the API served it (security)',
+          }
+        : undefined);
+    const record = judgeStatusClaim(
+      loadContract(),
+      exchange,
+      {
+        claim: options.claim ?? test.info().title,
+        status: expectedStatus,
+        ...(claimEvidence ? { evidence: claimEvidence } : {}),
+        ...(options.alsoAccept ? { alsoAccept: options.alsoAccept } : {}),
+        ...(served ? { served } : {}),
+      },
+      runFacts(),
+    );
+    const failure = await settle([record], exchange);
+    const hint = this.utils.matcherHint(name, 'response', `'${operationId}', ${expectedStatus}`, { isNot: false });
+    return { pass: failure === undefined, name, expected: expectedStatus, actual: exchange.status, message: () => `${hint}\n\n${failure ?? ''}` };
+  },
+};

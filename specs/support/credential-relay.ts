@@ -6,8 +6,13 @@
 //   refused before a byte leaves. It never follows a redirect: a 3xx goes back to the spec as the answer it is.
 // - It answers only this run's workers: every request must carry the per-run key (`x-contract-relay-key`) that global
 //   setup made with crypto.randomBytes and handed to the workers; anything else gets 403 and nothing goes upstream.
-// - Only GET and DELETE, and DELETE never with the primary credential, never to the primary or the other tenant's
-//   customer, never in a read-only run or without API_ALLOW_DELETE.
+// - GET, HEAD and OPTIONS (safe methods, RFC 9110 §9.2.1) with any credential. DELETE never to the primary or the other
+//   tenant's customer, never in a read-only run or without API_ALLOW_DELETE, and with the primary credential only to exactly
+//   the disposable customer's id (the cross-tenant refusal check: if the API wrongly obeys, only the disposable customer is
+//   lost). PUT, POST and PATCH (the generated phase's method checks) only without a body, never with the primary
+//   credential, never to the primary or the other tenant's customer, never in a read-only run: at worst an API that wrongly
+//   accepts one changes the disposable customer or a customer that does not exist.
+// - Every request body is refused: the specs send none.
 // - Every answer is bounded and scrubbed before a byte goes back: the body is capped compressed and inflated (it asks for
 //   `accept-encoding: identity` and inflates with the same cap if the target compresses anyway), and the token is
 //   redacted from the status text, every header (arrays included) and the decoded body, in every form redactText knows.
@@ -46,6 +51,10 @@ export interface CredentialRelay {
   stop(): Promise<void>;
 }
 
+/** The methods the relay sends at all: GET and DELETE (the operations), HEAD and OPTIONS (safe), PUT, POST and PATCH (bodiless method checks). */
+const relayedMethods = new Set(['GET', 'DELETE', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH']);
+/** Methods that may change state other than DELETE: never with the primary credential, never to a protected customer, never read-only. */
+const stateChangingMethods = new Set(['PUT', 'POST', 'PATCH']);
 /** Request headers a spec may pass on to the target; everything else (cookies, hop-by-hop, the relay's own) stays here. */
 const forwardedRequestHeaders = new Set(['accept', 'accept-language', 'authorization', 'content-type', 'prefer', 'user-agent']);
 /** Response headers the relay never passes back: hop-by-hop, the ones it sets itself, and its own marker. */
@@ -96,7 +105,7 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   let ownHost = '';
 
   /** The upstream URL for a request-target, or a refusal: only ever the configured origin under the base path. */
-  const upstreamUrl = (requestTarget: string): { url: URL; segments: string[]; query: string } => {
+  const upstreamUrl = (requestTarget: string): { url: URL; segments: string[]; query: string; encodedSpecials: boolean } => {
     const refuse = (why: string): never => {
       throw new RelayRefusal(403, `the relay refused the path ${JSON.stringify(requestTarget.slice(0, 200))}: ${why}; it only ever sends to ${target.baseUrl}/…`);
     };
@@ -105,15 +114,20 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
     const queryAt = requestTarget.indexOf('?');
     const pathPart = queryAt === -1 ? requestTarget.slice(1) : requestTarget.slice(1, queryAt);
     const query = queryAt === -1 ? '' : requestTarget.slice(queryAt + 1);
-    const segments = pathPart.split('/');
+    // One trailing slash (`/cust_abc123/`) is a path of its own on most servers, not a trick: kept, and sent only in GET or HEAD.
+    const trailingSlash = pathPart.length > 1 && pathPart.endsWith('/') && !pathPart.endsWith('//');
+    const segments = (trailingSlash ? pathPart.slice(0, -1) : pathPart).split('/');
+    let encodedSpecials = trailingSlash;
     for (const segment of segments) {
       if (!segment) refuse('an empty segment');
       if (!segmentChars.test(segment) || badPercent.test(segment)) refuse('characters outside a URL path segment');
       const decoded = safeDecode(segment);
-      if (decoded === undefined || decoded === '.' || decoded === '..' || /[/\\\u0000-\u001f\u007f]/.test(decoded)) refuse('a dot segment, an encoded separator or a control character');
+      // A dot segment is refused even where a target would only see it after decoding an encoded separator (`..%2F`).
+      if (decoded === undefined || decoded.split(/[/\\]/).some((part) => part === '.' || part === '..')) refuse('a dot segment, an encoded separator or a control character');
+      if (decoded !== undefined && /[/\\\u0000-\u001f\u007f]/.test(decoded)) encodedSpecials = true;
     }
     if (!queryChars.test(query) || badPercent.test(query)) refuse('characters outside a URL query');
-    const built = `${origin}${basePath}/${segments.join('/')}${queryAt === -1 ? '' : `?${query}`}`;
+    const built = `${origin}${basePath}/${segments.join('/')}${trailingSlash ? '/' : ''}${queryAt === -1 ? '' : `?${query}`}`;
     let url: URL;
     try {
       url = new URL(built);
@@ -122,7 +136,7 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
     }
     // The joined URL must be exactly what was built: nothing normalised away, and the same origin and base path.
     if (url.origin !== origin || url.href !== built || !url.pathname.startsWith(`${basePath}/`)) refuse('it resolves outside the target');
-    return { url, segments: segments.map((segment) => safeDecode(segment) ?? segment), query };
+    return { url, segments: segments.map((segment) => safeDecode(segment) ?? segment), query, encodedSpecials };
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -133,8 +147,8 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
       throw new RelayRefusal(403, `the relay answers only this run's workers: the ${relayKeyHeader} header is missing or wrong`);
     }
     const method = req.method ?? '';
-    if (method !== 'GET' && method !== 'DELETE') throw new RelayRefusal(403, `the relay only sends GET and DELETE, not ${method.slice(0, 20)}`);
-    const { url, segments, query } = upstreamUrl(req.url ?? '');
+    if (!relayedMethods.has(method)) throw new RelayRefusal(403, `the relay only sends ${[...relayedMethods].join(', ')}, not ${method.slice(0, 20)}`);
+    const { url, segments, query, encodedSpecials } = upstreamUrl(req.url ?? '');
 
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -154,15 +168,30 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
       credential = name;
       headers.authorization = authorizationValue(scheme, token);
     }
+    // An encoded separator or control character (`%2F`, `%00`: the generated phase's hostile ids) stays encoded on the wire,
+    // but a target may decode it into a path: only in a safe method, and never with the primary credential. So is a
+    // trailing slash, which a target may route elsewhere.
+    if (encodedSpecials && (!['GET', 'HEAD'].includes(method) || credential === 'primary')) {
+      throw new RelayRefusal(403, `the relay refused the path ${JSON.stringify((req.url ?? '').slice(0, 200))}: a dot segment, an encoded separator or a control character (sent only in GET or HEAD, never with the primary credential)`);
+    }
     if (method === 'DELETE') {
-      if (credential === 'primary') throw new RelayRefusal(403, 'the relay never sends DELETE with the primary credential: only the disposable customer may be deleted');
       if (target.readOnly || !target.allowDelete) throw new RelayRefusal(403, 'the relay sends no DELETE in this run (read-only, or API_ALLOW_DELETE is off)');
       // DELETE /{customer_id} is the only DELETE there is; compared case-insensitively, in case the target is.
       if (segments.length !== 1 || query) throw new RelayRefusal(403, 'the relay sends DELETE only as DELETE /{customer_id}, with no query');
       if (protectedIds.has(segments[0]!.trim().toLowerCase())) throw new RelayRefusal(403, 'the relay never sends DELETE to API_CUSTOMER_ID or API_OTHER_CUSTOMER_ID');
+      // The one DELETE the primary credential may carry: to exactly the disposable customer, which a correct API refuses
+      // (another tenant's customer) and a broken one can only lose the disposable customer to.
+      if (credential === 'primary' && (!target.deleteCustomerId || segments[0] !== target.deleteCustomerId)) {
+        throw new RelayRefusal(403, "the relay sends DELETE with the primary credential only to the disposable customer (API_DELETE_CUSTOMER_ID): the cross-tenant refusal check");
+      }
+    }
+    if (stateChangingMethods.has(method)) {
+      if (target.readOnly) throw new RelayRefusal(403, `the relay sends no ${method} in a read-only run`);
+      if (credential === 'primary') throw new RelayRefusal(403, `the relay never sends ${method} with the primary credential: only the disposable credential or none`);
+      if (protectedIds.has((segments[0] ?? '').trim().toLowerCase())) throw new RelayRefusal(403, `the relay never sends ${method} to API_CUSTOMER_ID or API_OTHER_CUSTOMER_ID`);
     }
     const body = await readCapped(req, limit, 'request');
-    if (body.length > 0) headers['content-length'] = body.length;
+    if (body.length > 0) throw new RelayRefusal(403, 'the relay sends no request body: the specs never need one');
 
     const controller = new AbortController();
     inFlight.add(controller);

@@ -4,14 +4,10 @@ import { exitOnUserError, UserError } from '../../config/errors';
 import { authorizationValue, loadTargetConfig, simulatorHandoffVariable, type SimulatorHandoff, type TargetConfig } from '../../config/target';
 import { redactText } from '../../config/secret';
 import { loadGateSettings } from '../../config/settings';
-import { isSimulatorMode } from '../../simulator/modes';
+import { parseSimulatorMode } from '../../simulator/modes';
 import { startSimulator } from '../../simulator/server';
 import { startCredentialRelay } from './credential-relay';
-
-/** Internal variable through which workers learn the relay's address. */
-export const relayVariable = 'CONTRACT_SUITE_RELAY';
-/** Internal variable through which workers learn the run's relay key; the relay refuses any request without it. */
-export const relayKeyVariable = 'CONTRACT_SUITE_RELAY_KEY';
+import { handoffVariables, targetView } from './run-handoff';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   try {
@@ -25,9 +21,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 async function setUp(): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<void>> = [];
   if (!process.env.API_BASE_URL?.trim()) {
-    const mode = process.env.SIMULATOR_MODE?.trim() || 'faithful';
-    if (!isSimulatorMode(mode)) throw new UserError(`SIMULATOR_MODE "${mode}" is not a simulator mode: see simulator/modes.ts or \`npm run simulator -- --help\``);
-    const simulator = await startSimulator({ mode });
+    const simulator = await startSimulator({ mode: parseSimulatorMode(process.env.SIMULATOR_MODE) });
     stops.push(() => simulator.stop());
     const handoff: SimulatorHandoff = { baseUrl: simulator.baseUrl, customers: simulator.customers };
     process.env[simulatorHandoffVariable] = JSON.stringify(handoff);
@@ -38,8 +32,8 @@ async function setUp(): Promise<() => Promise<void>> {
   const key = crypto.randomBytes(32).toString('base64url');
   const relay = await startCredentialRelay(target, { key, bodyLimitBytes: loadGateSettings().bodyLimitBytes });
   stops.push(() => relay.stop());
-  process.env[relayVariable] = relay.url;
-  process.env[relayKeyVariable] = key;
+  // The workers get the relay and the target's ids, never a token: the relay alone holds the tokens.
+  Object.assign(process.env, handoffVariables({ relayUrl: relay.url, relayKey: key, target: targetView(target) }));
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };

@@ -1,0 +1,324 @@
+// fast-check arbitraries drawn from the OpenAPI document's parameter schemas: valid and invalid path ids and query strings, seeded and shrinkable.
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import fc from 'fast-check';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { httpMethods, resolveRef, type OpenApiDocument } from './openapi';
+import type { GeneratedMethodName } from './records';
+
+/** Schemathesis' two generation modes: input the document allows, and input it does not. */
+export type GenerationMode = 'positive' | 'negative';
+
+/**
+ * What the contract says the answer to a generated input must be:
+ * - `accepted`: valid input for an existing customer, a 2xx;
+ * - `not-found`: a schema-valid id that does not exist, the documented 404;
+ * - `rejected`: invalid input, a documented 4xx;
+ * - `either`: the document allows both (an ISO 8601 form the schema's RFC 3339 formats leave out, an unknown
+ *   parameter, another letter case of an id): any documented status, never a 5xx.
+ */
+export type InputExpectation = 'accepted' | 'not-found' | 'rejected' | 'either';
+
+/** Which credential a generated request carries: the relay adds it; `none` sends no Authorization header. */
+export type GeneratedCredential = 'primary' | 'disposable' | 'none';
+
+/** One generated request: what to send, and what the document says about it. */
+export interface GeneratedCase {
+  operation: string;
+  method: GeneratedMethodName;
+  /** The customer_id path segment as sent (percent-encoded). */
+  customerSegment: string;
+  /** The path is sent with a trailing slash. */
+  trailingSlash?: boolean;
+  /** Query pairs as sent, each already percent-encoded, in order; a name may repeat. */
+  query: ReadonlyArray<readonly [string, string]>;
+  credential: GeneratedCredential;
+  expect: InputExpectation;
+  /** Why the input is what it is: `start_date: impossible date "2024-02-30"`. */
+  why: string;
+}
+
+/** The ids the generated phase may use, by role; generated "missing" ids are never any of these (in any letter case). */
+export interface GenerationTarget {
+  customerId: string;
+  missingCustomerId: string;
+  otherCustomerId: string | undefined;
+  deleteCustomerId: string | undefined;
+  /** Whether the disposable credential exists in this run (the simulator, or API_ALLOW_DELETE). */
+  hasDisposableCredential: boolean;
+}
+
+/** One parameter of an operation as the document declares it, with a validator compiled from its schema. */
+export interface ParameterModel {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  schema: Record<string, unknown>;
+  /** The schema's `format`s (through anyOf/oneOf): what the positive values are drawn from. */
+  formats: string[];
+  validate: ValidateFunction;
+}
+
+/** An operation of the document with its parameters: the generators are made from these. */
+export interface OperationModel {
+  operationId: string;
+  method: GeneratedMethodName;
+  path: string;
+  parameters: ParameterModel[];
+}
+
+function formatsOf(schema: Record<string, unknown>): string[] {
+  const own = typeof schema.format === 'string' ? [schema.format] : [];
+  const branches = [...((schema.anyOf as unknown[]) ?? []), ...((schema.oneOf as unknown[]) ?? [])] as Array<Record<string, unknown>>;
+  return [...own, ...branches.flatMap(formatsOf)];
+}
+
+/** Every operation's parameters (path-level and operation-level, `$ref`s resolved) with validators compiled from their schemas. */
+export function operationModels(document: OpenApiDocument): Map<string, OperationModel> {
+  // strict: false: the document's own x- keywords are not JSON Schema vocabulary; the gate's validators check them strictly.
+  const ajv = new Ajv2020({ strict: false, validateFormats: true });
+  addFormats(ajv);
+  const models = new Map<string, OperationModel>();
+  for (const [path, itemOrRef] of Object.entries(document.paths ?? {})) {
+    const item = resolveRef<OpenAPIV3_1.PathItemObject>(document, itemOrRef ?? {});
+    for (const method of httpMethods) {
+      const operation = item[method] as OpenAPIV3_1.OperationObject | undefined;
+      if (!operation?.operationId) continue;
+      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => {
+        const parameter = resolveRef<OpenAPIV3_1.ParameterObject>(document, p);
+        const schema = resolveRef<Record<string, unknown>>(document, (parameter.schema ?? {}) as Record<string, unknown>);
+        if (parameter.in !== 'path' && parameter.in !== 'query') throw new Error(`${operation.operationId}: the generators know path and query parameters, not ${parameter.in}`);
+        return { name: parameter.name, in: parameter.in, required: parameter.required ?? false, schema, formats: formatsOf(schema), validate: ajv.compile(schema) } satisfies ParameterModel;
+      });
+      models.set(operation.operationId, { operationId: operation.operationId, method: method.toUpperCase() as GeneratedMethodName, path, parameters });
+    }
+  }
+  return models;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/** A calendar day, biased to the boundaries (the 1st, the month's last day, 29 February of leap years). */
+const calendarDay = (years: { min: number; max: number }): fc.Arbitrary<{ year: number; month: number; day: number }> =>
+  fc
+    .record({ year: fc.integer(years), month: fc.integer({ min: 1, max: 12 }), pick: fc.oneof(fc.constantFrom('first', 'last'), fc.integer({ min: 1, max: 31 })) })
+    .map(({ year, month, pick }) => {
+      const last = daysIn(year, month);
+      const day = pick === 'first' ? 1 : pick === 'last' ? last : Math.min(pick, last);
+      return { year, month, day };
+    });
+
+const dateText = ({ year, month, day }: { year: number; month: number; day: number }): string => `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+
+/** An RFC 3339 date-time: T separator, seconds 00–59, optional fraction, Z or a ±HH:MM offset (every time zone the world uses). */
+const dateTimeText = (years: { min: number; max: number }): fc.Arbitrary<string> =>
+  fc
+    .record({
+      day: calendarDay(years),
+      hour: fc.oneof(fc.constantFrom(0, 23), fc.integer({ min: 0, max: 23 })),
+      minute: fc.oneof(fc.constantFrom(0, 59), fc.integer({ min: 0, max: 59 })),
+      second: fc.oneof(fc.constantFrom(0, 59), fc.integer({ min: 0, max: 59 })),
+      fraction: fc.option(fc.constantFrom('.0', '.000', '.5', '.123456'), { nil: undefined }),
+      zone: fc.oneof(fc.constant('Z'), fc.constantFrom('+00:00', '-00:00', '+05:30', '-03:30', '+14:00', '-12:00', '+09:45', '-09:30', '+01:00')),
+    })
+    .map(({ day, hour, minute, second, fraction, zone }) => `${dateText(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}${fraction ?? ''}${zone}`);
+
+/** A value of a date parameter in one of the document's formats (`date`, `date-time`), checked against the parameter's own schema. */
+function validDateValue(parameter: ParameterModel, years: { min: number; max: number }): fc.Arbitrary<string> {
+  const byFormat: fc.Arbitrary<string>[] = [];
+  if (parameter.formats.includes('date')) byFormat.push(calendarDay(years).map(dateText));
+  if (parameter.formats.includes('date-time')) byFormat.push(dateTimeText(years));
+  if (byFormat.length === 0) throw new Error(`${parameter.name}: the generators know the date and date-time formats, not ${parameter.formats.join(', ') || 'none'}`);
+  return fc.oneof(...byFormat).filter((value) => parameter.validate(value));
+}
+
+/** The instant a date parameter names, as the page's example reads a date-only range: a start at 00:00:00, an end at 23:59:59. */
+export function boundInstant(value: string, bound: 'start' | 'end'): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T${bound === 'start' ? '00:00:00' : '23:59:59'}Z`) : Date.parse(value.toUpperCase());
+}
+
+const encode = (value: string): string => encodeURIComponent(value);
+
+/** Valid date-range queries: none, a start in the past, an end in the far future, or both in order. */
+function validUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitrary<{ query: Array<[string, string]>; why: string }> {
+  const past = { min: 1970, max: 2023 };
+  const any = { min: 1970, max: 2199 };
+  const both = fc
+    .tuple(validDateValue(start, any), validDateValue(end, any))
+    .map(([a, b]) => (boundInstant(a, 'start') <= boundInstant(b, 'end') ? [a, b] : [b, a]))
+    .filter(([a, b]) => boundInstant(a!, 'start') <= boundInstant(b!, 'end'));
+  return fc.oneof(
+    fc.constant({ query: [] as Array<[string, string]>, why: 'no dates (the default period)' }),
+    validDateValue(start, past).map((a) => ({ query: [[start.name, encode(a)]] as Array<[string, string]>, why: `${start.name} ${JSON.stringify(a)} alone` })),
+    validDateValue(end, { min: 2100, max: 2199 }).map((b) => ({ query: [[end.name, encode(b)]] as Array<[string, string]>, why: `${end.name} ${JSON.stringify(b)} alone` })),
+    both.map(([a, b]) => ({
+      query: [
+        [start.name, encode(a!)],
+        [end.name, encode(b!)],
+      ] as Array<[string, string]>,
+      why: `${start.name} ${JSON.stringify(a)}, ${end.name} ${JSON.stringify(b)}`,
+    })),
+  );
+}
+
+/** A value that breaks a date parameter's schema, with what is wrong; every one is checked to fail the parameter's own validator. */
+function invalidDateValue(parameter: ParameterModel): fc.Arbitrary<{ raw: string; why: string }> {
+  const impossible = fc
+    .record({ year: fc.integer({ min: 1970, max: 2199 }), month: fc.integer({ min: 1, max: 12 }), over: fc.integer({ min: 1, max: 31 - 28 }) })
+    .map(({ year, month, over }) => ({ year, month, day: Math.min(31, daysIn(year, month) + over) }))
+    .filter(({ year, month, day }) => day > daysIn(year, month))
+    .map((d) => ({ raw: dateText(d), why: 'impossible date' }));
+  const outOfRange = fc.constantFrom(
+    { raw: '2024-13-01', why: 'month 13' },
+    { raw: '2024-00-10', why: 'month 0' },
+    { raw: '2024-06-00', why: 'day 0' },
+    { raw: '2024-06-01T24:00:00Z', why: 'hour 24' },
+    { raw: '2024-06-01T10:60:00Z', why: 'minute 60' },
+    { raw: '2024-06-01T10:00:00+24:00', why: 'offset +24:00' },
+  );
+  const wrongFormat = fc.constantFrom(
+    { raw: '06/01/2024', why: 'US date' },
+    { raw: '01-06-2024', why: 'day first' },
+    { raw: '2024/06/01', why: 'slashes' },
+    { raw: '2024-06-01T10:00:00', why: 'date-time without a time zone' },
+    { raw: '1717200000', why: 'wrong type: epoch seconds (an integer)' },
+    { raw: 'true', why: 'wrong type: a boolean' },
+    { raw: '{"start":"2024-06-01"}', why: 'wrong type: an object' },
+    { raw: 'yesterday', why: 'words' },
+  );
+  const empty = fc.constant({ raw: '', why: 'empty value' });
+  const overlong = fc.integer({ min: 2000, max: 4000 }).map((n) => ({ raw: `2024-06-01${'9'.repeat(n)}`, why: `overlong (${n + 10} characters)` }));
+  const control = fc
+    .tuple(fc.constantFrom('\u0000', '\n', '\r', '\t', '\u001f', '\u007f'), fc.constantFrom('2024-06-01'), fc.boolean())
+    .map(([c, date, before]) => ({ raw: before ? `${c}${date}` : `${date}${c}`, why: `control character ${JSON.stringify(c)}` }));
+  const separators = fc.constantFrom(
+    { raw: '2024-06-01/../2024-06-02', why: 'encoded separator and dot segment' },
+    { raw: '2024-06-01&end_date=2024-06-02', why: 'an encoded & inside the value' },
+    { raw: '2024-06-01;2024-06-02', why: 'a ; list' },
+  );
+  return fc.oneof(impossible, outOfRange, wrongFormat, empty, overlong, control, separators).filter(({ raw }) => !parameter.validate(raw));
+}
+
+/** ISO 8601 forms the schema's RFC 3339 formats leave out: the page says "ISO 8601", so accepting or rejecting them both keep the contract. */
+const otherIso8601 = fc.constantFrom('20240601', '2024-W22-6', '2024-153', '2024-06-01T10:00Z', '20240601T100000Z', '2024-06');
+
+/** A query that breaks a date parameter: a broken value, the parameter repeated, or in array or object syntax. */
+function invalidUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitrary<{ query: Array<[string, string]>; expect: InputExpectation; why: string }> {
+  const parameter = fc.constantFrom(start, end);
+  const broken = fc.tuple(parameter, invalidDateValue(start)).map(([p, v]) => ({
+    query: [[p.name, encode(v.raw)]] as Array<[string, string]>,
+    expect: 'rejected' as InputExpectation,
+    why: `${p.name}: ${v.why} ${JSON.stringify(v.raw.length > 60 ? `${v.raw.slice(0, 60)}…` : v.raw)}`,
+  }));
+  // A repeated parameter: the schema is one string, not an array, so two values are not a valid start_date.
+  const repeated = fc.tuple(parameter, fc.uniqueArray(validDateValue(start, { min: 1970, max: 2023 }), { minLength: 2, maxLength: 3 })).map(([p, values]) => ({
+    query: values.map((v) => [p.name, encode(v)]) as Array<[string, string]>,
+    expect: 'rejected' as InputExpectation,
+    why: `${p.name} repeated (${values.map((v) => JSON.stringify(v)).join(', ')}): the schema is a single string`,
+  }));
+  const otherForms = fc.tuple(parameter, otherIso8601).map(([p, v]) => ({
+    query: [[p.name, encode(v)]] as Array<[string, string]>,
+    expect: 'either' as InputExpectation,
+    why: `${p.name}: ISO 8601 but not RFC 3339 ${JSON.stringify(v)} (the page says ISO 8601, the schema RFC 3339: either answer keeps the contract)`,
+  }));
+  const unknown = fc.tuple(fc.constantFrom('foo', 'start', 'startDate', 'start_date[]', 'end_date[from]', 'page'), fc.constantFrom('1', '2024-06-01', '')).map(([name, value]) => ({
+    query: [[encode(name), encode(value)]] as Array<[string, string]>,
+    expect: 'either' as InputExpectation,
+    why: `unknown parameter ${JSON.stringify(name)} (the document neither allows nor forbids others: either answer keeps the contract)`,
+  }));
+  return fc.oneof({ arbitrary: broken, weight: 4 }, { arbitrary: repeated, weight: 2 }, { arbitrary: otherForms, weight: 1 }, { arbitrary: unknown, weight: 1 });
+}
+
+/** Ids no run configures: drawn from the id's schema (any non-empty string), never one of the target's ids in any letter case. */
+function missingId(parameter: ParameterModel, target: GenerationTarget): fc.Arbitrary<string> {
+  const known = new Set([target.customerId, target.missingCustomerId, target.otherCustomerId, target.deleteCustomerId].filter((id): id is string => !!id).map((id) => id.toLowerCase()));
+  const plain = fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/);
+  const anyText = fc.string({ minLength: 1, maxLength: 24, unit: 'grapheme' });
+  return fc
+    .oneof({ arbitrary: plain, weight: 3 }, { arbitrary: anyText, weight: 1 })
+    .filter((id) => parameter.validate(id) && !known.has(id.toLowerCase()) && !/[/\\\u0000-\u001f\u007f]/.test(id) && id !== '.' && id !== '..');
+}
+
+/** Hostile ids for a GET: encoded separators, control characters, 4,000 characters, another letter case, a trailing slash. */
+function hostileId(target: GenerationTarget): fc.Arbitrary<{ segment: string; credential: GeneratedCredential; expect: InputExpectation; why: string; trailingSlash?: boolean }> {
+  // Encoded separators and control characters go through the relay only without the primary credential.
+  const safe: GeneratedCredential = target.hasDisposableCredential ? 'disposable' : 'none';
+  const seed = fc.stringMatching(/^[a-z0-9_]{1,12}$/);
+  return fc.oneof(
+    fc.tuple(seed, fc.constantFrom('%2F', '%2f', '%5C', '%2F%2F')).map(([id, sep]) => ({ segment: `${encode(id)}${sep}x`, credential: safe, expect: 'rejected' as InputExpectation, why: `encoded separator ${sep} in the id` })),
+    fc.tuple(seed, fc.constantFrom('%00', '%0A', '%0D', '%1F', '%7F')).map(([id, c]) => ({ segment: `${encode(id)}${c}`, credential: safe, expect: 'rejected' as InputExpectation, why: `control character ${c} in the id` })),
+    fc.integer({ min: 3000, max: 4000 }).map((n) => ({ segment: 'c'.repeat(n), credential: 'primary' as GeneratedCredential, expect: 'rejected' as InputExpectation, why: `a ${n}-character id` })),
+    fc.constantFrom('upper', 'title').map((how) => ({
+      segment: encode(how === 'upper' ? target.customerId.toUpperCase() : target.customerId.charAt(0).toUpperCase() + target.customerId.slice(1)),
+      credential: 'primary' as GeneratedCredential,
+      expect: 'either' as InputExpectation,
+      why: `the customer's id in another letter case (the page does not say whether ids are case-sensitive)`,
+    })),
+    fc.constant({ segment: encode(target.customerId), trailingSlash: true, credential: safe, expect: 'either' as InputExpectation, why: 'a trailing slash' }),
+  );
+}
+
+/** The generated cases of one operation in one mode: the arbitrary fast-check draws, seeds and shrinks. */
+export function caseArbitrary(model: OperationModel, mode: GenerationMode, target: GenerationTarget): fc.Arbitrary<GeneratedCase> {
+  const idParameter = model.parameters.find((p) => p.in === 'path' && p.name === 'customer_id');
+  if (!idParameter) throw new Error(`${model.operationId}: the generators expect the customer_id path parameter`);
+  const dates = model.parameters.filter((p) => p.in === 'query');
+  const start = dates.find((p) => p.name === 'start_date');
+  const end = dates.find((p) => p.name === 'end_date');
+  const base = { operation: model.operationId, method: model.method };
+  const own = encode(target.customerId);
+
+  if (model.method === 'DELETE') {
+    // DELETE only ever reaches an id that does not exist: with the disposable credential (the relay refuses the primary).
+    const credential: GeneratedCredential = 'disposable';
+    return missingId(idParameter, target).map((id) => ({
+      ...base,
+      customerSegment: encode(id),
+      query: [],
+      credential,
+      expect: 'not-found' as InputExpectation,
+      why: `customer_id ${JSON.stringify(id)} does not exist`,
+    }));
+  }
+  if (mode === 'positive') {
+    const missing = missingId(idParameter, target).map((id) => ({ segment: encode(id), expect: 'not-found' as InputExpectation, why: `customer_id ${JSON.stringify(id)} does not exist` }));
+    const existing = fc.constant({ segment: own, expect: 'accepted' as InputExpectation, why: 'the configured customer' });
+    const ids = fc.oneof({ arbitrary: existing, weight: 3 }, { arbitrary: missing, weight: 1 });
+    const queries = start && end ? validUsageQuery(start, end) : fc.constant({ query: [] as Array<[string, string]>, why: '' });
+    return fc.tuple(ids, queries).map(([id, q]) => ({
+      ...base,
+      customerSegment: id.segment,
+      query: q.query,
+      credential: 'primary',
+      expect: id.expect,
+      why: [id.why, q.why].filter(Boolean).join('; '),
+    }));
+  }
+  const hostile = hostileId(target).map((h) => ({
+    ...base,
+    customerSegment: h.segment,
+    ...(h.trailingSlash ? { trailingSlash: true } : {}),
+    query: [] as Array<[string, string]>,
+    credential: h.credential,
+    expect: h.expect,
+    why: h.why,
+  }));
+  if (!start || !end) return hostile;
+  const badQuery = invalidUsageQuery(start, end).map((q) => ({ ...base, customerSegment: own, query: q.query, credential: 'primary' as GeneratedCredential, expect: q.expect, why: q.why }));
+  return fc.oneof({ arbitrary: badQuery, weight: 3 }, { arbitrary: hostile, weight: 1 });
+}
+
+/** The request path of a case, relative to the base URL: `cust_abc123/usage?start_date=…`. */
+export function casePath(model: Pick<OperationModel, 'path'>, generated: Pick<GeneratedCase, 'customerSegment' | 'query' | 'trailingSlash'>): string {
+  const path = `${model.path.replace('{customer_id}', generated.customerSegment).replace(/^\/+/, '')}${generated.trailingSlash ? '/' : ''}`;
+  const search = generated.query.map(([name, value]) => `${name}=${value}`).join('&');
+  return `${path}${search ? `?${search}` : ''}`;
+}
+
+/** A seed for one test from the run's seed and the test's name, so a test replays alone (--grep) as in the whole run. */
+export function testSeed(runSeed: number, name: string): number {
+  let hash = runSeed >>> 0;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return hash & 0x7fffffff;
+}

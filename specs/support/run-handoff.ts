@@ -1,0 +1,61 @@
+// What global setup hands the workers: the relay's address and key, and the target without its tokens (workers never load a token).
+import type { TargetConfig } from '../../config/target';
+
+/** Internal variable through which workers learn the relay's address. */
+export const relayVariable = 'CONTRACT_SUITE_RELAY';
+/** Internal variable through which workers learn the run's relay key; the relay refuses any request without it. */
+export const relayKeyVariable = 'CONTRACT_SUITE_RELAY_KEY';
+/** Internal variable through which workers learn the target, ids and switches only. */
+export const targetViewVariable = 'CONTRACT_SUITE_TARGET';
+
+/** The target as the specs see it: where the relay sends, which ids, which switches; no token. */
+export interface TargetView {
+  kind: TargetConfig['kind'];
+  customerId: string;
+  missingCustomerId: string;
+  otherCustomerId: string | undefined;
+  deleteCustomerId: string | undefined;
+  readOnly: boolean;
+  allowDelete: boolean;
+  /** The Authorization scheme the relay uses (`none`: the raw token), for reproductions. */
+  authScheme: string;
+}
+
+/** What the workers need from the run. */
+export interface RunHandoff {
+  relayUrl: string;
+  relayKey: string;
+  target: TargetView;
+}
+
+/** The target without its tokens. */
+export function targetView(target: TargetConfig): TargetView {
+  return {
+    kind: target.kind,
+    customerId: target.customerId,
+    missingCustomerId: target.missingCustomerId,
+    otherCustomerId: target.otherCustomerId,
+    deleteCustomerId: target.deleteCustomerId,
+    readOnly: target.readOnly,
+    allowDelete: target.allowDelete,
+    authScheme: target.authScheme,
+  };
+}
+
+/** The variables global setup sets for the workers (they inherit them). */
+export function handoffVariables(handoff: RunHandoff): Record<string, string> {
+  return { [relayVariable]: handoff.relayUrl, [relayKeyVariable]: handoff.relayKey, [targetViewVariable]: JSON.stringify(handoff.target) };
+}
+
+/** Reads the handoff in a worker; throws when the specs were not started through playwright.config.ts. */
+export function readRunHandoff(env: Readonly<Record<string, string | undefined>> = process.env): RunHandoff {
+  const relayUrl = env[relayVariable];
+  const relayKey = env[relayKeyVariable];
+  const target = env[targetViewVariable];
+  if (!relayUrl || !relayKey || !target) {
+    throw new Error(
+      `${relayVariable}, ${relayKeyVariable} and ${targetViewVariable} are not set: run the specs through playwright.config.ts, whose global setup starts the credential relay`,
+    );
+  }
+  return { relayUrl, relayKey, target: JSON.parse(target) as TargetView };
+}

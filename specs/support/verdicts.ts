@@ -1,0 +1,137 @@
+// How a spec turns a judged exchange into its test's outcome: attach the record, then warn, block, or fail without costing the worker.
+//
+// Playwright discards a worker after every unexpected failure (a new process, ~1 s), which made a failing gate 3.5× as
+// slow as a passing one. A contract verdict is therefore failed as an *expected* failure (`testInfo.fail()`), which
+// keeps the worker, and the contract reporter, listed first, turns it back into the failure it is before any other
+// reporter sees the test (reporters/contract-reporter.ts). A worker only does so when that reporter announced itself
+// to this very runner; otherwise (a `--reporter` override, UI mode) it fails the test the ordinary way.
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type APIResponse } from '@playwright/test';
+import { loadStrictness } from '../../config/settings';
+import {
+  judgePrecondition,
+  judgeRules,
+  recordAttachment,
+  recordMessage,
+  verdictAnnotation,
+  verdictReporterVariable,
+  type ContractRecord,
+  type ObservedExchange,
+  type RuleCheck,
+  type RunFacts,
+} from '../../contract';
+import { relayErrorHeader } from './credential-relay';
+import { sentRequestOf } from './exchanges';
+import { readRunHandoff } from './run-handoff';
+
+let facts: RunFacts | undefined;
+
+/** The run's target kind, read-only switch and strictness, as every record carries them. */
+export function runFacts(): RunFacts {
+  if (!facts) {
+    const { target } = readRunHandoff();
+    facts = { target: target.kind, readOnly: target.readOnly, strictness: loadStrictness() };
+  }
+  return facts;
+}
+
+/** The exchange behind a response: its request (for the reproduction), status, content type and body. */
+export async function observe(response: APIResponse, operation: string): Promise<ObservedExchange> {
+  const { request, throttle } = sentRequestOf(response);
+  const bodyText = (await response.body()).toString('utf8');
+  const headers = response.headers();
+  return {
+    operation,
+    request,
+    status: response.status(),
+    contentType: headers['content-type'],
+    bodyText,
+    ...(headers[relayErrorHeader] ? { noAnswer: bodyText } : {}),
+    ...(throttle ? { throttle } : {}),
+  };
+}
+
+/** Whether this run's contract reporter turns expected contract failures back into failures (it set the variable to our parent's pid). */
+function reporterRestoresFailures(): boolean {
+  return process.env[verdictReporterVariable] === String(process.ppid);
+}
+
+/** Leaves the records on the test, for the reporter. */
+async function attachRecords(records: readonly ContractRecord[]): Promise<void> {
+  const info = test.info();
+  for (const record of records) await info.attach(recordAttachment, { body: JSON.stringify(record), contentType: 'application/json' });
+}
+
+/**
+ * Settles the test on these records: warnings become annotations, a blocked precondition skips the test, a throttled or
+ * failed exchange fails it. Returns the failure message to raise (the matcher returns it, the others throw it).
+ */
+export async function settle(records: readonly ContractRecord[], exchange: ObservedExchange | undefined): Promise<string | undefined> {
+  await attachRecords(records);
+  const info = test.info();
+  for (const record of records) {
+    for (const finding of record.findings.filter((f) => !f.gating)) {
+      const label =
+        finding.severity === 'non-breaking'
+          ? 'non-breaking drift'
+          : `breaking (${finding.evidence.level}) drift, a warning under CONTRACT_STRICTNESS=documented,`;
+      info.annotations.push({ type: 'warning', description: `${label} in ${record.operation} ${record.status}: ${finding.message}` });
+    }
+  }
+  const blocked = records.find((r) => r.outcome === 'blocked');
+  if (blocked) {
+    info.annotations.push({ type: verdictAnnotation, description: blocked.reason ?? 'blocked' });
+    test.skip(true, blocked.reason ?? 'blocked');
+  }
+  const throttled = records.find((r) => r.outcome === 'throttled');
+  const failed = records.filter((r) => r.outcome === 'failed');
+  if (!throttled && failed.length === 0) return undefined;
+  const message = throttled ? (throttled.reason ?? 'throttled') : recordMessage(records, exchange);
+  info.annotations.push({ type: verdictAnnotation, description: throttled ? (throttled.reason ?? 'throttled') : 'failed' });
+  if (reporterRestoresFailures()) info.fail(true, 'a contract verdict: the contract reporter reports it as the failure it is');
+  return message;
+}
+
+/** Judges behaviour rules the schema cannot express on an answer that kept its status claim; fails the test when one breaks. */
+export async function expectRules(response: APIResponse, operation: string, claim: string, rules: readonly RuleCheck[]): Promise<void> {
+  const exchange = await observe(response, operation);
+  const message = await settle([judgeRules(exchange, claim, rules, runFacts())], exchange);
+  if (message !== undefined) throw new Error(message);
+}
+
+/** Where the state changes a spec made on the run's shared resources are written, so a later test (or worker) knows. */
+function ledgerFile(): string {
+  return path.join(test.info().project.outputDir, '.contract-state-ledger.json');
+}
+
+function readLedger(): Record<string, string> {
+  try {
+    return JSON.parse(fs.readFileSync(ledgerFile(), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+/** Notes that a test used up a shared resource (the disposable customer), and how: the next test that needs it is blocked by this. */
+export function noteConsumed(resource: string, how: string): void {
+  const ledger = readLedger();
+  if (ledger[resource] !== undefined) return;
+  fs.mkdirSync(path.dirname(ledgerFile()), { recursive: true });
+  fs.writeFileSync(ledgerFile(), JSON.stringify({ ...ledger, [resource]: how }));
+}
+
+/**
+ * A precondition: the state the test needs, checked by an answer's status. Not a claim: when it does not hold, the test
+ * is skipped as blocked, naming what broke it (the earlier test that used the resource up, or the answer), and the
+ * exchange still counts for coverage.
+ */
+export async function requireState(response: APIResponse, need: { operation: string; state: string; status: number; resource?: string }): Promise<void> {
+  const exchange = await observe(response, need.operation);
+  const judged = judgePrecondition(exchange, need, runFacts());
+  const consumed = need.resource !== undefined ? readLedger()[need.resource] : undefined;
+  const record =
+    judged.outcome === 'blocked' && consumed !== undefined ? { ...judged, reason: `blocked: ${need.resource ?? ''} is gone: ${consumed}` } : judged;
+  const message = await settle([record], exchange);
+  if (message !== undefined) throw new Error(message);
+}
