@@ -105,32 +105,40 @@ test.describe('GitHub Actions template', () => {
     expect(all.some((s) => s.uses?.startsWith('actions/upload-artifact@')), 'reports are uploaded').toBe(true);
   });
 
-  test('uploads what the gate writes and turns drift.md into the job summary, after a passing and a failing gate', async () => {
+  test('uploads what the gate writes, and the job summary is the gate\'s summary.md, after a passing, a failing and a stopped gate', async () => {
     test.setTimeout(180_000);
     const all = steps();
     const upload = all.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
     const uploaded = reportPaths(String(upload?.with?.path ?? '').split('\n').map((p) => p.trim()).filter(Boolean));
-    expect(uploaded, 'junit, html, drift and the summary files').toEqual(expect.arrayContaining(['junit.xml', 'html/', 'drift.md', 'drift.json', 'coverage.md']));
+    expect(uploaded, 'junit, html, drift and the summary files').toEqual(expect.arrayContaining(['junit.xml', 'html/', 'summary.md', 'drift.md', 'drift.json', 'coverage.md']));
     const summaryStep = all.find((s) => s.run?.includes('GITHUB_STEP_SUMMARY'));
-    expect(summaryStep?.run, 'a job summary step').toBeDefined();
+    expect(summaryStep?.run, 'a job summary step for a gate that wrote no report').toBeDefined();
 
     for (const scenario of [
-      { mode: 'faithful', gatePasses: true, summarySays: /## Contract gate/ },
+      { mode: 'faithful', gatePasses: true, summarySays: /PASS|pass/ },
       { mode: 'retyped-field', gatePasses: false, summarySays: /users_count/ },
+      { mode: 'no-such-mode', gatePasses: false, summarySays: /the gate stopped before any test/ },
     ]) {
-      // With CI=true and GitHub's empty strings for unset variables: the simulator, as on a pull request.
-      const { run, workspace } = await gateInWorkspace({ ...unsetVariables, SIMULATOR_MODE: scenario.mode });
+      // With CI=true and GitHub's empty strings for unset variables: the simulator, as on a pull request. GitHub sets
+      // GITHUB_STEP_SUMMARY for every step, the gate's included.
+      const summary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gh-summary-')), 'step-summary.md');
+      const { run, workspace } = await gateInWorkspace({ ...unsetVariables, SIMULATOR_MODE: scenario.mode, GITHUB_STEP_SUMMARY: summary });
       try {
         expect(run.exitCode === 0, `gate against ${scenario.mode}: exit ${run.exitCode}\n${run.stdout}${run.stderr}`).toBe(scenario.gatePasses);
-        for (const file of uploaded) expect(fs.existsSync(path.join(workspace, 'reports', file)), `the gate wrote reports/${file} (${scenario.mode})`).toBe(true);
-        const summary = path.join(workspace, 'summary.md');
+        const wroteReports = fs.existsSync(path.join(workspace, 'reports', 'summary.md'));
+        expect(wroteReports, `the gate wrote its reports (${scenario.mode})`).toBe(scenario.mode !== 'no-such-mode');
+        if (wroteReports) for (const file of uploaded) expect(fs.existsSync(path.join(workspace, 'reports', file)), `the gate wrote reports/${file} (${scenario.mode})`).toBe(true);
         const result = runScript(summaryStep?.run ?? '', workspace, { GITHUB_STEP_SUMMARY: summary });
         expect(result.status, `the summary step failed:\n${result.output}`).toBe(0);
         const written = fs.readFileSync(summary, 'utf8');
-        expect(written, `the summary holds the drift report (${scenario.mode})`).toContain(fs.readFileSync(path.join(workspace, 'reports', 'drift.md'), 'utf8').trim().split('\n')[0] ?? '');
+        if (wroteReports) {
+          const own = fs.readFileSync(path.join(workspace, 'reports', 'summary.md'), 'utf8').trim();
+          expect(written.split(own).length - 1, `the job summary holds the gate's summary.md exactly once (${scenario.mode})`).toBe(1);
+        }
         expect(written).toMatch(scenario.summarySays);
       } finally {
         fs.rmSync(workspace, { recursive: true, force: true });
+        fs.rmSync(path.dirname(summary), { recursive: true, force: true });
       }
     }
   });
@@ -155,10 +163,10 @@ test.describe('GitLab CI template', () => {
     expect(Object.keys(j.variables ?? {}), 'no credential is written into the template (they are CI/CD variables)').not.toEqual(expect.arrayContaining(['API_TOKEN']));
     expect(j.artifacts.when, 'reports are kept when the gate fails').toBe('always');
     expect(j.artifacts.reports.junit, 'JUnit for the merge request test tab').toBe('reports/junit.xml');
-    expect(reportPaths(j.artifacts.paths)).toEqual(expect.arrayContaining(['junit.xml', 'html/', 'drift.md', 'drift.json', 'coverage.md']));
+    expect(reportPaths(j.artifacts.paths)).toEqual(expect.arrayContaining(['junit.xml', 'html/', 'summary.md', 'drift.md', 'drift.json', 'coverage.md']));
   });
 
-  test('keeps only files the gate writes, and prints the drift report after a failing gate', async () => {
+  test('keeps only files the gate writes, and prints the summary after a failing gate', async () => {
     test.setTimeout(120_000);
     const j = job();
     const { run, workspace } = await gateInWorkspace({ SIMULATOR_MODE: 'retyped-field' });
@@ -170,7 +178,7 @@ test.describe('GitLab CI template', () => {
       expect(fs.readFileSync(path.join(workspace, 'reports', 'junit.xml'), 'utf8'), 'JUnit records the failure').toMatch(/<failure/);
       const after = runScript((j.after_script ?? []).join('\n'), workspace);
       expect(after.status, after.output).toBe(0);
-      expect(after.output, 'the drift report lands in the job log').toContain('users_count');
+      expect(after.output, 'the gate\'s summary lands in the job log').toContain('users_count');
       // Outside a schedule the script drops API_BASE_URL, so a merge request never reaches the real API.
       const unset = runScript(`${j.script.filter((line) => line.includes('API_BASE_URL')).join('\n')}\necho "base=\${API_BASE_URL-unset}"`, workspace, {
         API_BASE_URL: 'https://api.example.invalid/v2/integrations',
