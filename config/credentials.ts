@@ -19,7 +19,7 @@ export type TokenSource =
 export function tokenTextProblem(text: string): string | undefined {
   if (!text) return 'is empty';
   if (/[\n\r\u0085\u2028\u2029]/.test(text)) return 'holds several lines (a token is one line)';
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return 'contains a control character';
   if (/\s/.test(text)) return 'contains whitespace inside the token';
   return undefined;
@@ -172,7 +172,7 @@ export function jwtExpiry(token: string): number | undefined {
   try {
     const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
     if (typeof claims === 'object' && claims !== null && 'exp' in claims) {
-      const exp = (claims as { exp: unknown }).exp;
+      const exp = (claims).exp;
       if (typeof exp === 'number' && Number.isFinite(exp)) return exp;
     }
   } catch {

@@ -143,7 +143,7 @@ function flexible(value: string, mode: Mode): string {
   let source = '';
   for (const char of value) {
     const alternatives = charForms(char, mode);
-    source += alternatives.length === 1 ? alternatives[0] : `(?:${alternatives.join('|')})`;
+    source += alternatives.length === 1 ? alternatives[0]! : `(?:${alternatives.join('|')})`;
   }
   return source;
 }
@@ -170,7 +170,7 @@ function hexByte(byte: number): string {
 }
 
 function hexDigits(value: number, width: number): string {
-  return [...value.toString(16).padStart(width, '0')].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
+  return Array.from(value.toString(16).padStart(width, '0')).map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
 }
 
 function escapeRegExp(text: string): string {

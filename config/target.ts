@@ -135,8 +135,7 @@ function simulatorGateTarget(base: BaseTargetConfig, env: Env): TargetConfig {
 }
 
 /** The ids the gate compares, in the order a clash is reported: the later one of a clashing pair is the one to fix. */
-const idKeys = ['API_CUSTOMER_ID', 'API_OTHER_CUSTOMER_ID', 'API_DELETE_CUSTOMER_ID', 'API_MISSING_CUSTOMER_ID'] as const;
-type IdKey = (typeof idKeys)[number];
+type IdKey = 'API_CUSTOMER_ID' | 'API_OTHER_CUSTOMER_ID' | 'API_DELETE_CUSTOMER_ID' | 'API_MISSING_CUSTOMER_ID';
 const idFixes: Readonly<Record<Exclude<IdKey, 'API_CUSTOMER_ID'>, string>> = {
   API_OTHER_CUSTOMER_ID: "give another tenant's existing customer, or unset it",
   API_DELETE_CUSTOMER_ID: 'give a dedicated disposable customer, which the DELETE spec deletes for good',
@@ -205,7 +204,7 @@ export function customerIdProblem(id: string): string | undefined {
     [decoded, encoded],
     [decoded.normalize('NFKC'), encoded || ' (in a compatibility form)'],
   ] as const) {
-    // eslint-disable-next-line no-control-regex
+     
     if (/[\u0000-\u001f\u007f-\u009f]/.test(form)) return `contains a control character${note}`;
     if (/[/\\]/.test(form)) return `contains a path separator ("/" or "\\")${note}`;
     if (form.includes('..') || /^\.+$/.test(form)) return `contains ".." or is only dots${note}, a path step rather than an id`;

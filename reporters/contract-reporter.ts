@@ -134,7 +134,7 @@ export default class ContractReporter implements Reporter {
   private terminal: string | undefined;
 
   constructor(options: ContractReporterOptions) {
-    if (!options?.outputDir) throw new Error('contract-reporter needs { outputDir }: the folder drift.json and coverage.json go to');
+    if (!options.outputDir) throw new Error('contract-reporter needs { outputDir }: the folder drift.json and coverage.json go to');
     this.outputDir = path.resolve(options.outputDir);
     this.options = options;
   }
@@ -184,6 +184,7 @@ export default class ContractReporter implements Reporter {
     else if (!annotations.some((a) => a.type === 'skip' || a.type === 'fixme')) this.didNotRun.push(title);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- Playwright's Reporter type takes a status only from a Promise
   async onEnd(result: FullResult): Promise<{ status?: FullResult['status'] } | undefined> {
     if (this.written || !this.config || !this.suite) return undefined;
     this.written = true;
@@ -300,7 +301,7 @@ function restoreFailure(test: TestCase, result: TestResult, verdict: string | un
 
 /** What became of a test, in the report's words. */
 function outcomeOf(result: TestResult, verdict: string | undefined): Pick<TestVerdict, 'outcome' | 'reason'> {
-  // eslint-disable-next-line no-control-regex
+   
   const firstError =
     (result.errors[0]?.message ?? '')
       .replace(/\u001b\[[0-9;]*m/g, '')
@@ -391,7 +392,7 @@ function filterReasons(config: FullConfig): string[] {
     const inverts = Array.isArray(project.grepInvert) ? project.grepInvert : project.grepInvert ? [project.grepInvert] : [];
     if (inverts.length > 0) reasons.push('grepInvert in the config');
   }
-  const argv = config.argv ?? [];
+  const argv = config.argv;
   const start = argv.indexOf('test', 2);
   if (start < 0) return reasons;
   for (let i = start + 1; i < argv.length; i++) {

@@ -292,14 +292,14 @@ test('end to end, each incident is one notification group naming its cause: cont
   try {
     // Four targets, each its own simulator: three will break, `steady` stays healthy as the control.
     const [contractSim, outageSim, tokenSim, steadySim] = await Promise.all([startSimulator(), startSimulator(), startSimulator(), startSimulator()]);
-    sims.push(contractSim!, outageSim!, tokenSim!, steadySim!);
+    sims.push(contractSim, outageSim, tokenSim, steadySim);
     const tokenFile = path.join(dir, 'token');
-    fs.writeFileSync(tokenFile, tokenSim!.customer('primary').token);
+    fs.writeFileSync(tokenFile, tokenSim.customer('primary').token);
     const targets: ProbeTarget[] = [
-      simulatorTarget(contractSim!, { name: 'contract' }),
-      simulatorTarget(outageSim!, { name: 'outage' }),
-      { ...simulatorTarget(tokenSim!, { name: 'token' }), tokenSource: { kind: 'file', path: tokenFile } },
-      simulatorTarget(steadySim!, { name: 'steady' }),
+      simulatorTarget(contractSim, { name: 'contract' }),
+      simulatorTarget(outageSim, { name: 'outage' }),
+      { ...simulatorTarget(tokenSim, { name: 'token' }), tokenSource: { kind: 'file', path: tokenFile } },
+      simulatorTarget(steadySim, { name: 'steady' }),
     ];
     // Short clocks (say so): a probe every 0.5 s, 1 s scrapes and evaluations.
     exporter = await startExporter({ targets, settings: { intervalSeconds: 0.5, timeoutSeconds: 0.4, jitterSeconds: 0.05 }, port: 0, log: () => undefined });
@@ -337,8 +337,8 @@ test('end to end, each incident is one notification group naming its cause: cont
     );
     prometheus = await startPrometheus(configFile, promPort, path.join(dir, 'prom-data'));
     const promUrl = `http://127.0.0.1:${promPort}`;
-    const promLog = prometheus.log;
-    const amLog = alertmanager.log;
+    const promLog = (): string => prometheus!.log();
+    const amLog = (): string => alertmanager!.log();
     const context = (): string => `\nPrometheus log:\n${promLog()}\nAlertmanager log:\n${amLog()}\nnotifications:\n${JSON.stringify(receiver?.received, null, 1)}`;
     const firingInPrometheus = async (): Promise<string[]> =>
       (await instantQuery(promUrl, 'ALERTS{alertstate="firing"}')).map((s) => `${s.metric.target ?? '-'} ${s.metric.alertname}`).sort();
@@ -355,8 +355,8 @@ test('end to end, each incident is one notification group naming its cause: cont
     expect(receiver.received, 'no notification while every target is healthy').toEqual([]);
 
     // Three incidents at once, one per target.
-    contractSim!.setMode('retyped-field');
-    await outageSim!.stop();
+    contractSim.setMode('retyped-field');
+    await outageSim.stop();
     fs.writeFileSync(tokenFile, 'an-expired-or-revoked-token-value');
 
     // What each description must say (a probe in flight when an incident starts may add another reason to the list).

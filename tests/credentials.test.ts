@@ -159,7 +159,7 @@ test.describe('the rotating token reader', () => {
       expect(reader.current().token.reveal()).toBe('tok_env_good');
       expect(warnings).toEqual([`token variable ${variable} now contains whitespace inside the token: still sending the last good token until it is fixed`]);
     } finally {
-      delete process.env[variable];
+      Reflect.deleteProperty(process.env, variable);
     }
   });
 
@@ -189,7 +189,7 @@ test.describe('redaction catches every form of a token', () => {
     ['JSON with \\/ escaping', json.replace(/\//g, '\\/')],
     ['JSON with \\uXXXX for non-ASCII', json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
     ['JSON with upper-case \\uXXXX', json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`)],
-    ['JSON with every character \\u-escaped', [...token].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+    ['JSON with every character \\u-escaped', Array.from(token).map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
     ['base64', utf8.toString('base64')],
     ['base64 without padding', utf8.toString('base64').replace(/=+$/, '')],
     ['base64url', utf8.toString('base64url')],

@@ -47,8 +47,8 @@ interface CoverageReport {
   cells: Array<{ operation: string; status: number; simulatorOnly: boolean; unprovoked: boolean; exercised: boolean; state: string; reason?: string; tests: string[]; probedBy: string[] }>;
 }
 
-function readJson<T>(dir: string, name: string): T {
-  return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as T;
+function readJson(dir: string, name: string): unknown {
+  return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
 }
 
 /** How many findings at `pointer` the claims the tests attached (in Playwright's own results.json) report. */
@@ -75,7 +75,7 @@ test.describe('the drift report', () => {
   test('reports additive drift as non-breaking, deduplicated across tests, and the gate passes', async () => {
     const run = await runGate({ env: { SIMULATOR_MODE: 'undocumented-field', CONTRACT_WORKERS: '2' }, reportsDir: path.join(runsDir, 'undocumented-field') });
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
-    const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
+    const drift = (readJson(run.reportsDir, 'drift.json') as DriftReport);
     expect(drift.target).toBe('simulator');
     expect(drift.summary.breaking).toBe(0);
     const region = drift.findings.filter((f) => f.operation === 'getCustomer' && f.status === 200 && f.pointer === '/data/region');
@@ -94,7 +94,7 @@ test.describe('the drift report', () => {
   test('reports a retyped field as breaking drift, and the gate fails', async () => {
     const run = await runGate({ env: { SIMULATOR_MODE: 'retyped-field' }, reportsDir: path.join(runsDir, 'retyped-field') });
     expect(run.exitCode).not.toBe(0);
-    const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
+    const drift = (readJson(run.reportsDir, 'drift.json') as DriftReport);
     const usersCount = drift.findings.find((f) => f.operation === 'getCustomer' && f.pointer === '/data/users_count');
     expect(usersCount).toMatchObject({ status: 200, method: 'GET', url: '/cust_abc123', kind: 'type-mismatch', severity: 'breaking', evidence: { level: 'documented' }, expected: 'number', observed: '25', observedType: 'string' });
     expect(usersCount?.curl).toBe('curl -sS -i -X GET "$API_BASE_URL/cust_abc123" -H "Authorization: Bearer $API_TOKEN" -H "Accept: application/json"');
@@ -107,11 +107,11 @@ test.describe('the drift report', () => {
   test('finds no drift against the faithful simulator, and every documented response is exercised, 500s included', async () => {
     const run = await runGate({ env: { SIMULATOR_MODE: 'faithful' }, reportsDir: path.join(runsDir, 'faithful') });
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
-    const drift = readJson<DriftReport>(run.reportsDir, 'drift.json');
+    const drift = (readJson(run.reportsDir, 'drift.json') as DriftReport);
     expect(drift.findings).toEqual([]);
     expect(drift.summary).toMatchObject({ breaking: 0, gating: 0, warnings: 0, nonBreaking: 0 });
     expect(fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8')).toMatch(/^\*\*Contract drift: No drift\*\*/);
-    const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
+    const coverage = (readJson(run.reportsDir, 'coverage.json') as CoverageReport);
     expect(coverage.enforced).toBe(true);
     expect(coverage.cells.map((c) => `${c.operation} ${c.status}`).sort()).toEqual(documentedCells());
     // Every cell a test provokes was answered; the x-unprovoked ones (403, 429) are documented but never provoked.
@@ -125,7 +125,7 @@ test.describe('the drift report', () => {
   test('does not enforce coverage when the run is filtered', async () => {
     const run = await runGate({ args: ['--grep-invert', 'answers 400'], reportsDir: path.join(runsDir, 'filtered') });
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
-    const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
+    const coverage = (readJson(run.reportsDir, 'coverage.json') as CoverageReport);
     expect(coverage.enforced).toBe(false);
     expect(coverage.notEnforcedBecause).toEqual(['--grep-invert']);
     expect(coverage.cells.find((c) => c.operation === 'getCustomerUsage' && c.status === 400)).toMatchObject({ exercised: false, state: 'missing' });
@@ -172,7 +172,7 @@ test.describe('the coverage rule, fed synthetic runs', () => {
     for (const { test: t, result } of all) reporter.onTestEnd(t, result);
     const printed: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => (printed.push(String(chunk)), true));
     let returned: Awaited<ReturnType<ContractReporter['onEnd']>>;
     try {
       returned = await reporter.onEnd({ status: 'passed' } as FullResult);
@@ -180,7 +180,7 @@ test.describe('the coverage rule, fed synthetic runs', () => {
     } finally {
       process.stdout.write = write;
     }
-    return { returned, stdout: printed.join(''), coverage: readJson<CoverageReport>(outputDir, 'coverage.json'), outputDir };
+    return { returned, stdout: printed.join(''), coverage: (readJson(outputDir, 'coverage.json') as CoverageReport), outputDir };
   }
 
   test('a documented response that no test exercised fails the run, naming the cell', async () => {
@@ -255,9 +255,9 @@ test.describe('npm run drift', () => {
       expect([...target.methods].filter((m) => m !== 'GET'), 'only GET reached the target').toEqual([]);
       expect(target.state.existing(byRole('disposable').id), 'the disposable customer still exists').toBeDefined();
 
-      const drift = readJson<DriftReport>(reportsDir, 'drift.json');
+      const drift = (readJson(reportsDir, 'drift.json') as DriftReport);
       expect(drift).toMatchObject({ target: 'remote', summary: { breaking: 0, nonBreaking: 0 } });
-      const coverage = readJson<CoverageReport>(reportsDir, 'coverage.json');
+      const coverage = (readJson(reportsDir, 'coverage.json') as CoverageReport);
       expect(coverage).toMatchObject({ target: 'remote', readOnly: true, enforced: true, summary: { missing: 0 } });
       expect(coverage.cells.filter((c) => c.operation === 'deleteCustomer').map((c) => `${c.status} ${c.state}`)).toEqual(['200 read-only', '401 read-only', '403 unprovoked', '404 read-only', '429 unprovoked', '500 read-only']);
       expect(coverage.cells.filter((c) => c.operation !== 'deleteCustomer' && c.simulatorOnly).map((c) => c.state)).toEqual(['simulator-only', 'simulator-only']);
@@ -279,7 +279,7 @@ test.describe('npm run drift', () => {
       });
       expect(run.exitCode, run.failureText || run.stderr).toBe(0);
       expect([...target.methods]).toEqual(['GET']);
-      const coverage = readJson<CoverageReport>(run.reportsDir, 'coverage.json');
+      const coverage = (readJson(run.reportsDir, 'coverage.json') as CoverageReport);
       const deleteCells = coverage.cells.filter((c) => c.operation === 'deleteCustomer');
       expect(deleteCells.map((c) => `${c.status} ${c.state}`)).toEqual(['200 skipped', '401 skipped', '403 unprovoked', '404 skipped', '429 unprovoked', '500 simulator-only']);
       expect(deleteCells[0]!.reason).toMatch(/^skipped: DELETE is irreversible/);

@@ -78,8 +78,14 @@ test.describe('the credential relay, tried directly', () => {
         ['a wrong relay key', { path: `/${primaryId}`, headers: { [relayKeyHeader]: `${relayKey}x`, [credentialHeader]: 'primary' } }],
         ['another Host (DNS rebinding)', { path: `/${primaryId}`, headers: { ...withKey('primary'), host: 'attacker.example:80' } }],
         ['a POST', { method: 'POST', path: `/${primaryId}`, headers: withKey('primary') }],
-        ['DELETE with the primary credential', { method: 'DELETE', path: `/${disposableId}`, headers: withKey('primary') }],
-        ['DELETE with the primary credential under another scheme', { method: 'DELETE', path: `/${disposableId}`, headers: withKey('primary; scheme=Bearer') }],
+        // The primary credential may DELETE exactly the disposable customer (the cross-tenant refusal check), nothing else.
+        ['DELETE with the primary credential', { method: 'DELETE', path: '/cust_missing_0000', headers: withKey('primary') }],
+        ['DELETE with the primary credential under another scheme', { method: 'DELETE', path: '/cust_missing_0000', headers: withKey('primary; scheme=Bearer') }],
+        ['DELETE with the primary credential of the disposable, upper-cased', { method: 'DELETE', path: `/${disposableId.toUpperCase()}`, headers: withKey('primary') }],
+        ['a PUT with the primary credential', { method: 'PUT', path: `/${disposableId}`, headers: withKey('primary') }],
+        ['a PATCH of the primary with the disposable credential', { method: 'PATCH', path: `/${primaryId}`, headers: withKey('disposable') }],
+        ['a PUT of the other tenant without a credential', { method: 'PUT', path: '/cust_other456', headers: withKey() }],
+        ['a TRACE', { method: 'TRACE', path: `/${disposableId}`, headers: withKey('disposable') }],
         ['DELETE of the primary with the disposable credential', { method: 'DELETE', path: `/${primaryId}`, headers: withKey('disposable') }],
         ['DELETE of the other tenant', { method: 'DELETE', path: '/cust_other456', headers: withKey('disposable') }],
         ['DELETE of the primary, upper-cased', { method: 'DELETE', path: `/${primaryId.toUpperCase()}`, headers: withKey('disposable') }],
@@ -232,7 +238,7 @@ test.describe('the gate against a hostile target (traces on)', () => {
     test(`${mode}: the body is capped at ${cap}, the spec fails saying so, and the runner stays under 500 MB`, async () => {
       const target = await startHostileTarget({ mode, tokens });
       const rss = canSampleRss() ? sampleTreeRss(process.pid) : undefined;
-      let peak = 0;
+      let peak: number;
       try {
         const run = await gate(target, mode, ['get-customer.spec', '--grep', 'documented customer body'], env);
         peak = rss?.stop() ?? 0;

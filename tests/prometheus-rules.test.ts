@@ -102,9 +102,9 @@ test.describe('Prometheus configuration and rules', () => {
   test('the commented-out on-scrape example is a valid blackbox-style job once uncommented', ({}, testInfo) => {
     requireBinary('promtool');
     const text = fs.readFileSync(monitorPaths.prometheusConfig, 'utf8');
-    const block = /# On-scrape example \(begin\)[^\n]*\n(?:\s*#[^\n]*\n)*?((?:  # [ -][^\n]*\n)+)\s*# On-scrape example \(end\)/.exec(text);
+    const block = /# On-scrape example \(begin\)[^\n]*\n(?:\s*#[^\n]*\n)*?((?: {2}# [ -][^\n]*\n)+)\s*# On-scrape example \(end\)/.exec(text);
     expect(block, 'prometheus.yml keeps the on-scrape example between its begin/end markers').not.toBeNull();
-    const uncommented = (block?.[1] ?? '').split('\n').map((line) => line.replace(/^  # /, '  ')).join('\n');
+    const uncommented = (block?.[1] ?? '').split('\n').map((line) => line.replace(/^ {2}# /, '  ')).join('\n');
     const job = (parse(`scrape_configs:\n${uncommented}`) as PrometheusConfig).scrape_configs[0];
     expect(job?.job_name).toBe('customer-api-probe');
     expect(job?.metrics_path, 'on-scrape mode calls /probe').toBe('/probe');
@@ -116,7 +116,7 @@ test.describe('Prometheus configuration and rules', () => {
     const listed = (job?.static_configs ?? []).flatMap((group) => group.targets);
     expect(listed, 'the example never lists `default`, which the scheduled job already probes').not.toContain('default');
     // The whole file with the example enabled passes promtool (rule files left out: checked above).
-    const enabled = text.replace(block?.[1] ?? '', uncommented).replace(/^rule_files:\n(?:  [^\n]*\n)+/m, '');
+    const enabled = text.replace(block?.[1] ?? '', uncommented).replace(/^rule_files:\n(?: {2}[^\n]*\n)+/m, '');
     const file = testInfo.outputPath('prometheus-on-scrape.yml');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, enabled);
@@ -257,7 +257,7 @@ test.describe('PromQL expressions', () => {
     }
   });
 
-  test('every dashboard and rule expression parses', async ({}, testInfo) => {
+  test('every dashboard and rule expression parses', ({}, testInfo) => {
     requireBinary('promtool');
     // promtool has no offline "parse this expression"; check rules parses every expr of a rule file.
     const expressions = collectPromqlExpressions();

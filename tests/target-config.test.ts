@@ -31,7 +31,7 @@ test.describe('target configuration', () => {
     expect(config.authScheme).toBe('Bearer');
     expect(config.allowDelete).toBe(false);
     expect(JSON.stringify(config)).not.toContain('tok_secret_value');
-    expect(`${config.token}`).toBe('[REDACTED]');
+    expect(String(config.token)).toBe('[REDACTED]');
   });
 
   test('a token file is read, and a missing one is named', () => {

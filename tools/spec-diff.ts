@@ -174,7 +174,7 @@ function assertOpenApi3(document: unknown, label: string): void {
     throw new InputError(`${label} is not an OpenAPI 3.x document: it is not a YAML/JSON object.`);
   }
   const { openapi, swagger } = document as { openapi?: unknown; swagger?: unknown };
-  if (swagger !== undefined) throw new InputError(`${label} is a Swagger ${String(swagger)} document; spec:diff compares OpenAPI 3.x documents.`);
+  if (swagger !== undefined) throw new InputError(`${label} is a Swagger ${JSON.stringify(swagger)} document; spec:diff compares OpenAPI 3.x documents.`);
   if (typeof openapi !== 'string' || !/^3\.[01]\.\d+$/.test(openapi)) {
     throw new InputError(`${label} is not an OpenAPI 3.x document: its \`openapi\` field is ${openapi === undefined ? 'missing' : JSON.stringify(openapi)}, expected 3.0.x or 3.1.x.`);
   }

@@ -39,9 +39,7 @@ export interface CollectingProcess {
 export function childEnvironment(env: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR']) if (process.env[key] !== undefined) base[key] = process.env[key];
-  const merged: NodeJS.ProcessEnv = { ...base, ...env };
-  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  return merged;
+  return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, value]) => value !== undefined));
 }
 
 /** Starts `command` and collects its output. */
@@ -53,8 +51,8 @@ export function startProcess(command: string, args: readonly string[], options: 
     output[stream] += chunk.toString();
     for (const check of [...waiters]) check();
   };
-  child.stdout?.on('data', collect('stdout'));
-  child.stderr?.on('data', collect('stderr'));
+  child.stdout.on('data', collect('stdout'));
+  child.stderr.on('data', collect('stderr'));
   const safety = setTimeout(() => child.kill('SIGKILL'), options.failAfterMs ?? 90_000);
   let exited = false;
   const exit = new Promise<ProcessExit>((resolve) => {

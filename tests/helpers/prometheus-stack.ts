@@ -23,8 +23,8 @@ export function startProcess(command: string, args: string[], options: { cwd?: s
     output += chunk.toString();
     if (output.length > 200_000) output = output.slice(-100_000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   let stopping: Promise<void> | undefined;
   return {
     child,

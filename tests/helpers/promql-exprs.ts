@@ -80,7 +80,7 @@ export function readDashboard(dashboardPath: string = monitorPaths.dashboard): D
   try {
     return JSON.parse(fs.readFileSync(dashboardPath, 'utf8')) as Dashboard;
   } catch (error) {
-    throw new Error(`cannot read the Grafana dashboard ${dashboardPath}: ${(error as Error).message}`);
+    throw new Error(`cannot read the Grafana dashboard ${dashboardPath}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -121,7 +121,7 @@ export function readRuleFile(rulesPath: string = monitorPaths.rules): RuleFile {
   try {
     return parse(fs.readFileSync(rulesPath, 'utf8')) as RuleFile;
   } catch (error) {
-    throw new Error(`cannot read the rule file ${rulesPath}: ${(error as Error).message}`);
+    throw new Error(`cannot read the rule file ${rulesPath}: ${(error as Error).message}`, { cause: error });
   }
 }
 

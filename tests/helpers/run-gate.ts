@@ -37,7 +37,7 @@ export async function runGate(options: { env?: Record<string, string>; reportsDi
     for (const spec of suite.specs) {
       for (const t of spec.tests) {
         for (const a of t.annotations) annotations.push(a.description ?? '');
-        for (const r of t.results) for (const e of r.errors) failures.push(`${spec.title}: ${e.message ?? ''}`);
+        for (const r of t.results) for (const e of r.errors) failures.push(`${spec.title}: ${e.message}`);
       }
     }
     suite.suites?.forEach(visit);
@@ -47,7 +47,7 @@ export async function runGate(options: { env?: Record<string, string>; reportsDi
 }
 
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
