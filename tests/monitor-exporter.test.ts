@@ -232,7 +232,8 @@ test.describe('/probe (on-scrape mode)', () => {
       expect(res.status).toBe(200);
       expect(sampleValue(res.text, 'probe_success', op)).toBe(0);
       expect(took, 'about 1.0 s (1.5 − 0.5), not the 5 s own timeout').toBeGreaterThan(0.9);
-      expect(took).toBeLessThan(2);
+      // Which timeout applied, not how fast: anything well under the own 5 s timeout (a loaded machine adds seconds).
+      expect(took, 'the scrape timeout, not the 5 s own timeout').toBeLessThan(4);
       const debug = await scrape(exporter, '/probe?target=default&operation=getCustomer&debug=true', { 'X-Prometheus-Scrape-Timeout-Seconds': '0.8' });
       expect(debug.text).toContain('failure reason=timeout');
       expect(debug.text).toContain('timeout=0.3 s');
@@ -301,12 +302,12 @@ test('/metrics and /probe pass promtool check metrics', async () => {
   }
 });
 
-test('with more than 100 target×operation pairs /metrics is prerendered, and still shows every probe result', async () => {
+test('with 60 targets /metrics shows every pair\'s counters at once and every probe result once probed', async () => {
   const sim = await startSimulator();
   const targets = Array.from({ length: 60 }, (_, i) => simulatorTarget(sim, { name: `t${i}` }));
   const exporter = await startQuietExporter(targets, { intervalSeconds: 2, timeoutSeconds: 1, jitterSeconds: 0.1 });
   try {
-    // The first scrape waits for a rendering; later ones get the timer's, refreshed every 5 s.
+    // The counters exist from the start (zero); the last-probe gauges appear with each pair's first probe.
     const first = await scrape(exporter);
     expect(first.text).toContain('customer_api_probes_total{operation="getCustomerUsage",target="t59"}');
     const probed = await eventually('every target probed in a rendering', async () => {

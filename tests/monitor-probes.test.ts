@@ -135,8 +135,9 @@ test.describe('failure reasons against simulator modes', () => {
 
   test('429 is reason="throttled" and the exporter backs off for Retry-After instead of calling again', async () => {
     await withProbedSimulator({ simulator: { mode: 'rate-limited' } }, async (sim, exporter) => {
-      // Whichever operation meets the 429 first throttles the whole target (one token, one quota).
-      const throttled = await eventually('a throttled probe', () => exporter.runner.states().find((s) => s.last?.reason === 'throttled'));
+      // Whichever operation meets the 429 first throttles the whole target (one token, one quota); the other one's slot may
+      // then be skipped without a call (throttled, status 0), so look for the one that got the 429.
+      const throttled = await eventually('a throttled probe', () => exporter.runner.states().find((s) => s.last?.reason === 'throttled' && s.last.statusCode === 429));
       const { text } = await scrape(exporter);
       const labels = { operation: throttled.operation, target: 'default' };
       expect(sampleValue(text, 'probe_http_status_code', labels)).toBe(429);

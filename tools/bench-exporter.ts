@@ -32,10 +32,11 @@ function spawnProgram(script: string, env: Record<string, string>): ChildProcess
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  const running = (): boolean => child.exitCode === null;
+  if (!running()) return;
   child.kill('SIGTERM');
   await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(3000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (running()) child.kill('SIGKILL');
 }
 
 interface Simulator {

@@ -6,8 +6,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkResponse, compileContract, loadContract } from '../contract';
 import { exitOnUserError, UserError } from '../config/errors';
+import { gateDefaults } from '../config/settings';
 import { startSimulator } from '../simulator/server';
 import { benchExporterCost, benchProbeAccuracy } from './bench-exporter';
+import { benchBlackbox } from './bench-blackbox';
+import { benchFloor } from './bench-floor';
+import { benchScale } from './bench-scale';
 
 const repoRoot = path.resolve(__dirname, '..');
 const playwrightCli = require.resolve('@playwright/test/cli');
@@ -41,13 +45,13 @@ const gateScenarios = [
 ] as const;
 
 /** Wall time of one whole gate run, cold (a new Playwright process), with the gate's own reporters. */
-function timeGate(mode: string, expectedExit: number): number {
+function timeGate(mode: string, expectedExit: number, extraEnv: Readonly<Record<string, string>> = {}): number {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gate-'));
   const started = performance.now();
   // The gate's own reporters: the contract reporter is what lets a failing test keep its worker.
   const run = spawnSync(process.execPath, [playwrightCli, 'test'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CONTRACT_REPORTS_DIR: reports, SIMULATOR_MODE: mode },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CONTRACT_REPORTS_DIR: reports, SIMULATOR_MODE: mode, ...extraEnv },
     encoding: 'utf8',
   });
   const elapsed = performance.now() - started;
@@ -99,6 +103,26 @@ async function benchGate(runs: number): Promise<Figure[]> {
   return figures;
 }
 
+/**
+ * The generated phase's cost: the passing gate at the default CONTRACT_EXAMPLES next to the same gate with
+ * CONTRACT_EXAMPLES=0 (interleaved, so both see the same machine); the default is chosen to keep the difference ≤ 1.5 s.
+ */
+function benchGeneratedPhase(runs: number): Figure[] {
+  const withPhase: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    without.push(timeGate('faithful', 0, { CONTRACT_EXAMPLES: '0' }));
+    withPhase.push(timeGate('faithful', 0));
+  }
+  const on = median(withPhase);
+  const off = median(without);
+  return [
+    { section: 'gate', name: `npm run contract, faithful, generated phase at the default budget (CONTRACT_EXAMPLES=${gateDefaults.examples}), median of ${runs}`, value: round(on / 1000, 2), unit: 's' },
+    { section: 'gate', name: `npm run contract, faithful, without the generated phase (CONTRACT_EXAMPLES=0), median of ${runs}`, value: round(off / 1000, 2), unit: 's' },
+    { section: 'gate', name: '… the generated phase costs', value: round((on - off) / 1000, 2), unit: 's', goal: '≤ 1.5 s', met: on - off <= 1500 },
+  ];
+}
+
 /** Responses validated per second, per operation: the ceiling for a high-rate drift check. */
 function benchValidators(seconds: number): Figure[] {
   const contract = loadContract();
@@ -125,7 +149,7 @@ function markdown(figures: Figure[], machine: string): string {
 }
 
 /** The sections `--only` accepts, in the order they run. */
-const benchSections = ['gate', 'validators', 'probe', 'exporter'] as const;
+const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'scale'] as const;
 type BenchSection = (typeof benchSections)[number];
 
 const benchUsage = `Usage: npm run bench -- [options]
@@ -139,6 +163,9 @@ Options:
                          validators  responses checked per second, per operation
                          probe       our probe against prometheus-blackbox-exporter on the same URL
                          exporter    CPU, /metrics time and RSS at 1, 100 and 1,000 targets
+                         floor       the gate against a bare Playwright project of the same size, 3 runs each
+                         blackbox    CPU per probe, ours against blackbox_exporter, same target and rate
+                         scale       one exporter, 10,000 targets every 15 s: CPU, /metrics, RSS, schedule delay
   --runs N             gate runs, a whole number >= 1 (default 5)
   --soak-seconds N     seconds of the 1,000-target exporter window, a whole number >= 1 (default 60)
   --out DIR            where bench.json and bench.md go (default reports/)
@@ -226,10 +253,13 @@ async function main(): Promise<void> {
   const options = parseBenchArgs(args);
   const { sections, runs } = options;
   const figures: Figure[] = [];
-  if (sections.includes('gate')) figures.push(...(await benchGate(runs)));
+  if (sections.includes('gate')) figures.push(...(await benchGate(runs)), ...benchGeneratedPhase(runs));
   if (sections.includes('validators')) figures.push(...benchValidators(2));
   if (sections.includes('probe')) figures.push(...(await benchProbeAccuracy()));
   if (sections.includes('exporter')) figures.push(...(await benchExporterCost(options.soakSeconds)));
+  if (sections.includes('floor')) figures.push(...benchFloor(3));
+  if (sections.includes('blackbox')) figures.push(...(await benchBlackbox()));
+  if (sections.includes('scale')) figures.push(...(await benchScale()));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   fs.mkdirSync(options.out, { recursive: true });
   fs.writeFileSync(path.join(options.out, 'bench.json'), `${JSON.stringify({ machine, measuredAt: new Date().toISOString(), figures }, null, 2)}\n`);

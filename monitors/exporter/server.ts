@@ -7,9 +7,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { UserError } from '../../config/errors';
 import { loadContract } from '../../contract/index';
 import { defaultProbeSettings, probeSettingsProblems, type ProbeSettings, type ProbeTarget } from './config';
-import { ExporterMetrics, PrerenderedExposition, singleProbeRegistry } from './metrics';
+import { ExporterMetrics, singleProbeRegistry } from './metrics';
 import { isOperationId, operationIds, type ProbeResult } from './probers';
-import { ProbeRunner } from './scheduler';
+import { discardProbeLog, ProbeRunner } from './scheduler';
 import { buildStatusReport, renderStatusPage, type StatusInput } from './status-page';
 import { BasicAuthChecker, loadWebConfig, type WebConfig } from './web-config';
 
@@ -46,11 +46,6 @@ export interface RunningExporter {
   stop(): Promise<void>;
 }
 
-/** Above this many target×operation pairs, /metrics is rendered on a timer instead of on each scrape. */
-const prerenderAbovePairs = 100;
-/** How often a prerendered /metrics is refreshed. */
-const prerenderRefreshMs = 5_000;
-
 /**
  * At most this many /probe requests are answered at once (all target×operation pairs together, joiners of an
  * in-flight probe included); beyond it /probe answers 503 at once. 200 scrapes in parallel must not become 200
@@ -77,8 +72,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} exporter: ${line}\n`));
   const metrics = new ExporterMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const runner = new ProbeRunner({ targets: options.targets, settings, contract: loadContract(), metrics, log });
-  const exposition = options.targets.length * operationIds.length > prerenderAbovePairs ? new PrerenderedExposition(metrics.registry, prerenderRefreshMs, log) : undefined;
-  const app = createExporterApp(runner, metrics, exposition, webConfig, log);
+  const app = createExporterApp(runner, metrics, webConfig, log);
 
   const server = webConfig?.tls ? createTlsServer(webConfig, app) : http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -89,7 +83,6 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     });
   });
   if (options.scheduled ?? true) runner.start();
-  exposition?.start();
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   let stopping: Promise<void> | undefined;
@@ -102,7 +95,6 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     stop: () =>
       (stopping ??= (async () => {
         runner.stop();
-        exposition?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
@@ -144,7 +136,6 @@ function createTlsServer(webConfig: WebConfig, app: express.Express): https.Serv
 function createExporterApp(
   runner: ProbeRunner,
   metrics: ExporterMetrics,
-  exposition: PrerenderedExposition | undefined,
   webConfig: WebConfig | undefined,
   log: (line: string) => void,
 ): express.Express {
@@ -170,7 +161,12 @@ function createExporterApp(
 
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
-    res.send(exposition ? await exposition.text() : await metrics.registry.metrics());
+    // Chunk by chunk: at 10,000 targets the exposition is ~55 MB, never joined into one string or buffer.
+    for (const chunk of await metrics.exposition()) {
+      if (!res.write(chunk)) await drained(res);
+      if (res.destroyed) return;
+    }
+    res.end();
   });
 
   let scrapeProbes = 0;
@@ -195,9 +191,13 @@ function createExporterApp(
     }
     const timeoutSeconds = probeTimeoutSeconds(req.get('x-prometheus-scrape-timeout-seconds'), runner.settings.timeoutSeconds);
     const lines: string[] = [];
-    const probeLog = (line: string): void => {
-      lines.push(`${new Date().toISOString()} ${line}`);
-    };
+    // The probe's log lines are only shown with debug=true: otherwise none is built (or redacted).
+    const probeLog =
+      req.query.debug === 'true'
+        ? (line: string): void => {
+            lines.push(`${new Date().toISOString()} ${line}`);
+          }
+        : discardProbeLog;
     probeLog(`probing target=${target} operation=${operation} timeout=${timeoutSeconds} s`);
     scrapeProbes += 1;
     let result: ProbeResult;
@@ -249,6 +249,19 @@ function createExporterApp(
     res.status(500).type('text/plain').send('exporter error: see the exporter log\n');
   });
   return app;
+}
+
+/** Resolves when the response can take more, or its connection is gone. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 /** The probe timeout for an on-scrape request: Prometheus' scrape timeout minus the offset, capped by our own. */

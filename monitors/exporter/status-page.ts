@@ -70,6 +70,19 @@ export interface ProbeOutcome extends HistoryPoint {
 
 /** The data behind the page, shared by `/` and `/status.json`. */
 export function buildStatusReport(input: StatusInput): StatusReport {
+  return { generatedAt: new Date(input.nowMs).toISOString(), intervalSeconds: input.intervalSeconds, historyLength: recentResultsKept, probes: probeStatuses(input, input.states) };
+}
+
+/** A pair's state name, without building the rest of its report. */
+function statusName(state: ProbeState, input: StatusInput): ProbeStatusName {
+  const throttledUntil = input.throttled?.get(state.target);
+  // A target the exporter is not calling is not UP, even if its last answer (before the 429) was fine.
+  if (throttledUntil !== undefined && throttledUntil > input.nowMs) return 'throttled';
+  const last = state.last;
+  return !last ? 'pending' : last.success ? 'up' : last.reason === 'throttled' ? 'throttled' : 'failing';
+}
+
+function probeStatuses(input: StatusInput, states: ReadonlyArray<ProbeState>): ProbeStatus[] {
   const hosts = new Map(input.targets.map((t) => [t.name, hostOf(t.baseUrl)]));
   const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
   const point = (r: RecentResult): HistoryPoint => ({
@@ -81,12 +94,11 @@ export function buildStatusReport(input: StatusInput): StatusReport {
     durationSeconds: Math.round(r.durationSeconds * 1e6) / 1e6,
   });
   const ratio = (counts: { probes: number; successes: number }): SuccessRatio => ({ ...counts, ratio: counts.probes === 0 ? null : counts.successes / counts.probes });
-  const probes = input.states.map((state): ProbeStatus => {
+  return states.map((state): ProbeStatus => {
     const last = state.last;
     const throttledUntil = input.throttled?.get(state.target);
     const backingOff = throttledUntil !== undefined && throttledUntil > input.nowMs;
-    // A target the exporter is not calling is not UP, even if its last answer (before the 429) was fine.
-    const status: ProbeStatusName = backingOff ? 'throttled' : !last ? 'pending' : last.success ? 'up' : last.reason === 'throttled' ? 'throttled' : 'failing';
+    const status = statusName(state, input);
     const streak = state.history.streak();
     const failure: RememberedFailure | undefined = state.history.lastFailure();
     return {
@@ -104,13 +116,32 @@ export function buildStatusReport(input: StatusInput): StatusReport {
       history: state.history.recent().map(point),
     };
   });
-  return { generatedAt: iso(input.nowMs)!, intervalSeconds: input.intervalSeconds, historyLength: recentResultsKept, probes };
 }
+
+/**
+ * The page shows at most this many rows: at 10,000 targets a row for each of the 20,000 pairs is ~100 MB of HTML that
+ * no browser wants. Beyond it the rows are failing and throttled first, then pending, then up (configuration order within
+ * each), with a line counting every state; /status.json keeps every pair.
+ */
+export const maxStatusPageRows = 200;
+
+const statusRank: Readonly<Record<ProbeStatusName, number>> = { failing: 0, throttled: 1, pending: 2, up: 3 };
 
 /** Renders the status page for the current probe states. */
 export function renderStatusPage(input: StatusInput): string {
-  const report = buildStatusReport(input);
   const nowMs = input.nowMs;
+  const names = input.states.map((state) => statusName(state, input));
+  const counts: Record<ProbeStatusName, number> = { up: 0, failing: 0, throttled: 0, pending: 0 };
+  for (const name of names) counts[name] += 1;
+  let shown: ReadonlyArray<ProbeState> = input.states;
+  if (input.states.length > maxStatusPageRows) {
+    shown = input.states
+      .map((state, index) => ({ state, index, rank: statusRank[names[index]!] }))
+      .sort((a, b) => a.rank - b.rank || a.index - b.index)
+      .slice(0, maxStatusPageRows)
+      .map((entry) => entry.state);
+  }
+  const report = { probes: probeStatuses(input, shown) };
   const refreshSeconds = Math.max(2, Math.min(30, Math.round(input.intervalSeconds)));
   const rows = report.probes.map((p) => {
     const last = p.last;
@@ -142,7 +173,11 @@ export function renderStatusPage(input: StatusInput): string {
     ];
     return `<tr data-target="${escape(p.target)}" data-operation="${escape(p.operation)}" data-status="${p.status}">${cells.join('')}</tr>`;
   });
-  const failing = report.probes.filter((p) => p.status === 'failing' || p.status === 'throttled').length;
+  const failing = counts.failing + counts.throttled;
+  const summary =
+    input.states.length > maxStatusPageRows
+      ? `<p class="summary">${input.states.length} target×operation pairs: ${counts.failing} failing, ${counts.throttled} throttled, ${counts.pending} pending, ${counts.up} up. Showing the first ${maxStatusPageRows} rows, failing and throttled first; <a href="status.json">/status.json</a> has every pair.</p>\n`
+      : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -172,7 +207,7 @@ small { color: #666; }
 <body>
 <h1>Customer API synthetic probes</h1>
 <p>Probing every ${input.intervalSeconds} s; the bar shows the last ${recentResultsKept} probes, oldest on the left. This page refreshes every ${refreshSeconds} s. Metrics: <a href="metrics">/metrics</a>; the same data as JSON: <a href="status.json">/status.json</a>.</p>
-<table>
+${summary}<table>
 <thead><tr><th>Target</th><th>Operation</th><th>State</th><th>Since</th><th>Last ${recentResultsKept} probes</th><th>Success 1 h / 24 h</th><th>Last success</th><th>Last probe</th><th>Reason</th><th>Detail</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
