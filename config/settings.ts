@@ -38,6 +38,9 @@ export interface NumberRule {
 export const gateLimits = {
   workers: { integer: true, min: 1, max: 16 },
   bodyLimitBytes: { integer: true, min: 1024, max: 1024 * 1024 * 1024 },
+  seed: { integer: true, min: 0, max: 2 ** 31 - 1 },
+  examples: { integer: true, min: 0, max: 10_000 },
+  maxRps: { integer: false, min: 0, minExclusive: true, max: 1000 },
 } as const satisfies Record<string, NumberRule>;
 
 /** The gate's settings' defaults. */
@@ -45,6 +48,8 @@ export const gateDefaults = {
   workers: 1,
   reportsDir: 'reports',
   bodyLimitBytes: 8 * 1024 * 1024,
+  examples: 15,
+  maxRps: 10,
 } as const;
 
 /** The limits the simulator CLI's settings are checked against. */
@@ -111,6 +116,23 @@ export const gateVariableDocs = {
   CONTRACT_STRICTNESS: {
     meaning: '`documented`: only breaks of what the vendor page states fail the gate, breaks of `x-inferred` rules are warnings; `inferred`: every rule of the contract fails it',
     default: 'inferred',
+  },
+  CONTRACT_SEED: {
+    meaning: `seed of the generated phase, ${describeRule(gateLimits.seed)}; the same seed sends the same requests`,
+    default: 'a new one per run, printed with every failure',
+  },
+  CONTRACT_EXAMPLES: {
+    meaning: `generated examples per operation and generation mode, ${describeRule(gateLimits.examples)}; \`0\` turns the generated phase off`,
+    default: String(gateDefaults.examples),
+    readme: 'chosen so the whole gate against the simulator stays within 1.5 s of the gate without it (`npm run bench`)',
+  },
+  CONTRACT_MAX_RPS: {
+    meaning: `requests per second the generated phase sends to a real target, ${describeRule(gateLimits.maxRps)}; the embedded simulator is not limited`,
+    default: String(gateDefaults.maxRps),
+  },
+  CONTRACT_ENFORCE_HEADERS: {
+    meaning: '`1`: a response header the contract declares but the vendor page does not document (WWW-Authenticate on 401, Retry-After on 429) fails the gate when missing; `0`: it is an advisory',
+    default: '0',
   },
 } as const satisfies Record<string, VariableDoc>;
 
@@ -285,6 +307,35 @@ export function loadStrictness(env: Env = process.env): ContractStrictness {
   return strictness;
 }
 
+/** The generated phase's settings (specs/generated.spec.ts). */
+export interface GeneratedSettings {
+  /** Undefined: the phase draws a seed of its own and prints it. */
+  seed: number | undefined;
+  /** Examples per operation and generation mode; 0 turns the phase off. */
+  examples: number;
+  /** Requests per second to a real target. */
+  maxRps: number;
+  /** Whether a declared header the page does not document fails the gate when missing. */
+  enforceHeaders: boolean;
+}
+
+function generatedSettingsFrom(env: Env, problems: string[]): GeneratedSettings {
+  return {
+    seed: numberSetting(env.CONTRACT_SEED, 'CONTRACT_SEED', gateLimits.seed, problems),
+    examples: numberSetting(env.CONTRACT_EXAMPLES, 'CONTRACT_EXAMPLES', gateLimits.examples, problems) ?? gateDefaults.examples,
+    maxRps: numberSetting(env.CONTRACT_MAX_RPS, 'CONTRACT_MAX_RPS', gateLimits.maxRps, problems) ?? gateDefaults.maxRps,
+    enforceHeaders: flagSetting(env.CONTRACT_ENFORCE_HEADERS, 'CONTRACT_ENFORCE_HEADERS', problems),
+  };
+}
+
+/** CONTRACT_SEED, CONTRACT_EXAMPLES, CONTRACT_MAX_RPS and CONTRACT_ENFORCE_HEADERS, checked; throws one UserError naming every problem. */
+export function loadGeneratedSettings(env: Env = process.env): GeneratedSettings {
+  const problems: string[] = [];
+  const settings = generatedSettingsFrom(env, problems);
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  return settings;
+}
+
 /** The contract gate's settings (playwright.config.ts; the credential relay reads bodyLimitBytes). */
 export interface GateSettings {
   workers: number;
@@ -310,6 +361,7 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   flagSetting(env.API_ALLOW_DELETE, 'API_ALLOW_DELETE', problems);
   // Checked here so a bad value stops the run before anything starts; loadStrictness reads it where it is used.
   strictnessSetting(env.CONTRACT_STRICTNESS, problems);
+  generatedSettingsFrom(env, problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return { workers, reportsDir, bodyLimitBytes };
 }
@@ -322,7 +374,7 @@ function reportsDirSetting(raw: string | undefined, rootDir: string, problems: s
     problems.push('CONTRACT_REPORTS_DIR is set but empty: unset it for reports/, or give a folder');
     return rootDir;
   }
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f]/.test(text)) {
     problems.push(`CONTRACT_REPORTS_DIR ${JSON.stringify(raw)} contains a control character: give a plain folder path`);
     return rootDir;

@@ -15,9 +15,10 @@ export type GenerationMode = 'positive' | 'negative';
  * - `not-found`: a schema-valid id that does not exist, the documented 404;
  * - `rejected`: invalid input, a documented 4xx;
  * - `either`: the document allows both (an ISO 8601 form the schema's RFC 3339 formats leave out, an unknown
- *   parameter, another letter case of an id): any documented status, never a 5xx.
+ *   parameter, another letter case of an id): any documented status, never a 5xx;
+ * - `unauthorised`: valid input sent without a credential, the documented 401.
  */
-export type InputExpectation = 'accepted' | 'not-found' | 'rejected' | 'either';
+export type InputExpectation = 'accepted' | 'not-found' | 'rejected' | 'either' | 'unauthorised';
 
 /** Which credential a generated request carries: the relay adds it; `none` sends no Authorization header. */
 export type GeneratedCredential = 'primary' | 'disposable' | 'none';
@@ -69,7 +70,8 @@ export interface OperationModel {
 
 function formatsOf(schema: Record<string, unknown>): string[] {
   const own = typeof schema.format === 'string' ? [schema.format] : [];
-  const branches = [...((schema.anyOf as unknown[]) ?? []), ...((schema.oneOf as unknown[]) ?? [])] as Array<Record<string, unknown>>;
+  const list = (value: unknown): Array<Record<string, unknown>> => (Array.isArray(value) ? (value as Array<Record<string, unknown>>) : []);
+  const branches = [...list(schema.anyOf), ...list(schema.oneOf)];
   return [...own, ...branches.flatMap(formatsOf)];
 }
 
@@ -87,8 +89,16 @@ export function operationModels(document: OpenApiDocument): Map<string, Operatio
       const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => {
         const parameter = resolveRef<OpenAPIV3_1.ParameterObject>(document, p);
         const schema = resolveRef<Record<string, unknown>>(document, (parameter.schema ?? {}) as Record<string, unknown>);
-        if (parameter.in !== 'path' && parameter.in !== 'query') throw new Error(`${operation.operationId}: the generators know path and query parameters, not ${parameter.in}`);
-        return { name: parameter.name, in: parameter.in, required: parameter.required ?? false, schema, formats: formatsOf(schema), validate: ajv.compile(schema) } satisfies ParameterModel;
+        if (parameter.in !== 'path' && parameter.in !== 'query')
+          throw new Error(`${operation.operationId}: the generators know path and query parameters, not ${parameter.in}`);
+        return {
+          name: parameter.name,
+          in: parameter.in,
+          required: parameter.required ?? false,
+          schema,
+          formats: formatsOf(schema),
+          validate: ajv.compile(schema),
+        } satisfies ParameterModel;
       });
       models.set(operation.operationId, { operationId: operation.operationId, method: method.toUpperCase() as GeneratedMethodName, path, parameters });
     }
@@ -102,7 +112,11 @@ const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, 
 /** A calendar day, biased to the boundaries (the 1st, the month's last day, 29 February of leap years). */
 const calendarDay = (years: { min: number; max: number }): fc.Arbitrary<{ year: number; month: number; day: number }> =>
   fc
-    .record({ year: fc.integer(years), month: fc.integer({ min: 1, max: 12 }), pick: fc.oneof(fc.constantFrom('first', 'last'), fc.integer({ min: 1, max: 31 })) })
+    .record({
+      year: fc.integer(years),
+      month: fc.integer({ min: 1, max: 12 }),
+      pick: fc.oneof(fc.constantFrom('first', 'last'), fc.integer({ min: 1, max: 31 })),
+    })
     .map(({ year, month, pick }) => {
       const last = daysIn(year, month);
       const day = pick === 'first' ? 1 : pick === 'last' ? last : Math.min(pick, last);
@@ -129,7 +143,8 @@ function validDateValue(parameter: ParameterModel, years: { min: number; max: nu
   const byFormat: fc.Arbitrary<string>[] = [];
   if (parameter.formats.includes('date')) byFormat.push(calendarDay(years).map(dateText));
   if (parameter.formats.includes('date-time')) byFormat.push(dateTimeText(years));
-  if (byFormat.length === 0) throw new Error(`${parameter.name}: the generators know the date and date-time formats, not ${parameter.formats.join(', ') || 'none'}`);
+  if (byFormat.length === 0)
+    throw new Error(`${parameter.name}: the generators know the date and date-time formats, not ${parameter.formats.join(', ') || 'none'}`);
   return fc.oneof(...byFormat).filter((value) => parameter.validate(value));
 }
 
@@ -151,7 +166,10 @@ function validUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitra
   return fc.oneof(
     fc.constant({ query: [] as Array<[string, string]>, why: 'no dates (the default period)' }),
     validDateValue(start, past).map((a) => ({ query: [[start.name, encode(a)]] as Array<[string, string]>, why: `${start.name} ${JSON.stringify(a)} alone` })),
-    validDateValue(end, { min: 2100, max: 2199 }).map((b) => ({ query: [[end.name, encode(b)]] as Array<[string, string]>, why: `${end.name} ${JSON.stringify(b)} alone` })),
+    validDateValue(end, { min: 2100, max: 2199 }).map((b) => ({
+      query: [[end.name, encode(b)]] as Array<[string, string]>,
+      why: `${end.name} ${JSON.stringify(b)} alone`,
+    })),
     both.map(([a, b]) => ({
       query: [
         [start.name, encode(a!)],
@@ -163,7 +181,7 @@ function validUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitra
 }
 
 /** A value that breaks a date parameter's schema, with what is wrong; every one is checked to fail the parameter's own validator. */
-function invalidDateValue(parameter: ParameterModel): fc.Arbitrary<{ raw: string; why: string }> {
+function invalidDateValues(parameter: ParameterModel): Array<fc.Arbitrary<{ raw: string; why: string }>> {
   const impossible = fc
     .record({ year: fc.integer({ min: 1970, max: 2199 }), month: fc.integer({ min: 1, max: 12 }), over: fc.integer({ min: 1, max: 31 - 28 }) })
     .map(({ year, month, over }) => ({ year, month, day: Math.min(31, daysIn(year, month) + over) }))
@@ -197,42 +215,60 @@ function invalidDateValue(parameter: ParameterModel): fc.Arbitrary<{ raw: string
     { raw: '2024-06-01&end_date=2024-06-02', why: 'an encoded & inside the value' },
     { raw: '2024-06-01;2024-06-02', why: 'a ; list' },
   );
-  return fc.oneof(impossible, outOfRange, wrongFormat, empty, overlong, control, separators).filter(({ raw }) => !parameter.validate(raw));
+  return [impossible, outOfRange, wrongFormat, empty, overlong, control, separators].map((arbitrary) =>
+    arbitrary.filter(({ raw }) => !parameter.validate(raw)),
+  );
 }
 
 /** ISO 8601 forms the schema's RFC 3339 formats leave out: the page says "ISO 8601", so accepting or rejecting them both keep the contract. */
 const otherIso8601 = fc.constantFrom('20240601', '2024-W22-6', '2024-153', '2024-06-01T10:00Z', '20240601T100000Z', '2024-06');
 
 /** A query that breaks a date parameter: a broken value, the parameter repeated, or in array or object syntax. */
-function invalidUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitrary<{ query: Array<[string, string]>; expect: InputExpectation; why: string }> {
+function invalidUsageQueries(
+  start: ParameterModel,
+  end: ParameterModel,
+): Array<fc.Arbitrary<{ query: Array<[string, string]>; expect: InputExpectation; why: string }>> {
   const parameter = fc.constantFrom(start, end);
-  const broken = fc.tuple(parameter, invalidDateValue(start)).map(([p, v]) => ({
-    query: [[p.name, encode(v.raw)]] as Array<[string, string]>,
-    expect: 'rejected' as InputExpectation,
-    why: `${p.name}: ${v.why} ${JSON.stringify(v.raw.length > 60 ? `${v.raw.slice(0, 60)}…` : v.raw)}`,
-  }));
+  const broken = invalidDateValues(start).map((values) =>
+    fc.tuple(parameter, values).map(([p, v]) => ({
+      query: [[p.name, encode(v.raw)]] as Array<[string, string]>,
+      expect: 'rejected' as const,
+      why: `${p.name}: ${v.why} ${JSON.stringify(v.raw.length > 60 ? `${v.raw.slice(0, 60)}…` : v.raw)}`,
+    })),
+  );
   // A repeated parameter: the schema is one string, not an array, so two values are not a valid start_date.
-  const repeated = fc.tuple(parameter, fc.uniqueArray(validDateValue(start, { min: 1970, max: 2023 }), { minLength: 2, maxLength: 3 })).map(([p, values]) => ({
-    query: values.map((v) => [p.name, encode(v)]) as Array<[string, string]>,
-    expect: 'rejected' as InputExpectation,
-    why: `${p.name} repeated (${values.map((v) => JSON.stringify(v)).join(', ')}): the schema is a single string`,
-  }));
+  // Starts in the past and ends in the far future, so whichever value a lenient API takes, the range is valid and it answers 2xx.
+  const repeatedValues = (p: ParameterModel): fc.Arbitrary<string[]> =>
+    fc.uniqueArray(validDateValue(p, p === end ? { min: 2100, max: 2199 } : { min: 1970, max: 2023 }), { minLength: 2, maxLength: 3 });
+  const repeated = parameter
+    .chain((p) => repeatedValues(p).map((values) => [p, values] as const))
+    .map(([p, values]) => ({
+      query: values.map((v): [string, string] => [p.name, encode(v)]),
+      expect: 'rejected' as const,
+      why: `${p.name} repeated (${values.map((v) => JSON.stringify(v)).join(', ')}): the schema is a single string`,
+    }));
   const otherForms = fc.tuple(parameter, otherIso8601).map(([p, v]) => ({
     query: [[p.name, encode(v)]] as Array<[string, string]>,
-    expect: 'either' as InputExpectation,
+    expect: 'either' as const,
     why: `${p.name}: ISO 8601 but not RFC 3339 ${JSON.stringify(v)} (the page says ISO 8601, the schema RFC 3339: either answer keeps the contract)`,
   }));
-  const unknown = fc.tuple(fc.constantFrom('foo', 'start', 'startDate', 'start_date[]', 'end_date[from]', 'page'), fc.constantFrom('1', '2024-06-01', '')).map(([name, value]) => ({
-    query: [[encode(name), encode(value)]] as Array<[string, string]>,
-    expect: 'either' as InputExpectation,
-    why: `unknown parameter ${JSON.stringify(name)} (the document neither allows nor forbids others: either answer keeps the contract)`,
-  }));
-  return fc.oneof({ arbitrary: broken, weight: 4 }, { arbitrary: repeated, weight: 2 }, { arbitrary: otherForms, weight: 1 }, { arbitrary: unknown, weight: 1 });
+  const unknown = fc
+    .tuple(fc.constantFrom('foo', 'start', 'startDate', 'start_date[]', 'end_date[from]', 'page'), fc.constantFrom('1', '2024-06-01', ''))
+    .map(([name, value]) => ({
+      query: [[encode(name), encode(value)]] as Array<[string, string]>,
+      expect: 'either' as const,
+      why: `unknown parameter ${JSON.stringify(name)} (the document neither allows nor forbids others: either answer keeps the contract)`,
+    }));
+  return [...broken, repeated, otherForms, unknown];
 }
 
 /** Ids no run configures: drawn from the id's schema (any non-empty string), never one of the target's ids in any letter case. */
 function missingId(parameter: ParameterModel, target: GenerationTarget): fc.Arbitrary<string> {
-  const known = new Set([target.customerId, target.missingCustomerId, target.otherCustomerId, target.deleteCustomerId].filter((id): id is string => !!id).map((id) => id.toLowerCase()));
+  const known = new Set(
+    [target.customerId, target.missingCustomerId, target.otherCustomerId, target.deleteCustomerId]
+      .filter((id): id is string => !!id)
+      .map((id) => id.toLowerCase()),
+  );
   const plain = fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/);
   const anyText = fc.string({ minLength: 1, maxLength: 24, unit: 'grapheme' });
   return fc
@@ -241,26 +277,47 @@ function missingId(parameter: ParameterModel, target: GenerationTarget): fc.Arbi
 }
 
 /** Hostile ids for a GET: encoded separators, control characters, 4,000 characters, another letter case, a trailing slash. */
-function hostileId(target: GenerationTarget): fc.Arbitrary<{ segment: string; credential: GeneratedCredential; expect: InputExpectation; why: string; trailingSlash?: boolean }> {
+function hostileIds(
+  target: GenerationTarget,
+): Array<fc.Arbitrary<{ segment: string; credential: GeneratedCredential; expect: InputExpectation; why: string; trailingSlash?: boolean }>> {
   // Encoded separators and control characters go through the relay only without the primary credential.
   const safe: GeneratedCredential = target.hasDisposableCredential ? 'disposable' : 'none';
   const seed = fc.stringMatching(/^[a-z0-9_]{1,12}$/);
-  return fc.oneof(
-    fc.tuple(seed, fc.constantFrom('%2F', '%2f', '%5C', '%2F%2F')).map(([id, sep]) => ({ segment: `${encode(id)}${sep}x`, credential: safe, expect: 'rejected' as InputExpectation, why: `encoded separator ${sep} in the id` })),
-    fc.tuple(seed, fc.constantFrom('%00', '%0A', '%0D', '%1F', '%7F')).map(([id, c]) => ({ segment: `${encode(id)}${c}`, credential: safe, expect: 'rejected' as InputExpectation, why: `control character ${c} in the id` })),
-    fc.integer({ min: 3000, max: 4000 }).map((n) => ({ segment: 'c'.repeat(n), credential: 'primary' as GeneratedCredential, expect: 'rejected' as InputExpectation, why: `a ${n}-character id` })),
+  return [
+    fc
+      .tuple(seed, fc.constantFrom('%2F', '%2f', '%2F%2F'))
+      .map(([id, sep]) => ({ segment: `${encode(id)}${sep}x`, credential: safe, expect: 'rejected' as const, why: `encoded separator ${sep} in the id` })),
+    fc
+      .tuple(seed, fc.constant('%5C'))
+      .map(([id, sep]) => ({ segment: `${encode(id)}${sep}x`, credential: safe, expect: 'rejected' as const, why: `encoded backslash ${sep} in the id` })),
+    fc
+      .tuple(seed, fc.constantFrom('%00', '%0A', '%0D', '%1F', '%7F'))
+      .map(([id, c]) => ({ segment: `${encode(id)}${c}`, credential: safe, expect: 'rejected' as const, why: `control character ${c} in the id` })),
+    fc
+      .integer({ min: 3000, max: 4000 })
+      .map((n) => ({ segment: 'c'.repeat(n), credential: 'primary' as const, expect: 'rejected' as const, why: `a ${n}-character id` })),
     fc.constantFrom('upper', 'title').map((how) => ({
       segment: encode(how === 'upper' ? target.customerId.toUpperCase() : target.customerId.charAt(0).toUpperCase() + target.customerId.slice(1)),
-      credential: 'primary' as GeneratedCredential,
-      expect: 'either' as InputExpectation,
+      credential: 'primary' as const,
+      expect: 'either' as const,
       why: `the customer's id in another letter case (the page does not say whether ids are case-sensitive)`,
     })),
-    fc.constant({ segment: encode(target.customerId), trailingSlash: true, credential: safe, expect: 'either' as InputExpectation, why: 'a trailing slash' }),
-  );
+    fc.constant({ segment: encode(target.customerId), trailingSlash: true, credential: safe, expect: 'either' as const, why: 'a trailing slash' }),
+  ];
 }
 
-/** The generated cases of one operation in one mode: the arbitrary fast-check draws, seeds and shrinks. */
+/** The generated cases of one operation in one mode, as one arbitrary drawing from every category. */
 export function caseArbitrary(model: OperationModel, mode: GenerationMode, target: GenerationTarget): fc.Arbitrary<GeneratedCase> {
+  const categories = caseCategories(model, mode, target);
+  return categories.length === 1 ? categories[0]! : fc.oneof(...categories);
+}
+
+/**
+ * The generated cases of one operation in one mode, one arbitrary per category of input (an impossible date, a repeated
+ * parameter, an encoded separator, …): the generated phase spreads its budget over them, so every category is tried at
+ * least once per run and a rare one cannot slip through a small budget; fast-check seeds and shrinks within each.
+ */
+export function caseCategories(model: OperationModel, mode: GenerationMode, target: GenerationTarget): Array<fc.Arbitrary<GeneratedCase>> {
   const idParameter = model.parameters.find((p) => p.in === 'path' && p.name === 'customer_id');
   if (!idParameter) throw new Error(`${model.operationId}: the generators expect the customer_id path parameter`);
   const dates = model.parameters.filter((p) => p.in === 'query');
@@ -272,41 +329,54 @@ export function caseArbitrary(model: OperationModel, mode: GenerationMode, targe
   if (model.method === 'DELETE') {
     // DELETE only ever reaches an id that does not exist: with the disposable credential (the relay refuses the primary).
     const credential: GeneratedCredential = 'disposable';
-    return missingId(idParameter, target).map((id) => ({
-      ...base,
-      customerSegment: encode(id),
-      query: [],
-      credential,
-      expect: 'not-found' as InputExpectation,
-      why: `customer_id ${JSON.stringify(id)} does not exist`,
-    }));
+    return [
+      missingId(idParameter, target).map((id) => ({
+        ...base,
+        customerSegment: encode(id),
+        query: [],
+        credential,
+        expect: 'not-found' as const,
+        why: `customer_id ${JSON.stringify(id)} does not exist`,
+      })),
+    ];
   }
   if (mode === 'positive') {
-    const missing = missingId(idParameter, target).map((id) => ({ segment: encode(id), expect: 'not-found' as InputExpectation, why: `customer_id ${JSON.stringify(id)} does not exist` }));
-    const existing = fc.constant({ segment: own, expect: 'accepted' as InputExpectation, why: 'the configured customer' });
+    const missing = missingId(idParameter, target).map((id) => ({
+      segment: encode(id),
+      expect: 'not-found' as const,
+      why: `customer_id ${JSON.stringify(id)} does not exist`,
+    }));
+    const existing = fc.constant({ segment: own, expect: 'accepted' as const, why: 'the configured customer' });
     const ids = fc.oneof({ arbitrary: existing, weight: 3 }, { arbitrary: missing, weight: 1 });
     const queries = start && end ? validUsageQuery(start, end) : fc.constant({ query: [] as Array<[string, string]>, why: '' });
-    return fc.tuple(ids, queries).map(([id, q]) => ({
-      ...base,
-      customerSegment: id.segment,
-      query: q.query,
-      credential: 'primary',
-      expect: id.expect,
-      why: [id.why, q.why].filter(Boolean).join('; '),
-    }));
+    // One request in five goes without a credential: valid input must still be refused with 401 (ignored_auth).
+    return [
+      fc.tuple(ids, queries, fc.integer({ min: 0, max: 4 })).map(([id, q, anonymous]) => ({
+        ...base,
+        customerSegment: id.segment,
+        query: q.query,
+        credential: anonymous === 0 ? 'none' : 'primary',
+        expect: anonymous === 0 ? 'unauthorised' : id.expect,
+        why: [id.why, q.why, anonymous === 0 ? 'no Authorization header' : ''].filter(Boolean).join('; '),
+      })),
+    ];
   }
-  const hostile = hostileId(target).map((h) => ({
-    ...base,
-    customerSegment: h.segment,
-    ...(h.trailingSlash ? { trailingSlash: true } : {}),
-    query: [] as Array<[string, string]>,
-    credential: h.credential,
-    expect: h.expect,
-    why: h.why,
-  }));
+  const hostile = hostileIds(target).map((arbitrary) =>
+    arbitrary.map((h) => ({
+      ...base,
+      customerSegment: h.segment,
+      ...(h.trailingSlash ? { trailingSlash: true } : {}),
+      query: [] as Array<[string, string]>,
+      credential: h.credential,
+      expect: h.expect,
+      why: h.why,
+    })),
+  );
   if (!start || !end) return hostile;
-  const badQuery = invalidUsageQuery(start, end).map((q) => ({ ...base, customerSegment: own, query: q.query, credential: 'primary' as GeneratedCredential, expect: q.expect, why: q.why }));
-  return fc.oneof({ arbitrary: badQuery, weight: 3 }, { arbitrary: hostile, weight: 1 });
+  const badQueries = invalidUsageQueries(start, end).map((arbitrary) =>
+    arbitrary.map((q) => ({ ...base, customerSegment: own, query: q.query, credential: 'primary' as const, expect: q.expect, why: q.why })),
+  );
+  return [...badQueries, ...hostile];
 }
 
 /** The request path of a case, relative to the base URL: `cust_abc123/usage?start_date=…`. */

@@ -38,14 +38,21 @@ export interface Preemption {
   headers: Readonly<Record<string, string>>;
 }
 
+/** What a method the path does not document (PUT, POST, PATCH, …) gets: an error with its headers, or a success body. */
+export type UndocumentedMethodAnswer = { kind: 'error'; status: number; message: string; headers: Readonly<Record<string, string>> } | { kind: 'success'; body: JsonObject };
+
 /** Every behaviour a mode can change. The server calls these and nothing else decides how a mode behaves. */
 export interface SimulatorModeHooks {
   /** Answers a request before routing (after latency); undefined lets it through. */
   preempt(): Preemption | undefined;
   /** Who the Authorization header says is calling. */
   authenticate(authorization: string | undefined, customerByToken: (token: string) => SeededCustomer | undefined): Caller;
-  /** Whether an authenticated caller may act on this existing customer; a refusal answers like an unknown id (404). */
-  authorise(caller: Exclude<Caller, { kind: 'refused' }>, customerId: string): boolean;
+  /** Whether an authenticated caller may act (with this HTTP method) on this existing customer; a refusal answers like an unknown id (404). */
+  authorise(caller: Exclude<Caller, { kind: 'refused' }>, customerId: string, method: string): boolean;
+  /** The challenge sent with every 401 (WWW-Authenticate), or undefined to send none. */
+  challenge(): string | undefined;
+  /** What an authenticated request with a method the path does not document gets; `allow` lists the path's methods. */
+  undocumentedMethod(method: string, allow: readonly string[]): UndocumentedMethodAnswer;
   /** What a request for an unknown or deleted id gets. */
   unknownCustomer(customerId: string): UnknownCustomerAnswer;
   /** The usage period `start_date` and `end_date` ask for, or the 400's message. */
@@ -95,6 +102,10 @@ const faithful: SimulatorModeHooks = {
   },
   // A token authorises only its own customer; another tenant's id answers like an unknown one.
   authorise: (caller, customerId) => caller.kind === 'anyone' || caller.id === customerId,
+  // Inferred: RFC 9110 §15.5.2 (a 401 carries a challenge) and RFC 6750 §3 (the Bearer scheme's); the page shows neither.
+  challenge: () => 'Bearer realm="customer-management"',
+  // Inferred: RFC 9110 §15.5.6 (405 names the allowed methods in Allow); the page documents no 405.
+  undocumentedMethod: (method, allow) => ({ kind: 'error', status: 405, message: `${method} is not allowed here: use ${allow.join(', ')}`, headers: { Allow: allow.join(', ') } }),
   unknownCustomer: () => ({ kind: 'error', status: 404, message: 'Customer not found' }),
   usagePeriod: requestedPeriod,
   deleteCustomer: (remove) => remove(),
@@ -302,6 +313,52 @@ export const simulatorModes = {
     description: 'Serves error bodies as {"error": "<message>"} instead of the documented {"success": false, "message": "<message>"}.',
     gate: { verdict: 'fails', evidence: /answered 40[014] as expected \([^)]*\), but the response breaks the contract:[^\n]*\n\s*✗ \/(success|message): missing required property/ },
     hooks: { sendError: (res, status, message) => void res.status(status).json({ error: message }) },
+  },
+  'impossible-date-500': {
+    description: 'Answers 500 to a well-formed date whose day does not exist in its month (2024-02-30), as a naive date constructor would; only generated input finds it.',
+    gate: { verdict: 'fails', evidence: /shrunk input: GET \/[^\s]+\/usage\?(start|end)_date=\d{4}-\d{2}-(29|30|31) [^\n]*impossible date[\s\S]*answered 500, expected no 5xx \[not_a_server_error\]/ },
+    hooks: {
+      usagePeriod: (startDate, endDate, now) => {
+        for (const value of [startDate, endDate]) {
+          const day = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})/.exec(value) : null;
+          const [year, month, date] = (day ?? []).slice(1).map(Number);
+          if (year !== undefined && month !== undefined && date !== undefined && month >= 1 && month <= 12 && date > new Date(Date.UTC(year, month, 0)).getUTCDate() && date <= 31) {
+            throw new Error(`Invalid time value: ${String(value)}`);
+          }
+        }
+        return requestedPeriod(startDate, endDate, now);
+      },
+    },
+  },
+  'repeated-parameter-last-wins': {
+    description: 'Takes the last value of a repeated start_date or end_date instead of answering 400 (the schema is one string); only generated input repeats one.',
+    gate: { verdict: 'fails', evidence: /shrunk input: GET [^\s]*\?(start|end)_date=[^&\s]+&\1_date=[^\n]*repeated[\s\S]*answered 200, expected a 4xx[^\n]*\[negative_data_rejection\]/ },
+    hooks: {
+      usagePeriod: (startDate, endDate, now) => {
+        const last = (value: unknown): unknown => (Array.isArray(value) ? value.at(-1) : value);
+        return requestedPeriod(last(startDate), last(endDate), now);
+      },
+    },
+  },
+  'put-accepted': {
+    description: 'Answers PUT, POST and PATCH with 200 and a success body (any id, after authentication) instead of 405.',
+    gate: { verdict: 'fails', evidence: /\[undocumented_method\]: PUT is not a documented method of this path, yet the API served it/ },
+    hooks: { undocumentedMethod: () => ({ kind: 'success', body: { success: true, message: 'Customer updated' } }) },
+  },
+  'encoded-slash-500': {
+    description: 'Answers 500 when the customer id holds an encoded slash (%2F), as a router that decodes before matching might.',
+    gate: { verdict: 'fails', evidence: /shrunk input: GET \/[^\s]*%2F[^\n]*encoded separator[\s\S]*answered 500, expected no 5xx \[not_a_server_error\]/i },
+    hooks: { unknownCustomer: (customerId) => (customerId.includes('/') ? internalError : faithful.unknownCustomer(customerId)) },
+  },
+  'cross-tenant-delete': {
+    description: 'Lets any valid customer token DELETE any other customer (reads stay isolated).',
+    gate: { verdict: 'fails', evidence: /SECURITY: the primary token must not succeed in deleting another tenant's customer/ },
+    hooks: { authorise: (caller, customerId, method) => method === 'DELETE' || faithful.authorise(caller, customerId, method) },
+  },
+  'no-www-authenticate': {
+    description: 'Faithful, but its 401s carry no WWW-Authenticate challenge (as many real APIs): an advisory, not a break.',
+    gate: { verdict: 'passes', warning: /WWW-Authenticate: advisory: missing on 401/ },
+    hooks: { challenge: () => undefined },
   },
   slow: {
     description: "Faithful, with 15 s latency unless latencyMs is given; for the monitor's timeout tests, not the gate.",

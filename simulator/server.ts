@@ -241,6 +241,28 @@ export function createSimulatorApp(options: SimulatorOptions | SimulatorState = 
     const data = state.hooks.shapeUsage({ customer_id: customer.customer_id, period, usage: usageCounters(customer, period) });
     state.hooks.sendSuccess(res, { success: true, data });
   });
+  // Methods a path does not document: authenticated first (401 as for any request), then as the mode decides (405 + Allow).
+  // HEAD is answered by the GET routes (express); OPTIONS answers a preflight-style 204 with Allow.
+  const otherMethods = (allow: readonly string[]) => (req: Request, res: Response) => {
+    if (req.method === 'OPTIONS') {
+      res.set('Allow', allow.join(', ')).status(204).end();
+      return;
+    }
+    const caller = state.hooks.authenticate(req.get('authorization'), (token) => state.byToken(token));
+    if (caller.kind === 'refused') {
+      sendUnauthorized(res, state, caller.message);
+      return;
+    }
+    const answer = state.hooks.undocumentedMethod(req.method, allow);
+    if (answer.kind === 'success') {
+      state.hooks.sendSuccess(res, answer.body);
+      return;
+    }
+    res.set(answer.headers);
+    state.hooks.sendError(res, answer.status, answer.message);
+  };
+  routes.all('/:customer_id', otherMethods(['GET', 'HEAD', 'DELETE', 'OPTIONS']));
+  routes.all('/:customer_id/usage', otherMethods(['GET', 'HEAD', 'OPTIONS']));
   app.use(simulatorBasePath, routes);
 
   app.use((req: Request, res: Response) => {
@@ -265,7 +287,7 @@ function setModeByAdmin(req: Request, res: Response, state: SimulatorState): voi
     return;
   }
   const body: unknown = req.body;
-  const requested = typeof body === 'object' && body !== null && 'mode' in body ? (body as { mode: unknown }).mode : undefined;
+  const requested = typeof body === 'object' && body !== null && 'mode' in body ? (body).mode : undefined;
   const name = typeof requested === 'string' ? requested.trim() : '';
   if (!isSimulatorMode(name)) {
     res.status(400).type('text/plain').send(`${name ? `"${name.slice(0, 64)}" is not a simulator mode` : 'no mode given'}: send mode=NAME, one of ${simulatorModeNames.join(', ')}\n`);
@@ -299,7 +321,7 @@ function authorisedCustomer(req: Request, res: Response, state: SimulatorState):
   const id = typeof param === 'string' ? param : '';
   const caller = hooks.authenticate(req.get('authorization'), (token) => state.byToken(token));
   if (caller.kind === 'refused') {
-    hooks.sendError(res, 401, caller.message);
+    sendUnauthorized(res, state, caller.message);
     return undefined;
   }
   if (prefersCode500(req.get('prefer'))) {
@@ -313,11 +335,18 @@ function authorisedCustomer(req: Request, res: Response, state: SimulatorState):
     hooks.sendError(res, answer.status, answer.message);
     return undefined;
   }
-  if (!hooks.authorise(caller, target.id)) {
+  if (!hooks.authorise(caller, target.id, req.method)) {
     hooks.sendError(res, 404, 'Customer not found');
     return undefined;
   }
   return target.record;
+}
+
+/** A 401 with the mode's WWW-Authenticate challenge (if any). */
+function sendUnauthorized(res: Response, state: SimulatorState, message: string): void {
+  const challenge = state.hooks.challenge();
+  if (challenge !== undefined) res.set('WWW-Authenticate', challenge);
+  state.hooks.sendError(res, 401, message);
 }
 
 /**

@@ -1,0 +1,368 @@
+// The checks run on every generated response, each a named function (Schemathesis' checks are the model); each returns findings with their evidence.
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { checkResponse } from './check';
+import { documented, gates, inferred, weakest, type Evidence } from './evidence';
+import type { GeneratedCase } from './generators';
+import type { ObservedExchange } from './judge';
+import { resolveRef } from './openapi';
+import { curlFor, type ContractRecord, type Finding, type FindingKind, type RunFacts } from './records';
+import type { Contract } from './validators';
+
+/** A generated exchange: the judge's exchange plus the response headers the header checks read. */
+export interface GeneratedExchange extends ObservedExchange {
+  /** Response headers, names lower-cased. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** What a check is asked to judge: the exchange and what the request was meant to be. */
+export interface CheckInput {
+  contract: Contract;
+  exchange: GeneratedExchange;
+  /** The generated case, for the data checks; absent for method, negotiation and stateful requests. */
+  generated?: GeneratedCase;
+  /** Whether a declared header the page does not document fails the gate when missing (CONTRACT_ENFORCE_HEADERS). */
+  enforceHeaders: boolean;
+}
+
+/** A finding before the run fills in who, where and whether it gates. */
+export type FindingDraft = Omit<Finding, 'operation' | 'method' | 'url' | 'status' | 'gating' | 'curl'>;
+
+/** One named check: the findings it makes on one exchange (none when it holds or does not apply). */
+export type Check = (input: CheckInput) => FindingDraft[];
+
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+const isClientError = (status: number): boolean => status >= 400 && status < 500;
+
+function statusDraft(check: string, kind: FindingKind, status: number, expected: string, text: string, evidence: Evidence, security = false): FindingDraft {
+  return {
+    pointer: '',
+    kind,
+    severity: 'breaking',
+    evidence,
+    ...(security ? { security: true } : {}),
+    expected,
+    observed: status,
+    observedType: 'number',
+    message: `(status): answered ${status}, expected ${expected} [${check}]: ${text}`,
+  };
+}
+
+const serverErrorEvidence = inferred(
+  "No input may make the server fail: the page's 500 is an internal error, not an answer to a request (Schemathesis' not_a_server_error). A provoked 500 (Prefer: code=500) is the hand-written specs' business.",
+);
+
+/** not_a_server_error: no generated request ever gets a 5xx. */
+export const not_a_server_error: Check = ({ exchange, generated }) =>
+  exchange.status >= 500 && exchange.noAnswer === undefined
+    ? [
+        statusDraft(
+          'not_a_server_error',
+          'server-error',
+          exchange.status,
+          'no 5xx',
+          generated ? `the input: ${generated.why}` : 'a request the API must answer without failing',
+          serverErrorEvidence,
+        ),
+      ]
+    : [];
+
+/** status_code_conformance: the status is one the operation documents (5xx are not_a_server_error's). */
+export const status_code_conformance: Check = ({ contract, exchange }) => {
+  const operation = contract.operation(exchange.operation);
+  if (exchange.noAnswer !== undefined || exchange.status >= 500 || operation.responses.has(exchange.status)) return [];
+  return [
+    statusDraft(
+      'status_code_conformance',
+      'undocumented-status-code',
+      exchange.status,
+      [...operation.responses.keys()].join(', '),
+      `${exchange.status} is not a documented status of ${exchange.operation}`,
+      documented(
+        `the page's status table (${[...operation.responses.values()]
+          .filter((r) => r.statusEvidence.level === 'documented')
+          .map((r) => r.status)
+          .join(', ')}) and the contract's inferred ones`,
+      ),
+    ),
+  ];
+};
+
+/**
+ * content_type_conformance and response_schema_conformance: the body of a documented status is JSON of the documented
+ * media type and matches that status's schema (contract/check.ts does both, with each rule's evidence). A charset other
+ * than UTF-8 on JSON is an advisory (RFC 8259 §8.1: JSON exchanged between systems is UTF-8).
+ */
+export const response_schema_conformance: Check = ({ contract, exchange }) => {
+  const expected = contract.operation(exchange.operation).responses.get(exchange.status);
+  if (!expected || exchange.noAnswer !== undefined || exchange.operation === '' || exchange.request.method === 'HEAD') return [];
+  const check = checkResponse(contract, exchange.operation, { status: exchange.status, contentType: exchange.contentType, bodyText: exchange.bodyText });
+  return check.findings.map((finding) => ({
+    pointer: finding.path,
+    kind: finding.kind,
+    severity: finding.severity,
+    evidence: weakest(finding.evidence, expected.statusEvidence),
+    expected: finding.expected,
+    observed: finding.observed,
+    observedType: finding.observedType,
+    message: `${finding.message} [${finding.kind === 'content-type-mismatch' || finding.kind === 'unparsable-body' ? 'content_type_conformance' : 'response_schema_conformance'}]`,
+  }));
+};
+
+/** content_type_conformance's advisory half: JSON served with a charset other than UTF-8. */
+export const content_type_charset: Check = ({ exchange }) => {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(exchange.contentType ?? '')?.[1];
+  if (!charset || /^utf-?8$/i.test(charset) || !/json/i.test(exchange.contentType ?? '')) return [];
+  return [
+    {
+      pointer: '',
+      kind: 'header',
+      severity: 'non-breaking',
+      evidence: inferred('RFC 8259 §8.1: JSON exchanged between systems that are not part of a closed ecosystem MUST be UTF-8.'),
+      expected: 'charset=utf-8 or none',
+      observed: exchange.contentType,
+      observedType: 'string',
+      message: `(header) Content-Type: advisory: JSON served as charset ${charset}, expected utf-8 or none [content_type_conformance]`,
+    },
+  ];
+};
+
+/** The response headers the document declares for this operation and status, with whether they are required and their evidence. */
+export function declaredHeaders(contract: Contract, operationId: string, status: number): Array<{ name: string; required: boolean; evidence: Evidence }> {
+  const operation = contract.operation(operationId);
+  const item = resolveRef<OpenAPIV3_1.PathItemObject>(contract.document, contract.document.paths?.[operation.path] ?? {});
+  const responses = (item[operation.method] as OpenAPIV3_1.OperationObject | undefined)?.responses ?? {};
+  const ref = responses[String(status)];
+  if (!ref) return [];
+  const response = resolveRef<OpenAPIV3_1.ResponseObject>(contract.document, ref);
+  return Object.entries(response.headers ?? {}).map(([name, headerOrRef]) => {
+    const header = resolveRef<OpenAPIV3_1.HeaderObject & { 'x-inferred'?: string }>(contract.document, headerOrRef);
+    const note = header['x-inferred'];
+    return { name, required: header.required ?? false, evidence: typeof note === 'string' ? inferred(note) : documented() };
+  });
+}
+
+/**
+ * response_headers_conformance: every header the document requires for the answered status is present. A header the
+ * page itself does not document (x-inferred) is an advisory, non-breaking, unless CONTRACT_ENFORCE_HEADERS=1.
+ */
+export const response_headers_conformance: Check = ({ contract, exchange, enforceHeaders }) => {
+  if (exchange.noAnswer !== undefined || !contract.operation(exchange.operation).responses.has(exchange.status)) return [];
+  return declaredHeaders(contract, exchange.operation, exchange.status)
+    .filter((header) => header.required && !(header.name.toLowerCase() in exchange.headers))
+    .map((header) => {
+      const advisory = header.evidence.level !== 'documented' && !enforceHeaders;
+      return {
+        pointer: '',
+        kind: 'header' as const,
+        severity: advisory ? ('non-breaking' as const) : ('breaking' as const),
+        evidence: header.evidence,
+        expected: `a ${header.name} header`,
+        observed: undefined,
+        observedType: 'absent' as const,
+        message: `(header) ${header.name}: ${advisory ? 'advisory: ' : ''}missing on ${exchange.status} [response_headers_conformance]${advisory ? ' (set CONTRACT_ENFORCE_HEADERS=1 to enforce it)' : ''}`,
+      };
+    });
+};
+
+const rejectionEvidence = (generated: GeneratedCase): Evidence =>
+  generated.query.length > 0
+    ? inferred(
+        "Not on the customer-management page: the overview page's status table lists 400 for invalid parameters (related-facts.md), and the parameter's schema (an ISO 8601 date or RFC 3339 date-time, one string) does not allow this input.",
+      )
+    : documented("the status table: 404 Not Found — Customer doesn't exist");
+
+/** negative_data_rejection: input the document does not allow is refused with a documented 4xx, never served. */
+export const negative_data_rejection: Check = ({ contract, exchange, generated }) => {
+  if (!generated || exchange.noAnswer !== undefined || exchange.status === 429) return [];
+  if (generated.expect !== 'rejected' && generated.expect !== 'not-found') return [];
+  if (isClientError(exchange.status) || exchange.status >= 500) return [];
+  const allowed = [...contract.operation(exchange.operation).responses.keys()].filter((s) => isClientError(s) && s !== 429);
+  return [
+    statusDraft(
+      'negative_data_rejection',
+      generated.expect === 'not-found' && isSuccess(exchange.status) ? 'use-after-free' : 'negative-data-accepted',
+      exchange.status,
+      `a 4xx (${allowed.join(', ')})`,
+      `the input is not valid: ${generated.why}`,
+      rejectionEvidence(generated),
+    ),
+  ];
+};
+
+/** positive_data_acceptance: valid input for the configured customer is served with a 2xx. */
+export const positive_data_acceptance: Check = ({ exchange, generated }) => {
+  if (!generated || generated.expect !== 'accepted' || exchange.noAnswer !== undefined || exchange.status === 429 || exchange.status >= 500) return [];
+  if (isSuccess(exchange.status)) return [];
+  const evidence =
+    generated.query.length > 0
+      ? inferred(
+          'The page takes start_date/end_date as ISO 8601; every RFC 3339 date or date-time, in order, is ISO 8601, so a valid range is inferred to be served.',
+        )
+      : documented('the page: the configured customer with its token answers 200');
+  return [statusDraft('positive_data_acceptance', 'positive-data-rejected', exchange.status, '2xx', `the input is valid: ${generated.why}`, evidence)];
+};
+
+const unauthorisedEvidence = documented('the status table: 401 Unauthorized — Invalid or expired token');
+
+/** ignored_auth: a request without a valid credential is never served, and valid input without one answers 401. */
+export const ignored_auth: Check = ({ exchange, generated }) => {
+  if (exchange.noAnswer !== undefined || exchange.status === 429 || exchange.status >= 500) return [];
+  if (isSuccess(exchange.status) && exchange.request.credential.kind !== 'token') {
+    return [
+      statusDraft('ignored_auth', 'auth', exchange.status, '401', 'the request carried no valid credential, yet the API served it', unauthorisedEvidence, true),
+    ];
+  }
+  if (generated?.expect === 'unauthorised' && exchange.status !== 401) {
+    return [
+      statusDraft(
+        'ignored_auth',
+        'status-mismatch',
+        exchange.status,
+        '401',
+        `valid input without an Authorization header: ${generated.why}`,
+        unauthorisedEvidence,
+      ),
+    ];
+  }
+  return [];
+};
+
+/** The checks every generated data request gets, in order. */
+export const dataChecks: ReadonlyArray<readonly [string, Check]> = [
+  ['not_a_server_error', not_a_server_error],
+  ['status_code_conformance', status_code_conformance],
+  ['negative_data_rejection', negative_data_rejection],
+  ['positive_data_acceptance', positive_data_acceptance],
+  ['response_schema_conformance', response_schema_conformance],
+  ['content_type_conformance', content_type_charset],
+  ['response_headers_conformance', response_headers_conformance],
+  ['ignored_auth', ignored_auth],
+];
+
+/** Methods HEAD and OPTIONS may succeed (HEAD mirrors GET, OPTIONS answers a CORS preflight); the others must not. */
+const safeToSucceed = new Set(['HEAD', 'OPTIONS']);
+
+/**
+ * undocumented_method: a method the path does not document never succeeds (PUT, POST, PATCH, DELETE on /usage) and never
+ * fails the server; a 405 names the allowed methods in Allow (RFC 9110 §15.5.6: an advisory, as the page documents no 405).
+ */
+export const undocumented_method: Check = ({ exchange }) => {
+  const drafts: FindingDraft[] = [];
+  const method = exchange.request.method;
+  if (exchange.noAnswer !== undefined) return drafts;
+  if (isSuccess(exchange.status) && !safeToSucceed.has(method)) {
+    drafts.push(
+      statusDraft(
+        'undocumented_method',
+        'undocumented-method',
+        exchange.status,
+        'no 2xx (405, 404 or 401)',
+        `${method} is not a documented method of this path, yet the API served it`,
+        documented(`the page documents only ${exchange.operation === 'getCustomerUsage' ? 'GET' : 'GET and DELETE'} on this path`),
+        true,
+      ),
+    );
+  }
+  if (exchange.status === 405 && !('allow' in exchange.headers)) {
+    drafts.push({
+      pointer: '',
+      kind: 'header',
+      severity: 'non-breaking',
+      evidence: inferred('RFC 9110 §15.5.6: a 405 MUST carry an Allow header listing the methods the resource supports; the page documents no 405.'),
+      expected: 'an Allow header',
+      observed: undefined,
+      observedType: 'absent',
+      message: '(header) Allow: advisory: missing on 405 [undocumented_method]',
+    });
+  }
+  return drafts;
+};
+
+/** negotiation_conformance: an Accept the document does not offer gets a documented answer or 406, never a 5xx. */
+export const negotiation_conformance: Check = ({ contract, exchange }) => {
+  if (exchange.noAnswer !== undefined || exchange.status >= 500 || exchange.status === 406) return [];
+  return contract.operation(exchange.operation).responses.has(exchange.status)
+    ? []
+    : [
+        statusDraft(
+          'negotiation_conformance',
+          'undocumented-status-code',
+          exchange.status,
+          'a documented status or 406',
+          'an Accept the document does not offer',
+          documented("the page's status table"),
+        ),
+      ];
+};
+
+/** use_after_free: a link from a successful DELETE to the same customer must answer the link's status (404), never a 2xx. */
+export function use_after_free(expectedStatus: number, evidence: Evidence, link: string): Check {
+  return ({ exchange }) => {
+    if (exchange.noAnswer !== undefined || exchange.status === expectedStatus || exchange.status === 429) return [];
+    const served = isSuccess(exchange.status);
+    return [
+      statusDraft(
+        'use_after_free',
+        served ? 'use-after-free' : 'status-mismatch',
+        exchange.status,
+        String(expectedStatus),
+        served
+          ? `the customer is still served after its DELETE answered 200 (link ${link}: use after free)`
+          : `link ${link} expects ${expectedStatus} after the DELETE`,
+        served
+          ? documented('the page: "This action is irreversible. All apps, users, and settings under this customer will be permanently deleted."')
+          : evidence,
+      ),
+    ];
+  };
+}
+
+/** Runs checks on one exchange and makes the record every report is built from. */
+export function judgeGenerated(input: CheckInput, checks: ReadonlyArray<readonly [string, Check]>, claim: string, run: RunFacts): ContractRecord {
+  const { exchange } = input;
+  const findings: Finding[] = [];
+  if (exchange.noAnswer !== undefined) {
+    findings.push(
+      complete(
+        exchange,
+        {
+          pointer: '',
+          kind: 'no-answer',
+          severity: 'breaking',
+          evidence: documented('every operation answers with a documented status'),
+          expected: 'an answer',
+          observed: exchange.noAnswer,
+          observedType: 'text',
+          message: `(response): no answer: ${exchange.noAnswer}`,
+        },
+        run,
+      ),
+    );
+  }
+  for (const [, check] of checks) for (const draft of check(input)) findings.push(complete(exchange, draft, run));
+  const outcome: ContractRecord['outcome'] = findings.some((f) => f.gating) ? 'failed' : findings.length > 0 ? 'warned' : 'passed';
+  return {
+    format: 'contract-record/1',
+    role: 'claim',
+    claim,
+    operation: exchange.operation,
+    request: exchange.request,
+    expectedStatus: undefined,
+    status: exchange.status,
+    outcome,
+    findings,
+    run,
+  };
+}
+
+function complete(exchange: ObservedExchange, draft: FindingDraft, run: RunFacts): Finding {
+  return {
+    operation: exchange.operation,
+    method: exchange.request.method,
+    url: exchange.request.url,
+    status: exchange.status,
+    ...draft,
+    gating: draft.severity === 'breaking' && gates(draft.evidence, run.strictness),
+    curl: curlFor(exchange.request),
+  };
+}

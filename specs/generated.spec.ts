@@ -1,0 +1,279 @@
+// The generated phase: requests drawn from the OpenAPI document's parameter schemas (fast-check, seeded, shrunk), methods, negotiation and the DELETE links, judged by contract/checks.ts.
+import crypto from 'node:crypto';
+import fc from 'fast-check';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { test, noteConsumed } from './fixtures';
+import { loadGeneratedSettings } from '../config/settings';
+import { loadContract, inferred, type ContractRecord } from '../contract';
+import {
+  dataChecks,
+  judgeGenerated,
+  negotiation_conformance,
+  not_a_server_error,
+  response_headers_conformance,
+  response_schema_conformance,
+  undocumented_method,
+  use_after_free,
+  type Check,
+  type GeneratedExchange,
+} from '../contract/checks';
+import { caseCategories, casePath, operationModels, testSeed, type GeneratedCase, type GenerationMode } from '../contract/generators';
+import { resolveRef } from '../contract/openapi';
+import { curlFor, type RequestRecord } from '../contract/records';
+import { GeneratedClient } from './support/generated-client';
+import { runFacts, settle } from './support/verdicts';
+
+const settings = loadGeneratedSettings();
+/** The run's seed: CONTRACT_SEED, or one drawn per worker; every failure prints it, and each test's own seed derives from it and its name. */
+const runSeed = settings.seed ?? crypto.randomInt(0, 2 ** 31 - 1);
+/** Requests a failing property may spend on shrinking, on top of its examples: bounded, so a broken real target is not flooded. */
+const shrinkRequestBudget = 60;
+/** Warnings kept per test (one record each): the first of each message, so an advisory on every 401 is reported once. */
+const maxWarningRecords = 5;
+
+const contract = loadContract();
+const models = operationModels(contract.document);
+const replayHint = (title: string): string => `replay: CONTRACT_SEED=${runSeed} npm run contract -- --grep "${title.replace(/["\\`$]/g, '\\$&')}"`;
+
+/** Turns the records of a test into its outcome; throws the failure with its seed, input and reproduction on top. */
+async function settleGenerated(records: ContractRecord[], exchange: GeneratedExchange | undefined, heading: string): Promise<void> {
+  const message = await settle(records, exchange);
+  if (message !== undefined) throw new Error(`${heading}\n${message}`);
+}
+
+test.describe('generated', () => {
+  test.skip(settings.examples === 0, 'CONTRACT_EXAMPLES=0: the generated phase is off');
+
+  for (const model of models.values()) {
+    const modes: GenerationMode[] = model.method === 'DELETE' ? ['negative'] : ['positive', 'negative'];
+    for (const mode of modes) {
+      const title = `${model.operationId} ${mode}: seeded examples from the document`;
+      test(title, async ({ playwright, target }) => {
+        if (model.method === 'DELETE') {
+          test.skip(target.readOnly, 'read-only run (CONTRACT_READ_ONLY=1): no DELETE is sent');
+          test.skip(
+            !target.allowDelete || !target.deleteCustomerId,
+            'generated DELETEs go to ids that do not exist, with the disposable credential: set API_ALLOW_DELETE=1 with a disposable customer',
+          );
+        }
+        const seed = testSeed(runSeed, `${model.operationId} ${mode}`);
+        const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+        const generationTarget = { ...target, hasDisposableCredential: target.allowDelete && !target.readOnly && !!target.deleteCustomerId };
+        const categories = caseCategories(model, mode, generationTarget);
+        const judged = new Map<GeneratedCase, { record: ContractRecord; exchange: GeneratedExchange }>();
+        const warnings = new Map<string, ContractRecord>();
+        let requests = 0;
+        let throttled: ContractRecord | undefined;
+        const property = async (generated: GeneratedCase): Promise<boolean> => {
+          if (throttled || requests >= Math.max(settings.examples, categories.length) + shrinkRequestBudget) return true;
+          requests += 1;
+          const exchange = await client.send({
+            operation: model.operationId,
+            method: model.method,
+            path: casePath(model, generated),
+            credential: generated.credential,
+          });
+          if (exchange.status === 429) {
+            throttled = judgeGenerated({ contract, exchange, generated, enforceHeaders: settings.enforceHeaders }, [], title, runFacts());
+            throttled = {
+              ...throttled,
+              outcome: 'throttled',
+              reason: `throttled: ${model.operationId} answered 429 to ${exchange.request.method} ${exchange.request.url} after the retries the budget allows: the vendor's rate limit, not drift; the rest of the examples were not sent`,
+            };
+            return true;
+          }
+          const record = judgeGenerated(
+            { contract, exchange, generated, enforceHeaders: settings.enforceHeaders },
+            dataChecks,
+            `${title}: ${generated.why}`,
+            runFacts(),
+          );
+          judged.set(generated, { record, exchange });
+          if (record.outcome === 'warned') {
+            for (const finding of record.findings)
+              if (!warnings.has(finding.message) && warnings.size < maxWarningRecords) warnings.set(finding.message, record);
+          }
+          return record.outcome !== 'failed';
+        };
+        // The budget is spread over the categories of input (at least one example each), each its own seeded, shrinking run.
+        let result: fc.RunDetails<[GeneratedCase]> | undefined;
+        for (const [index, category] of categories.entries()) {
+          const numRuns = Math.max(1, Math.floor(settings.examples / categories.length) + (index < settings.examples % categories.length ? 1 : 0));
+          result = await fc.check(fc.asyncProperty(category, property), { seed: testSeed(seed, String(index)), numRuns, endOnFailure: false });
+          if (result.failed || throttled) break;
+        }
+        await client.dispose();
+        const warned = [...new Set(warnings.values())];
+        if (throttled) return settleGenerated([throttled, ...warned], undefined, '');
+        if (!result?.failed || !result.counterexample) return settleGenerated(warned, undefined, '');
+        const [shrunk] = result.counterexample;
+        const failure = judged.get(shrunk);
+        if (!failure) throw new Error(`the generated property failed without a judged exchange (seed ${seed}): ${String(result.errorInstance)}`);
+        const heading = [
+          `generated ${model.operationId} (${mode}) failed after ${result.numRuns} example(s), shrunk ${result.numShrinks} time(s), run seed ${runSeed} (test seed ${seed}, path ${result.counterexamplePath})`,
+          `  shrunk input: ${failure.exchange.request.method} ${failure.exchange.request.url} (${shrunk.credential} credential): ${shrunk.why}`,
+          `  ${replayHint(title)}`,
+        ].join('\n');
+        await settleGenerated([failure.record, ...warned], failure.exchange, heading);
+      });
+    }
+  }
+
+  // Methods the document does not give a path: PUT, POST and PATCH must not succeed, none may fail the server; HEAD may
+  // mirror GET and OPTIONS may answer a CORS preflight. State-changing ones go to an id that does not exist, with the
+  // disposable credential or none (the relay refuses the primary); HEAD and OPTIONS to the configured customer.
+  for (const [pathTemplate, itemOrRef] of Object.entries(contract.document.paths ?? {})) {
+    const item = resolveRef<OpenAPIV3_1.PathItemObject>(contract.document, itemOrRef ?? {});
+    const getOperation = item.get?.operationId;
+    if (!getOperation) continue;
+    test(`undocumented methods on ${pathTemplate}`, async ({ playwright, target }) => {
+      const documentedMethods = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].filter((m) => m in item).map((m) => m.toUpperCase()));
+      const stateChanging = target.readOnly ? [] : (['PUT', 'POST', 'PATCH'] as const).filter((m) => !documentedMethods.has(m));
+      const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+      const safeCredential = target.allowDelete && !target.readOnly && target.deleteCustomerId ? 'disposable' : 'none';
+      const records: ContractRecord[] = [];
+      const sends = [
+        ...stateChanging.map((method) => ({ method, id: target.missingCustomerId, credential: safeCredential }) as const),
+        ...(['HEAD', 'OPTIONS'] as const).map((method) => ({ method, id: target.customerId, credential: 'primary' }) as const),
+      ];
+      let last: GeneratedExchange | undefined;
+      for (const send of sends) {
+        const exchange = await client.send({
+          operation: getOperation,
+          method: send.method,
+          path: pathTemplate.replace('{customer_id}', encodeURIComponent(send.id)).replace(/^\/+/, ''),
+          credential: send.credential,
+        });
+        const checks: Array<readonly [string, Check]> = [
+          ['not_a_server_error', not_a_server_error],
+          ['undocumented_method', undocumented_method],
+        ];
+        records.push(
+          judgeGenerated(
+            { contract, exchange, enforceHeaders: settings.enforceHeaders },
+            checks,
+            `${send.method} ${pathTemplate} must not succeed or fail the server`,
+            runFacts(),
+          ),
+        );
+        if (records.at(-1)?.outcome === 'failed') last = exchange;
+      }
+      await client.dispose();
+      await settleGenerated(
+        records,
+        last,
+        `generated method checks on ${pathTemplate} (nothing random: every undocumented method once)\n  ${replayHint(`undocumented methods on ${pathTemplate}`)}`,
+      );
+    });
+  }
+
+  test('Accept values the document does not offer get a documented answer or 406', async ({ playwright, target }) => {
+    const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+    const records: ContractRecord[] = [];
+    let last: GeneratedExchange | undefined;
+    for (const accept of ['application/xml', 'text/html', 'text/plain', 'application/json;q=0, application/xml']) {
+      const exchange = await client.send({
+        operation: 'getCustomer',
+        method: 'GET',
+        path: encodeURIComponent(target.customerId),
+        credential: 'primary',
+        headers: { accept },
+      });
+      const checks: Array<readonly [string, Check]> = [
+        ['not_a_server_error', not_a_server_error],
+        ['negotiation_conformance', negotiation_conformance],
+        ['response_schema_conformance', response_schema_conformance],
+        ['response_headers_conformance', response_headers_conformance],
+      ];
+      records.push(
+        judgeGenerated(
+          { contract, exchange, enforceHeaders: settings.enforceHeaders },
+          checks,
+          `Accept: ${accept} gets a documented answer or 406`,
+          runFacts(),
+        ),
+      );
+      if (records.at(-1)?.outcome === 'failed') last = exchange;
+    }
+    await client.dispose();
+    await settleGenerated(
+      records.filter((r) => r.outcome !== 'passed'),
+      last,
+      'generated negotiation checks (every Accept value once)',
+    );
+  });
+
+  // The stateful checks are the document's links on deleteCustomer's 200: after a DELETE that answered 200, each linked
+  // operation on the same customer must answer the link's x-expected-status.
+  test('stateful: the links of a successful DELETE (use after free)', async ({ playwright, target }) => {
+    test.skip(target.readOnly, 'read-only run (CONTRACT_READ_ONLY=1): no DELETE is sent');
+    test.skip(
+      !target.allowDelete || !target.deleteCustomerId,
+      'the links start from a DELETE of the disposable customer: set API_ALLOW_DELETE=1 with a disposable customer',
+    );
+    const id = target.deleteCustomerId ?? '';
+    const deleteOperation = contract.operation('deleteCustomer');
+    const deleteItem = resolveRef<OpenAPIV3_1.PathItemObject>(contract.document, contract.document.paths?.[deleteOperation.path] ?? {});
+    const ok = resolveRef<OpenAPIV3_1.ResponseObject>(contract.document, deleteItem.delete?.responses['200'] ?? { description: 'none' });
+    const links = Object.entries(ok.links ?? {}).map(
+      ([name, linkOrRef]) => [name, resolveRef<OpenAPIV3_1.LinkObject & Record<string, unknown>>(contract.document, linkOrRef)] as const,
+    );
+    test.skip(links.length === 0, 'deleteCustomer 200 declares no links');
+    const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+    const path = encodeURIComponent(id);
+    const before = await client.send({ operation: 'getCustomer', method: 'GET', path, credential: 'disposable' });
+    let source: RequestRecord;
+    const records: ContractRecord[] = [];
+    if (before.status === 200) {
+      const deletion = await client.send({ operation: 'deleteCustomer', method: 'DELETE', path, credential: 'disposable' });
+      if (deletion.status !== 200) {
+        await client.dispose();
+        test.skip(true, `blocked: deleteCustomer answered ${deletion.status} to DELETE /${path}, so the links (which start from a 200) cannot be followed`);
+      }
+      noteConsumed('the disposable customer', `the generated stateful test deleted it (DELETE /${path} answered 200) to follow deleteCustomer's links`);
+      source = deletion.request;
+    } else {
+      // Deleted earlier in the run (the DELETE spec's last test): the links are followed from that deletion.
+      source = { method: 'DELETE', url: `/${path}`, credential: { kind: 'token', whose: 'disposable', scheme: target.authScheme } };
+      test
+        .info()
+        .annotations.push({
+          type: 'note',
+          description: `the disposable customer answered ${before.status} before the links were followed: they start from the DELETE made earlier in this run`,
+        });
+    }
+    let last: GeneratedExchange | undefined;
+    for (const [name, link] of links) {
+      const operationId = link.operationId;
+      const expected = link['x-expected-status'];
+      if (typeof operationId !== 'string' || typeof expected !== 'number')
+        throw new Error(`link ${name} of deleteCustomer 200 needs an operationId and a numeric x-expected-status`);
+      const linked = contract.operation(operationId);
+      const linkedPath = linked.path.replace('{customer_id}', path).replace(/^\/+/, '');
+      const note = typeof link['x-inferred'] === 'string' ? link['x-inferred'] : `link ${name}`;
+      const exchange = await client.send({
+        operation: operationId,
+        method: linked.method.toUpperCase() as 'GET' | 'DELETE',
+        path: linkedPath,
+        credential: 'disposable',
+        after: [source],
+      });
+      const checks: Array<readonly [string, Check]> = [
+        ['not_a_server_error', not_a_server_error],
+        ['use_after_free', use_after_free(expected, inferred(note), name)],
+        ['response_schema_conformance', response_schema_conformance],
+      ];
+      records.push(
+        judgeGenerated(
+          { contract, exchange, enforceHeaders: settings.enforceHeaders },
+          checks,
+          `link ${name}: ${operationId} after a successful DELETE answers ${expected}`,
+          runFacts(),
+        ),
+      );
+      if (records.at(-1)?.outcome === 'failed') last = exchange;
+    }
+    await client.dispose();
+    await settleGenerated(records, last, `generated stateful checks from deleteCustomer's links (source: ${curlFor(source)})`);
+  });
+});
