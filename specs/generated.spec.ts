@@ -127,6 +127,8 @@ test.describe('generated', () => {
     const getOperation = item.get?.operationId;
     if (!getOperation) continue;
     test(`undocumented methods on ${pathTemplate}`, async ({ playwright, target }) => {
+      // Against a real target the generated phase sends only GET, and DELETE to the disposable or a missing id.
+      test.skip(target.kind === 'remote', 'real target: PUT/POST/PATCH/HEAD/OPTIONS are sent to the simulator only (the generated phase sends GET and a guarded DELETE to a real API)');
       const documentedMethods = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].filter((m) => m in item).map((m) => m.toUpperCase()));
       const stateChanging = target.readOnly ? [] : (['PUT', 'POST', 'PATCH'] as const).filter((m) => !documentedMethods.has(m));
       const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
