@@ -1,4 +1,4 @@
-// `npm run bench` and `npm run simulator` answer --help with their flags and variables, and refuse a mistake in one line, exit 2.
+// `npm run bench`, `npm run simulator` and `npm run scale-out:demo` answer --help with their flags and variables, and refuse a mistake in one line, exit 2.
 import { expect, test } from '@playwright/test';
 import { runProcess, tsxCommand, type ProcessExit } from './helpers/processes';
 
@@ -56,5 +56,15 @@ test.describe('npm run simulator', () => {
   test('any argument other than --help is one error line, exit 2', async () => {
     expectOneErrorLine(await runCli('simulator/cli.ts', ['--port', '4011']), /unknown option "--port".*SIMULATOR_\* variables/);
     expectOneErrorLine(await runCli('simulator/cli.ts', ['serve']), /unexpected argument "serve"/);
+  });
+});
+
+test.describe('npm run scale-out:demo', () => {
+  test('--help lists its options and exits 0 without starting anything; a mistake is one error line, exit 2', async () => {
+    const help = await runCli('tools/scale-out-demo.ts', ['--help']);
+    expect(help.code, help.stderr).toBe(0);
+    for (const text of ['npm run scale-out:demo', '--shards', '--targets', '--interval', '--measure-seconds']) expect(help.stdout, `--help mentions ${text}`).toContain(text);
+    expectOneErrorLine(await runCli('tools/scale-out-demo.ts', ['--bogus', '1']), /unknown option --bogus/);
+    expectOneErrorLine(await runCli('tools/scale-out-demo.ts', ['--shards', 'two']), /--shards needs a whole number/);
   });
 });

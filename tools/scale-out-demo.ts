@@ -185,8 +185,33 @@ function demoOptions(args: string[]): ShardOptions {
   return { shards: value('--shards', 2), targets: value('--targets', 40), intervalSeconds: value('--interval', 1), measureSeconds: value('--measure-seconds', 0) };
 }
 
+const usage = `npm run scale-out:demo [-- options]
+
+Starts the embedded simulator, two exporters in two locations and one Prometheus (the cross-location aggregates must add
+up), then a sharded deployment: N exporters over one targets file split with Prometheus' hashmod, each target probed by
+exactly one exporter. Needs Debian's prometheus. Everything listens on 127.0.0.1 and stops by itself.
+
+Options (each takes a whole number):
+  --shards N            exporters in the sharded deployment (default 2)
+  --targets N           targets in the sharded deployment (default 40)
+  --interval N          probe interval of the sharded exporters, in seconds (default 1)
+  --measure-seconds N   also measure each shard's CPU, RSS and /metrics time for N seconds (default 0: no measurement)
+  --help                this text
+
+Exit 0: every check passed; 1: a check failed; 2: a usage error or a missing binary.`;
+
 async function main(): Promise<void> {
-  const shardOptions = demoOptions(process.argv.slice(2));
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  let shardOptions: ShardOptions;
+  try {
+    shardOptions = demoOptions(process.argv.slice(2));
+  } catch (error) {
+    // A usage mistake is exit 2, like every other command here; a failed check is exit 1.
+    return exitOnUserError(error, 2);
+  }
   if (!fs.existsSync(prometheusBinary)) throw new UserError(`${prometheusBinary} is missing: apt-get install prometheus`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-out-'));
   const children: ChildProcess[] = [];
