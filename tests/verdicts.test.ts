@@ -169,7 +169,9 @@ const rows: VerdictRow[] = [
     headline: /^\*\*Contract drift: No drift\*\*/,
     also: (gate, drift) => {
       expect(drift.verdict).toBe('inconclusive');
-      expect(drift.summary.tests.throttled).toBe(drift.summary.tests.total);
+      // Every test that ran was throttled (the generated phase is off in this table: its tests are skipped).
+      expect(drift.summary.tests.throttled).toBe(drift.summary.tests.total - drift.summary.tests.skipped);
+      expect(drift.summary.tests.throttled).toBeGreaterThan(20);
       expect(gate.failureText).toMatch(
         /throttled: \w+ answered 429 to (GET|DELETE) \/\S+ after 1 retry, 30 s waited, Retry-After 30: the vendor's rate limit, not drift/,
       );
@@ -304,6 +306,9 @@ test.describe('the verdicts table', () => {
           if (stepSummaryFile) fs.rmSync(stepSummaryFile, { force: true });
           const gate = await runGate({
             env: {
+              // The table pins the hand-written specs' verdicts; the generated phase has its own checks (the mutation
+              // table and tests/generated-phase.test.ts), and its extra findings would change every count here.
+              CONTRACT_EXAMPLES: '0',
               SIMULATOR_MODE: row.mode,
               ...(row.strictness ? { CONTRACT_STRICTNESS: row.strictness } : {}),
               ...(stepSummaryFile ? { GITHUB_STEP_SUMMARY: stepSummaryFile } : {}),
