@@ -323,7 +323,8 @@ test.describe('options', () => {
     await call(sim, `/${primaryId}`, { as: 'primary' });
     const started = Date.now();
     await sim.stop();
-    expect(Date.now() - started, 'stop() duration in ms').toBeLessThan(1000);
+    // Node's keep-alive timeout is 5 s: a stop() that waited for the idle connection would take at least that long.
+    expect(Date.now() - started, 'stop() closed the keep-alive connection instead of waiting for its 5 s timeout').toBeLessThan(4500);
   });
 });
 
