@@ -15,7 +15,10 @@ export default tseslint.config(
       // noUncheckedIndexedAccess is on: `!` marks an index the code has just checked or built, and says so at the use.
       '@typescript-eslint/no-non-null-assertion': 'off',
       // `() => void promise` and `(x) => doSomething(x)` shorthands in callbacks are the house style.
-      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidOperator: true, ignoreVoidReturningFunctions: true }],
+      '@typescript-eslint/no-confusing-void-expression': [
+        'error',
+        { ignoreArrowShorthand: true, ignoreVoidOperator: true, ignoreVoidReturningFunctions: true },
+      ],
       // The suite looks for control characters on purpose: ANSI escapes in output, NUL/CR/LF in hostile input and tokens.
       'no-control-regex': 'off',
       // Unused arguments and rest siblings named with a leading underscore are deliberate.

@@ -32,7 +32,10 @@ export default defineConfig({
   // The contract reporter comes first: it turns contract verdicts back into failures before the others see a test, and
   // prints the run's summary last (reporters/contract-reporter.ts).
   reporter: [
-    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir, strictness: loadStrictness(), stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined }],
+    [
+      require.resolve('./reporters/contract-reporter'),
+      { outputDir: reportsDir, strictness: loadStrictness(), stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined },
+    ],
     [process.env.CI ? 'dot' : 'list'],
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
     ['json', { outputFile: path.join(reportsDir, 'results.json') }],

@@ -6,10 +6,7 @@ import { Secret } from './secret';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where a token comes from; a file is re-read when its mtime, size or inode changes. */
-export type TokenSource =
-  | { kind: 'value'; token: Secret }
-  | { kind: 'env'; variable: string }
-  | { kind: 'file'; path: string };
+export type TokenSource = { kind: 'value'; token: Secret } | { kind: 'env'; variable: string } | { kind: 'file'; path: string };
 
 /**
  * Why a (trimmed) token text cannot be sent in a header, or undefined when it can. Never contains the token.
@@ -19,7 +16,7 @@ export type TokenSource =
 export function tokenTextProblem(text: string): string | undefined {
   if (!text) return 'is empty';
   if (/[\n\r\u0085\u2028\u2029]/.test(text)) return 'holds several lines (a token is one line)';
-   
+
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return 'contains a control character';
   if (/\s/.test(text)) return 'contains whitespace inside the token';
   return undefined;
@@ -172,7 +169,7 @@ export function jwtExpiry(token: string): number | undefined {
   try {
     const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
     if (typeof claims === 'object' && claims !== null && 'exp' in claims) {
-      const exp = (claims).exp;
+      const exp = claims.exp;
       if (typeof exp === 'number' && Number.isFinite(exp)) return exp;
     }
   } catch {

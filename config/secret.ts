@@ -148,7 +148,16 @@ function flexible(value: string, mode: Mode): string {
   return source;
 }
 
-const jsonShortEscapes: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const jsonShortEscapes: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '/': '\\/',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 
 function charForms(char: string, mode: Mode): string[] {
   const utf8 = Buffer.from(char, 'utf8');
@@ -170,7 +179,9 @@ function hexByte(byte: number): string {
 }
 
 function hexDigits(value: number, width: number): string {
-  return Array.from(value.toString(16).padStart(width, '0')).map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
+  return Array.from(value.toString(16).padStart(width, '0'))
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join('');
 }
 
 function escapeRegExp(text: string): string {

@@ -69,7 +69,8 @@ export const simulatorDefaults = {
 /** The target's variables (gate and exporter; the gate-only ones are marked), documented. */
 export const targetVariableDocs = {
   API_BASE_URL: {
-    meaning: 'base URL including `/v2/integrations`, e.g. `https://integrationscore.mum1.exotel.com/v2/integrations`; unset: the embedded simulator is started on a free port and used',
+    meaning:
+      'base URL including `/v2/integrations`, e.g. `https://integrationscore.mum1.exotel.com/v2/integrations`; unset: the embedded simulator is started on a free port and used',
   },
   API_CUSTOMER_ID: { meaning: 'an existing customer', readme: 'one path segment: see the id rules below' },
   API_TOKEN: { meaning: "that customer's token", readme: 'one line, no whitespace or control character inside' },
@@ -114,7 +115,8 @@ export const gateVariableDocs = {
     default: `${gateDefaults.bodyLimitBytes} (8 MiB)`,
   },
   CONTRACT_STRICTNESS: {
-    meaning: '`documented`: only breaks of what the vendor page states fail the gate, breaks of `x-inferred` rules are warnings; `inferred`: every rule of the contract fails it',
+    meaning:
+      '`documented`: only breaks of what the vendor page states fail the gate, breaks of `x-inferred` rules are warnings; `inferred`: every rule of the contract fails it',
     default: 'inferred',
   },
   CONTRACT_SEED: {
@@ -131,7 +133,8 @@ export const gateVariableDocs = {
     default: String(gateDefaults.maxRps),
   },
   CONTRACT_ENFORCE_HEADERS: {
-    meaning: '`1`: a response header the contract declares but the vendor page does not document (WWW-Authenticate on 401, Retry-After on 429) fails the gate when missing; `0`: it is an advisory',
+    meaning:
+      '`1`: a response header the contract declares but the vendor page does not document (WWW-Authenticate on 401, Retry-After on 429) fails the gate when missing; `0`: it is an advisory',
     default: '0',
   },
 } as const satisfies Record<string, VariableDoc>;
@@ -162,14 +165,16 @@ export const simulatorVariableDocs = {
   SIMULATOR_PORT: { meaning: 'port to listen on, 0..65535 (0 = any free port)', default: String(simulatorDefaults.port) },
   SIMULATOR_HOST: { meaning: 'interface to listen on', default: simulatorDefaults.host },
   SIMULATOR_MODE: {
-    meaning: "behaviour mode, one of those `npm run simulator -- --help` lists; with API_BASE_URL unset, also the mode of the gate's and `npm run monitor`'s embedded simulator",
+    meaning:
+      "behaviour mode, one of those `npm run simulator -- --help` lists; with API_BASE_URL unset, also the mode of the gate's and `npm run monitor`'s embedded simulator",
     default: 'faithful',
   },
   SIMULATOR_LATENCY_MS: { meaning: 'delay before every response in milliseconds', default: "0 (or the mode's default)" },
   SIMULATOR_ERROR_RATE: { meaning: 'fraction 0..1 of requests answering 500', default: "0 (or the mode's default)" },
   SIMULATOR_RATE_LIMIT_PER_MINUTE: { meaning: 'requests allowed per 60 s before 429', default: 'unlimited' },
   SIMULATOR_ADMIN: {
-    meaning: "`1`: the simulator (`npm run simulator`, or `npm run monitor`'s embedded one) serves POST /admin/mode (mode=NAME) to callers on this machine, to switch modes at run time",
+    meaning:
+      "`1`: the simulator (`npm run simulator`, or `npm run monitor`'s embedded one) serves POST /admin/mode (mode=NAME) to callers on this machine, to switch modes at run time",
     default: '0',
   },
 } as const satisfies Record<string, VariableDoc>;
@@ -178,7 +183,12 @@ export const simulatorVariableDocs = {
 export const simulatorVariables = helpTexts(simulatorVariableDocs);
 
 /** Every known variable's documentation. */
-export const variableDocs: Readonly<Record<string, VariableDoc>> = { ...targetVariableDocs, ...gateVariableDocs, ...exporterVariableDocs, ...simulatorVariableDocs };
+export const variableDocs: Readonly<Record<string, VariableDoc>> = {
+  ...targetVariableDocs,
+  ...gateVariableDocs,
+  ...exporterVariableDocs,
+  ...simulatorVariableDocs,
+};
 
 /** Every known variable of the five prefixes, with what it means. */
 export const knownVariables: Readonly<Record<string, string>> = { ...targetVariables, ...gateVariables, ...exporterVariables, ...simulatorVariables };
@@ -226,7 +236,9 @@ export function unknownVariableProblems(env: Env, strict?: StrictPrefixes): stri
       problems.push(`unknown variable ${key}: did you mean ${near}?`);
     } else if (strict?.prefixes.some((prefix) => key.startsWith(prefix))) {
       const known = Object.keys(knownVariables).filter((name) => strict.prefixes.some((prefix) => name.startsWith(prefix)));
-      problems.push(`unknown variable ${key}: ${strict.prefixes.map((p) => `${p}*`).join(' and ')} are ${strict.owner} variables and it is not one (known: ${known.join(', ')})`);
+      problems.push(
+        `unknown variable ${key}: ${strict.prefixes.map((p) => `${p}*`).join(' and ')} are ${strict.owner} variables and it is not one (known: ${known.join(', ')})`,
+      );
     }
   }
   return problems;
@@ -354,7 +366,8 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   rejectUnknownVariables(env);
   const problems: string[] = [];
   const workers = numberSetting(env.CONTRACT_WORKERS, 'CONTRACT_WORKERS', gateLimits.workers, problems) ?? gateDefaults.workers;
-  const bodyLimitBytes = numberSetting(env.CONTRACT_BODY_LIMIT_BYTES, 'CONTRACT_BODY_LIMIT_BYTES', gateLimits.bodyLimitBytes, problems) ?? gateDefaults.bodyLimitBytes;
+  const bodyLimitBytes =
+    numberSetting(env.CONTRACT_BODY_LIMIT_BYTES, 'CONTRACT_BODY_LIMIT_BYTES', gateLimits.bodyLimitBytes, problems) ?? gateDefaults.bodyLimitBytes;
   const reportsDir = reportsDirSetting(env.CONTRACT_REPORTS_DIR, rootDir, problems);
   // The switches that decide whether a DELETE is sent: a bad value stops the run here too, before anything starts.
   flagSetting(env.CONTRACT_READ_ONLY, 'CONTRACT_READ_ONLY', problems);
@@ -374,7 +387,7 @@ function reportsDirSetting(raw: string | undefined, rootDir: string, problems: s
     problems.push('CONTRACT_REPORTS_DIR is set but empty: unset it for reports/, or give a folder');
     return rootDir;
   }
-   
+
   if (/[\u0000-\u001f\u007f]/.test(text)) {
     problems.push(`CONTRACT_REPORTS_DIR ${JSON.stringify(raw)} contains a control character: give a plain folder path`);
     return rootDir;
@@ -382,7 +395,9 @@ function reportsDirSetting(raw: string | undefined, rootDir: string, problems: s
   const dir = path.resolve(rootDir, text);
   const back = path.relative(dir, rootDir);
   if (back === '' || !back.startsWith('..')) {
-    problems.push(`CONTRACT_REPORTS_DIR ${JSON.stringify(raw)} is the repository, a folder above it or a filesystem root: give a folder of its own, e.g. reports/`);
+    problems.push(
+      `CONTRACT_REPORTS_DIR ${JSON.stringify(raw)} is the repository, a folder above it or a filesystem root: give a folder of its own, e.g. reports/`,
+    );
     return dir;
   }
   let stat: fs.Stats | undefined;

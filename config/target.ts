@@ -101,7 +101,9 @@ function collectBase(env: Env, problems: string[]): BaseTargetConfig | undefined
 function readHandoff(env: Env): SimulatorHandoff {
   const handoff = env[simulatorHandoffVariable];
   if (!handoff) {
-    throw new UserError('API_BASE_URL is not set and no embedded simulator is running: run the suite with `npm run contract` (or `npx playwright test`), or set API_BASE_URL');
+    throw new UserError(
+      'API_BASE_URL is not set and no embedded simulator is running: run the suite with `npm run contract` (or `npx playwright test`), or set API_BASE_URL',
+    );
   }
   return JSON.parse(handoff) as SimulatorHandoff;
 }
@@ -170,10 +172,14 @@ function remoteGateTarget(base: BaseTargetConfig | undefined, env: Env, readOnly
     }
   }
   if (deleteToken && base && deleteToken.reveal() === base.token.reveal()) {
-    problems.push("API_DELETE_TOKEN must not be API_TOKEN: give the disposable customer's own token (with the primary customer's token a DELETE can reach the primary customer)");
+    problems.push(
+      "API_DELETE_TOKEN must not be API_TOKEN: give the disposable customer's own token (with the primary customer's token a DELETE can reach the primary customer)",
+    );
   }
   if (allowDelete && !readOnly && (!deleteCustomerId || !deleteToken) && !problems.some((p) => p.includes('API_DELETE_'))) {
-    problems.push('API_ALLOW_DELETE is on, so the DELETE spec needs a dedicated disposable customer: set API_DELETE_CUSTOMER_ID and API_DELETE_TOKEN (or API_DELETE_TOKEN_FILE)');
+    problems.push(
+      'API_ALLOW_DELETE is on, so the DELETE spec needs a dedicated disposable customer: set API_DELETE_CUSTOMER_ID and API_DELETE_TOKEN (or API_DELETE_TOKEN_FILE)',
+    );
   }
   if (!base) return undefined;
   return { ...base, missingCustomerId, otherCustomerId, readOnly, allowDelete, deleteCustomerId, deleteToken };
@@ -204,7 +210,6 @@ export function customerIdProblem(id: string): string | undefined {
     [decoded, encoded],
     [decoded.normalize('NFKC'), encoded || ' (in a compatibility form)'],
   ] as const) {
-     
     if (/[\u0000-\u001f\u007f-\u009f]/.test(form)) return `contains a control character${note}`;
     if (/[/\\]/.test(form)) return `contains a path separator ("/" or "\\")${note}`;
     if (form.includes('..') || /^\.+$/.test(form)) return `contains ".." or is only dots${note}, a path step rather than an id`;
@@ -221,7 +226,11 @@ export function sameCustomerId(a: string, b: string): boolean {
 
 /** The form `sameCustomerId` compares. */
 export function normalizeCustomerId(id: string): string {
-  return percentDecodeFully(id.trim()).normalize('NFKC').trim().toLowerCase().replace(/[/.]+$/, '');
+  return percentDecodeFully(id.trim())
+    .normalize('NFKC')
+    .trim()
+    .toLowerCase()
+    .replace(/[/.]+$/, '');
 }
 
 /** Percent-decodes until nothing changes (so `%252F` is `/`); a malformed sequence is decoded byte by byte. */

@@ -100,7 +100,11 @@ export function checkResponse(
           message: `(response): body is larger than ${maxLength} characters (${response.bodyText.length}): not parsed`,
         }
       : jsonDepthExceeds(response.bodyText, maxDepth)
-        ? { expected: `JSON nested at most ${maxDepth} levels deep`, observed: `deeper than ${maxDepth} levels`, message: `(response): body nests deeper than ${maxDepth} levels: not parsed` }
+        ? {
+            expected: `JSON nested at most ${maxDepth} levels deep`,
+            observed: `deeper than ${maxDepth} levels`,
+            message: `(response): body nests deeper than ${maxDepth} levels: not parsed`,
+          }
         : undefined;
   let body: unknown;
   let parsed = false;
@@ -114,18 +118,51 @@ export function checkResponse(
   }
 
   if (!described) {
-    add({ path: '', kind: 'undocumented-status-code', severity: 'breaking', evidence: documented('the status table of the vendor page'), expected: [...operation.responses.keys()], observed: status });
+    add({
+      path: '',
+      kind: 'undocumented-status-code',
+      severity: 'breaking',
+      evidence: documented('the status table of the vendor page'),
+      expected: [...operation.responses.keys()],
+      observed: status,
+    });
     return { operation: operationId, status, documented: false, findings, breaking: findings, body };
   }
 
   const essence = response.contentType?.split(';')[0]?.trim().toLowerCase();
   if (!essence || !described.mediaTypes.includes(essence)) {
-    add({ path: '', kind: 'content-type-mismatch', severity: 'breaking', evidence: described.mediaTypeEvidence, expected: described.mediaTypes, observed: response.contentType ?? '(none)' });
+    add({
+      path: '',
+      kind: 'content-type-mismatch',
+      severity: 'breaking',
+      evidence: described.mediaTypeEvidence,
+      expected: described.mediaTypes,
+      observed: response.contentType ?? '(none)',
+    });
   }
   if (refusal) {
-    add({ path: '', kind: 'unparsable-body', severity: 'breaking', evidence: described.bodyEvidence, expected: refusal.expected, observed: refusal.observed, observedType: 'text' }, refusal.message);
+    add(
+      {
+        path: '',
+        kind: 'unparsable-body',
+        severity: 'breaking',
+        evidence: described.bodyEvidence,
+        expected: refusal.expected,
+        observed: refusal.observed,
+        observedType: 'text',
+      },
+      refusal.message,
+    );
   } else if (!parsed) {
-    add({ path: '', kind: 'unparsable-body', severity: 'breaking', evidence: described.bodyEvidence, expected: 'a JSON body', observed: response.bodyText, observedType: 'text' });
+    add({
+      path: '',
+      kind: 'unparsable-body',
+      severity: 'breaking',
+      evidence: described.bodyEvidence,
+      expected: 'a JSON body',
+      observed: response.bodyText,
+      observedType: 'text',
+    });
   } else {
     for (const finding of schemaFindings(described, body)) add(finding);
   }
@@ -142,7 +179,8 @@ export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -184,7 +222,8 @@ function schemaFindings(response: ResponseContract, body: unknown): Array<Omit<D
   }
   if (!response.validateClosed(body)) {
     for (const error of response.validateClosed.errors ?? []) {
-      if (error.keyword === 'additionalProperties') push(fromAjvError(error, body, 'non-breaking', weakest(response.bodyEvidence, documented("the page's Response does not show it"))));
+      if (error.keyword === 'additionalProperties')
+        push(fromAjvError(error, body, 'non-breaking', weakest(response.bodyEvidence, documented("the page's Response does not show it"))));
     }
   }
   return out;
@@ -192,12 +231,17 @@ function schemaFindings(response: ResponseContract, body: unknown): Array<Omit<D
 
 /** The evidence of a rule ajv found broken: the x-inferred note of the schema node it failed in (notes are inherited down). */
 function ruleEvidence(error: ErrorObject): Evidence {
-  const parent = error.parentSchema as Record<string, unknown> | undefined;
-  const note = parent?.['x-inferred'];
+  const parent = error.parentSchema;
+  const note: unknown = parent?.['x-inferred'];
   return typeof note === 'string' ? inferred(note) : inferred('stricter than the documented part of the schema');
 }
 
-function fromAjvError(error: ErrorObject, body: unknown, severity: 'breaking' | 'non-breaking', evidence: Evidence): Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'> {
+function fromAjvError(
+  error: ErrorObject,
+  body: unknown,
+  severity: 'breaking' | 'non-breaking',
+  evidence: Evidence,
+): Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'> {
   const at = error.instancePath;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -211,7 +255,14 @@ function fromAjvError(error: ErrorObject, body: unknown, severity: 'breaking' | 
       return { path, kind: 'missing-required-property', severity, evidence, expected: 'present (required)', observed: undefined };
     }
     case 'type':
-      return { path: at, kind: 'type-mismatch', severity, evidence, expected: Array.isArray(params.type) ? params.type.join(' or ') : params.type, observed: valueAt(body, at) };
+      return {
+        path: at,
+        kind: 'type-mismatch',
+        severity,
+        evidence,
+        expected: Array.isArray(params.type) ? params.type.join(' or ') : params.type,
+        observed: valueAt(body, at),
+      };
     case 'format':
       return { path: at, kind: 'format-mismatch', severity, evidence, expected: `format ${String(params.format)}`, observed: valueAt(body, at) };
     case 'pattern':
@@ -228,7 +279,14 @@ function fromAjvError(error: ErrorObject, body: unknown, severity: 'breaking' | 
     case 'maxLength':
       return { path: at, kind: 'constraint-violation', severity, evidence, expected: `${error.keyword} ${String(params.limit)}`, observed: valueAt(body, at) };
     default:
-      return { path: at, kind: 'constraint-violation', severity, evidence, expected: `${error.keyword} ${error.message ?? ''}`.trim(), observed: valueAt(body, at) };
+      return {
+        path: at,
+        kind: 'constraint-violation',
+        severity,
+        evidence,
+        expected: `${error.keyword} ${error.message ?? ''}`.trim(),
+        observed: valueAt(body, at),
+      };
   }
 }
 
@@ -244,7 +302,14 @@ const kindText: Record<DriftKind, string> = {
   'unparsable-body': 'body is not JSON',
 };
 
-const describedExpectations = new Set<DriftKind>(['type-mismatch', 'missing-required-property', 'format-mismatch', 'constraint-violation', 'undocumented-property', 'unparsable-body']);
+const describedExpectations = new Set<DriftKind>([
+  'type-mismatch',
+  'missing-required-property',
+  'format-mismatch',
+  'constraint-violation',
+  'undocumented-property',
+  'unparsable-body',
+]);
 
 /** One line: `/data/users_count: type mismatch: expected number, observed "25" (string)`. */
 function describe(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected' | 'observed' | 'observedType'>): string {
@@ -262,7 +327,8 @@ export function showObserved(value: unknown, type: JsonType): string {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  // JSON.stringify answers undefined for functions and symbols, whatever its declared type says.
+  const text = (JSON.stringify(value) as string | undefined) ?? `<${typeof value}>`;
   return text.length > maxObservedLength ? `${text.slice(0, maxObservedLength)}… (${text.length} chars)` : text;
 }
 

@@ -1,8 +1,29 @@
 // The contract's public face: one compiled Contract per process (so once per Playwright worker), and the checks on it.
 import { compileContract, outlineContract, type Contract, type ContractOutline } from './validators';
 
-export { checkResponse, defaultJsonLimits, jsonDepthExceeds, jsonType, type JsonLimits, type JsonType, type ContractCheck, type DriftFinding, type DriftKind, type DriftSeverity, type ObservedResponse } from './check';
-export { Contract, compileContract, outlineContract, type ContractOutline, type OperationContract, type OperationOutline, type ResponseContract, type ResponseOutline } from './validators';
+export {
+  checkResponse,
+  defaultJsonLimits,
+  jsonDepthExceeds,
+  jsonType,
+  type JsonLimits,
+  type JsonType,
+  type ContractCheck,
+  type DriftFinding,
+  type DriftKind,
+  type DriftSeverity,
+  type ObservedResponse,
+} from './check';
+export {
+  Contract,
+  compileContract,
+  outlineContract,
+  type ContractOutline,
+  type OperationContract,
+  type OperationOutline,
+  type ResponseContract,
+  type ResponseOutline,
+} from './validators';
 export { documented, gates, inferred, simulatorOnly, weakest, type Evidence, type EvidenceLevel, type Strictness } from './evidence';
 export {
   countFindings,
@@ -27,7 +48,16 @@ export {
   type RequestRecord,
   type RunFacts,
 } from './records';
-export { judgePrecondition, judgeRules, judgeStatusClaim, recordMessage, type ObservedExchange, type RuleCheck, type ServedMeaning, type StatusClaim } from './judge';
+export {
+  judgePrecondition,
+  judgeRules,
+  judgeStatusClaim,
+  recordMessage,
+  type ObservedExchange,
+  type RuleCheck,
+  type ServedMeaning,
+  type StatusClaim,
+} from './judge';
 
 let compiled: Contract | undefined;
 

@@ -91,7 +91,7 @@ export function compileContract(file: string = defaultContractPath): Contract {
   const ajv = new Ajv2020({ allErrors: true, inlineRefs: false, strict: true, strictRequired: false, validateFormats: true, verbose: true });
   addFormats(ajv);
   ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs', ...extensionKeywords(document)]);
-  const components = inheritInferredComponents((document.components?.schemas ?? {}) as Record<string, unknown>);
+  const components = inheritInferredComponents(document.components?.schemas ?? {});
   try {
     ajv.addSchema({ $id: schemaId, $defs: rewriteRefs(components, schemaId) });
     ajv.addSchema({ $id: schemaIdDocumented, $defs: rewriteRefs(withoutInferredComponents(components), schemaIdDocumented) });
@@ -122,7 +122,12 @@ export function outlineContract(file: string = defaultContractPath): ContractOut
   const document = readOpenApiDocument(file);
   const operations = new Map<string, OperationOutline>();
   for (const [operationId, operation] of readOperations(document)) {
-    operations.set(operationId, { operationId, method: operation.method, path: operation.path, responses: new Map([...operation.responses].map(([status, r]) => [status, r.outline])) });
+    operations.set(operationId, {
+      operationId,
+      method: operation.method,
+      path: operation.path,
+      responses: new Map([...operation.responses].map(([status, r]) => [status, r.outline])),
+    });
   }
   return { document, operations };
 }
@@ -168,7 +173,8 @@ function readOperations(document: OpenApiDocument): Map<string, ReadOperation> {
           simulatorOnly: simulatorOnlyNote !== undefined,
           inferred: inferredNote,
           unprovoked: note(extensions['x-unprovoked']) !== undefined,
-          statusEvidence: simulatorOnlyNote !== undefined ? simulatorOnly(simulatorOnlyNote) : inferredNote !== undefined ? inferred(inferredNote) : documented(),
+          statusEvidence:
+            simulatorOnlyNote !== undefined ? simulatorOnly(simulatorOnlyNote) : inferredNote !== undefined ? inferred(inferredNote) : documented(),
           bodyEvidence: inferredNote !== undefined ? inferred(inferredNote) : bodyNote !== undefined ? inferred(bodyNote) : documented(),
           mediaTypeEvidence: mediaNote !== undefined ? inferred(mediaNote) : documented(),
         };
@@ -190,13 +196,14 @@ function compileOne(ajv: Ajv2020, schema: unknown, where: string): ValidateFunct
 
 /** Points `#/components/schemas/X` references at the compiled component bundle `<id>#/$defs/X`. */
 function rewriteRefs<T>(node: T, id: string): T {
-  if (Array.isArray(node)) return node.map((item) => rewriteRefs(item, id)) as T;
+  if (Array.isArray(node)) return (node as unknown[]).map((item) => rewriteRefs(item, id)) as T;
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    out[key] = key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')
-      ? `${id}#/$defs/${value.slice('#/components/schemas/'.length)}`
-      : rewriteRefs(value, id);
+    out[key] =
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')
+        ? `${id}#/$defs/${value.slice('#/components/schemas/'.length)}`
+        : rewriteRefs(value, id);
   }
   return out as T;
 }
@@ -255,7 +262,18 @@ function withoutInferredComponents(components: Record<string, unknown>): Record<
 
 const subschemaMaps = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
 const subschemaLists = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
-const subschemaSingles = ['items', 'not', 'if', 'then', 'else', 'contains', 'additionalProperties', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties'];
+const subschemaSingles = [
+  'items',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'additionalProperties',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+];
 
 /**
  * Sets `additionalProperties: false` on every object schema that declares properties and says nothing about extras.
@@ -272,7 +290,7 @@ function closeObjects<T>(schema: T): T {
   }
   for (const key of subschemaLists) {
     const list = out[key];
-    if (Array.isArray(list)) out[key] = list.map((sub) => closeObjects(sub));
+    if (Array.isArray(list)) out[key] = (list as unknown[]).map((sub) => closeObjects(sub));
   }
   for (const key of subschemaSingles) {
     if (key in out) out[key] = closeObjects(out[key]);

@@ -301,7 +301,6 @@ function restoreFailure(test: TestCase, result: TestResult, verdict: string | un
 
 /** What became of a test, in the report's words. */
 function outcomeOf(result: TestResult, verdict: string | undefined): Pick<TestVerdict, 'outcome' | 'reason'> {
-   
   const firstError =
     (result.errors[0]?.message ?? '')
       .replace(/\u001b\[[0-9;]*m/g, '')

@@ -21,7 +21,12 @@ function loadSimulatorCliOptions(env: Env = process.env): SimulatorCliOptions {
   }
   const latencyMs = numberSetting(env.SIMULATOR_LATENCY_MS, 'SIMULATOR_LATENCY_MS', simulatorLimits.latencyMs, problems);
   const errorRate = numberSetting(env.SIMULATOR_ERROR_RATE, 'SIMULATOR_ERROR_RATE', simulatorLimits.errorRate, problems);
-  const rateLimitPerMinute = numberSetting(env.SIMULATOR_RATE_LIMIT_PER_MINUTE, 'SIMULATOR_RATE_LIMIT_PER_MINUTE', simulatorLimits.rateLimitPerMinute, problems);
+  const rateLimitPerMinute = numberSetting(
+    env.SIMULATOR_RATE_LIMIT_PER_MINUTE,
+    'SIMULATOR_RATE_LIMIT_PER_MINUTE',
+    simulatorLimits.rateLimitPerMinute,
+    problems,
+  );
   const admin = flagSetting(env.SIMULATOR_ADMIN, 'SIMULATOR_ADMIN', problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return { port, host, mode, latencyMs, errorRate, rateLimitPerMinute, admin };

@@ -135,11 +135,7 @@ const dayMs = 86_400_000;
  */
 export function usageCounters(customer: Readonly<CustomerRecord>, period: UsagePeriod): UsageCounters {
   const documentedUsage = documented().usage;
-  if (
-    customer.customer_id === documentedUsage.customerId &&
-    period.start === documentedUsage.period.start &&
-    period.end === documentedUsage.period.end
-  ) {
+  if (customer.customer_id === documentedUsage.customerId && period.start === documentedUsage.period.start && period.end === documentedUsage.period.end) {
     return { ...documentedUsage.usage };
   }
   const hash = crypto.createHash('sha256').update(`${customer.customer_id}|${period.start}|${period.end}`).digest();

@@ -39,7 +39,8 @@ export interface Preemption {
 }
 
 /** What a method the path does not document (PUT, POST, PATCH, …) gets: an error with its headers, or a success body. */
-export type UndocumentedMethodAnswer = { kind: 'error'; status: number; message: string; headers: Readonly<Record<string, string>> } | { kind: 'success'; body: JsonObject };
+export type UndocumentedMethodAnswer =
+  { kind: 'error'; status: number; message: string; headers: Readonly<Record<string, string>> } | { kind: 'success'; body: JsonObject };
 
 /** Every behaviour a mode can change. The server calls these and nothing else decides how a mode behaves. */
 export interface SimulatorModeHooks {
@@ -105,7 +106,12 @@ const faithful: SimulatorModeHooks = {
   // Inferred: RFC 9110 §15.5.2 (a 401 carries a challenge) and RFC 6750 §3 (the Bearer scheme's); the page shows neither.
   challenge: () => 'Bearer realm="customer-management"',
   // Inferred: RFC 9110 §15.5.6 (405 names the allowed methods in Allow); the page documents no 405.
-  undocumentedMethod: (method, allow) => ({ kind: 'error', status: 405, message: `${method} is not allowed here: use ${allow.join(', ')}`, headers: { Allow: allow.join(', ') } }),
+  undocumentedMethod: (method, allow) => ({
+    kind: 'error',
+    status: 405,
+    message: `${method} is not allowed here: use ${allow.join(', ')}`,
+    headers: { Allow: allow.join(', ') },
+  }),
   unknownCustomer: () => ({ kind: 'error', status: 404, message: 'Customer not found' }),
   usagePeriod: requestedPeriod,
   deleteCustomer: (remove) => remove(),
@@ -180,7 +186,7 @@ export const simulatorModes = {
     hooks: {
       sendSuccess: (res, body) => {
         const { success: _success, ...rest } = body;
-        const data = 'data' in rest ? rest.data ?? null : rest;
+        const data = 'data' in rest ? (rest.data ?? null) : rest;
         res.status(200).json({ RequestId: crypto.randomUUID(), Status: 200, Code: 200, Data: data });
       },
     },
@@ -235,7 +241,11 @@ export const simulatorModes = {
     gate: { verdict: 'fails', evidence: /content type mismatch: expected \["application\/json"\], observed "text\/plain/ },
     hooks: {
       sendSuccess: (res, body) => void res.status(200).type('text/plain').send(JSON.stringify(body)),
-      sendError: (res, status, message) => void res.status(status).type('text/plain').send(JSON.stringify({ success: false, message })),
+      sendError: (res, status, message) =>
+        void res
+          .status(status)
+          .type('text/plain')
+          .send(JSON.stringify({ success: false, message })),
     },
   },
   'html-errors': {
@@ -295,7 +305,10 @@ export const simulatorModes = {
     hooks: {
       sendSuccess: (res, body) => {
         const text = JSON.stringify(body);
-        res.status(200).type('application/json').send(text.slice(0, Math.floor(text.length / 2)));
+        res
+          .status(200)
+          .type('application/json')
+          .send(text.slice(0, Math.floor(text.length / 2)));
       },
     },
   },
@@ -311,18 +324,34 @@ export const simulatorModes = {
   },
   'error-key': {
     description: 'Serves error bodies as {"error": "<message>"} instead of the documented {"success": false, "message": "<message>"}.',
-    gate: { verdict: 'fails', evidence: /answered 40[014] as expected \([^)]*\), but the response breaks the contract:[^\n]*\n\s*✗ \/(success|message): missing required property/ },
+    gate: {
+      verdict: 'fails',
+      evidence: /answered 40[014] as expected \([^)]*\), but the response breaks the contract:[^\n]*\n\s*✗ \/(success|message): missing required property/,
+    },
     hooks: { sendError: (res, status, message) => void res.status(status).json({ error: message }) },
   },
   'impossible-date-500': {
-    description: 'Answers 500 to a well-formed date whose day does not exist in its month (2024-02-30), as a naive date constructor would; only generated input finds it.',
-    gate: { verdict: 'fails', evidence: /shrunk input: GET \/[^\s]+\/usage\?(start|end)_date=\d{4}-\d{2}-(29|30|31) [^\n]*impossible date[\s\S]*answered 500, expected no 5xx \[not_a_server_error\]/ },
+    description:
+      'Answers 500 to a well-formed date whose day does not exist in its month (2024-02-30), as a naive date constructor would; only generated input finds it.',
+    gate: {
+      verdict: 'fails',
+      evidence:
+        /shrunk input: GET \/[^\s]+\/usage\?(start|end)_date=\d{4}-\d{2}-(29|30|31) [^\n]*impossible date[\s\S]*answered 500, expected no 5xx \[not_a_server_error\]/,
+    },
     hooks: {
       usagePeriod: (startDate, endDate, now) => {
         for (const value of [startDate, endDate]) {
           const day = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})/.exec(value) : null;
           const [year, month, date] = (day ?? []).slice(1).map(Number);
-          if (year !== undefined && month !== undefined && date !== undefined && month >= 1 && month <= 12 && date > new Date(Date.UTC(year, month, 0)).getUTCDate() && date <= 31) {
+          if (
+            year !== undefined &&
+            month !== undefined &&
+            date !== undefined &&
+            month >= 1 &&
+            month <= 12 &&
+            date > new Date(Date.UTC(year, month, 0)).getUTCDate() &&
+            date <= 31
+          ) {
             throw new Error(`Invalid time value: ${String(value)}`);
           }
         }
@@ -331,8 +360,12 @@ export const simulatorModes = {
     },
   },
   'repeated-parameter-last-wins': {
-    description: 'Takes the last value of a repeated start_date or end_date instead of answering 400 (the schema is one string); only generated input repeats one.',
-    gate: { verdict: 'fails', evidence: /shrunk input: GET [^\s]*\?(start|end)_date=[^&\s]+&\1_date=[^\n]*repeated[\s\S]*answered 200, expected a 4xx[^\n]*\[negative_data_rejection\]/ },
+    description:
+      'Takes the last value of a repeated start_date or end_date instead of answering 400 (the schema is one string); only generated input repeats one.',
+    gate: {
+      verdict: 'fails',
+      evidence: /shrunk input: GET [^\s]*\?(start|end)_date=[^&\s]+&\1_date=[^\n]*repeated[\s\S]*answered 200, expected a 4xx[^\n]*\[negative_data_rejection\]/,
+    },
     hooks: {
       usagePeriod: (startDate, endDate, now) => {
         const last = (value: unknown): unknown => (Array.isArray(value) ? value.at(-1) : value);
@@ -385,7 +418,9 @@ export function isSimulatorMode(s: string): s is SimulatorMode {
 export function parseSimulatorMode(raw: string | undefined): SimulatorMode {
   const name = raw?.trim() || 'faithful';
   if (isSimulatorMode(name)) return name;
-  throw new UserError(`SIMULATOR_MODE "${name}" is not a simulator mode: use one of ${simulatorModeNames.join(', ')} (\`npm run simulator -- --help\` describes each)`);
+  throw new UserError(
+    `SIMULATOR_MODE "${name}" is not a simulator mode: use one of ${simulatorModeNames.join(', ')} (\`npm run simulator -- --help\` describes each)`,
+  );
 }
 
 /** The mode's table entry, typed as the common spec so its optional fields can be read. */

@@ -2,7 +2,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { customerWithRole, documentedDeleteMessage, seedCustomers, usageCounters, type CustomerRecord, type CustomerRole, type SeededCustomer } from './customers';
+import {
+  customerWithRole,
+  documentedDeleteMessage,
+  seedCustomers,
+  usageCounters,
+  type CustomerRecord,
+  type CustomerRole,
+  type SeededCustomer,
+} from './customers';
 import { prefersCode500 } from './headers';
 import { isSimulatorMode, simulatorModeHooks, simulatorModeNames, simulatorModeSpec, type SimulatorMode, type SimulatorModeHooks } from './modes';
 
@@ -191,7 +199,13 @@ export function createSimulatorApp(options: SimulatorOptions | SimulatorState = 
 
   // Before latency, faults and rate limits, and not counted as a request: it controls the simulator, it is not the API.
   if (state.admin) {
-    app.post('/admin/mode', express.urlencoded({ extended: false, limit: '1kb' }), express.json({ limit: '1kb' }), (req: Request, res: Response) => setModeByAdmin(req, res, state), adminBodyError);
+    app.post(
+      '/admin/mode',
+      express.urlencoded({ extended: false, limit: '1kb' }),
+      express.json({ limit: '1kb' }),
+      (req: Request, res: Response) => setModeByAdmin(req, res, state),
+      adminBodyError,
+    );
   }
 
   app.use(async (_req: Request, res: Response, next: NextFunction) => {
@@ -287,10 +301,13 @@ function setModeByAdmin(req: Request, res: Response, state: SimulatorState): voi
     return;
   }
   const body: unknown = req.body;
-  const requested = typeof body === 'object' && body !== null && 'mode' in body ? (body).mode : undefined;
+  const requested = typeof body === 'object' && body !== null && 'mode' in body ? body.mode : undefined;
   const name = typeof requested === 'string' ? requested.trim() : '';
   if (!isSimulatorMode(name)) {
-    res.status(400).type('text/plain').send(`${name ? `"${name.slice(0, 64)}" is not a simulator mode` : 'no mode given'}: send mode=NAME, one of ${simulatorModeNames.join(', ')}\n`);
+    res
+      .status(400)
+      .type('text/plain')
+      .send(`${name ? `"${name.slice(0, 64)}" is not a simulator mode` : 'no mode given'}: send mode=NAME, one of ${simulatorModeNames.join(', ')}\n`);
     return;
   }
   const previous = state.mode;
@@ -301,7 +318,10 @@ function setModeByAdmin(req: Request, res: Response, state: SimulatorState): voi
 /** A body the parsers refuse (malformed JSON, over 1 KB) is the caller's mistake, not the simulator's. */
 function adminBodyError(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
   const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 400;
-  res.status(status >= 400 && status < 500 ? status : 400).type('text/plain').send('send mode=NAME as a form or JSON body of at most 1 KB\n');
+  res
+    .status(status >= 400 && status < 500 ? status : 400)
+    .type('text/plain')
+    .send('send mode=NAME as a form or JSON body of at most 1 KB\n');
 }
 
 /** Whether a socket's remote address is this machine: 127.0.0.0/8 or ::1, IPv4-mapped forms included. */

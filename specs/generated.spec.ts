@@ -128,7 +128,10 @@ test.describe('generated', () => {
     if (!getOperation) continue;
     test(`undocumented methods on ${pathTemplate}`, async ({ playwright, target }) => {
       // Against a real target the generated phase sends only GET, and DELETE to the disposable or a missing id.
-      test.skip(target.kind === 'remote', 'real target: PUT/POST/PATCH/HEAD/OPTIONS are sent to the simulator only (the generated phase sends GET and a guarded DELETE to a real API)');
+      test.skip(
+        target.kind === 'remote',
+        'real target: PUT/POST/PATCH/HEAD/OPTIONS are sent to the simulator only (the generated phase sends GET and a guarded DELETE to a real API)',
+      );
       const documentedMethods = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].filter((m) => m in item).map((m) => m.toUpperCase()));
       const stateChanging = target.readOnly ? [] : (['PUT', 'POST', 'PATCH'] as const).filter((m) => !documentedMethods.has(m));
       const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
@@ -237,12 +240,10 @@ test.describe('generated', () => {
     } else {
       // Deleted earlier in the run (the DELETE spec's last test): the links are followed from that deletion.
       source = { method: 'DELETE', url: `/${path}`, credential: { kind: 'token', whose: 'disposable', scheme: target.authScheme } };
-      test
-        .info()
-        .annotations.push({
-          type: 'note',
-          description: `the disposable customer answered ${before.status} before the links were followed: they start from the DELETE made earlier in this run`,
-        });
+      test.info().annotations.push({
+        type: 'note',
+        description: `the disposable customer answered ${before.status} before the links were followed: they start from the DELETE made earlier in this run`,
+      });
     }
     let last: GeneratedExchange | undefined;
     for (const [name, link] of links) {

@@ -109,7 +109,10 @@ test.describe('Alertmanager configuration', () => {
         receiver: severity === 'critical' ? 'customer-api-pager' : 'customer-api-tickets',
       })),
       // The exporter-down alert has no target.
-      { labels: ['alertname=CustomerApiExporterDown', 'severity=warning', 'service=customer-api', 'instance=localhost:9464'], receiver: 'customer-api-tickets' },
+      {
+        labels: ['alertname=CustomerApiExporterDown', 'severity=warning', 'service=customer-api', 'instance=localhost:9464'],
+        receiver: 'customer-api-tickets',
+      },
       // Somebody else's critical alert is not a Customer API page.
       { labels: ['alertname=NodeDown', 'severity=critical', 'service=other'], receiver: 'customer-api-tickets' },
       { labels: ['alertname=Watchdog'], receiver: 'customer-api-tickets' },
@@ -118,7 +121,11 @@ test.describe('Alertmanager configuration', () => {
     const wrong: string[] = [];
     for (const { labels, receiver } of cases) {
       const { status, output } = amtool(['config', 'routes', 'test', `--config.file=${alertmanagerConfig}`, `--verify.receivers=${receiver}`, ...labels]);
-      const routed = output.split('\n').filter((line) => line.trim() && !line.startsWith('Warning')).join(' ').trim();
+      const routed = output
+        .split('\n')
+        .filter((line) => line.trim() && !line.startsWith('Warning'))
+        .join(' ')
+        .trim();
       if (status !== 0 || routed !== receiver) wrong.push(`${labels.join(' ')} -> ${routed} (expected ${receiver})`);
     }
     expect(wrong, 'label sets routed to the wrong receiver').toEqual([]);
@@ -152,7 +159,13 @@ test.describe('Alertmanager configuration', () => {
     for (const required of ['CustomerApiExporterDown', 'CustomerApiProbeFailing', 'CustomerApiTokenRejected', 'CustomerApiContractBroken']) {
       expect(sources.has(required), `${required} mutes the alerts below it`).toBe(true);
     }
-    expect(config.inhibit_rules.some((rule) => rule.source_matchers.includes('severity="critical"') && rule.target_matchers.includes('severity="warning"') && rule.equal.includes('alertname')), 'a critical alert mutes its warning twin').toBe(true);
+    expect(
+      config.inhibit_rules.some(
+        (rule) =>
+          rule.source_matchers.includes('severity="critical"') && rule.target_matchers.includes('severity="warning"') && rule.equal.includes('alertname'),
+      ),
+      'a critical alert mutes its warning twin',
+    ).toBe(true);
   });
 });
 
@@ -234,15 +247,26 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
       'stale CustomerApiProbesStale warning',
     ];
     let states = new Map<string, string>();
-    await eventually('Alertmanager to process the alerts', async () => {
-      states = await alertStates(baseUrl);
-      return states.size === 16 && [...states.values()].every((state) => state !== 'unprocessed');
-    }, 30_000);
-    const active = [...states].filter(([, state]) => state === 'active').map(([key]) => key).sort();
+    await eventually(
+      'Alertmanager to process the alerts',
+      async () => {
+        states = await alertStates(baseUrl);
+        return states.size === 16 && [...states.values()].every((state) => state !== 'unprocessed');
+      },
+      30_000,
+    );
+    const active = [...states]
+      .filter(([, state]) => state === 'active')
+      .map(([key]) => key)
+      .sort();
     expect(active, 'alerts left active after inhibition').toEqual([...expectedActive].sort());
 
     // Notifications: one group per target, carrying only what inhibition left.
-    await eventually('a notification for every target', () => ['down', 'token', 'contract', 'budget', 'stale'].every((t) => firingByTarget(receiver!.received).has(t)), 30_000);
+    await eventually(
+      'a notification for every target',
+      () => ['down', 'token', 'contract', 'budget', 'stale'].every((t) => firingByTarget(receiver!.received).has(t)),
+      30_000,
+    );
     const byTarget = firingByTarget(receiver.received);
     for (const key of expectedActive) {
       const [target, alertname, severity] = key.split(' ');
@@ -257,10 +281,19 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
 
     // The exporter goes down: it mutes every other Customer API alert.
     await postAlerts(baseUrl, [{ alertname: 'CustomerApiExporterDown', severity: 'warning', instance: 'localhost:9464', job: 'customer-api-exporter' }]);
-    await eventually('every other alert muted by CustomerApiExporterDown', async () => {
-      states = await alertStates(baseUrl);
-      return [...states].filter(([, state]) => state === 'active').map(([key]) => key).join(',') === '- CustomerApiExporterDown warning';
-    }, 30_000).catch(() => undefined);
+    await eventually(
+      'every other alert muted by CustomerApiExporterDown',
+      async () => {
+        states = await alertStates(baseUrl);
+        return (
+          [...states]
+            .filter(([, state]) => state === 'active')
+            .map(([key]) => key)
+            .join(',') === '- CustomerApiExporterDown warning'
+        );
+      },
+      30_000,
+    ).catch(() => undefined);
     expect([...states].filter(([, state]) => state === 'active').map(([key]) => key)).toEqual(['- CustomerApiExporterDown warning']);
   } finally {
     await alertmanager?.stop();
@@ -319,7 +352,8 @@ test('end to end, each incident is one notification group naming its cause: cont
     for (const group of rules.groups) {
       delete group.interval;
       for (const rule of group.rules) {
-        if (rule.record?.startsWith('customer_api:probe_history:')) rule.expr = 'max by (target, operation) (customer_api_probes_total{job="customer-api-exporter"})';
+        if (rule.record?.startsWith('customer_api:probe_history:'))
+          rule.expr = 'max by (target, operation) (customer_api_probes_total{job="customer-api-exporter"})';
       }
     }
     const rulesFile = path.join(dir, 'customer-api.rules.yml');
@@ -339,7 +373,8 @@ test('end to end, each incident is one notification group naming its cause: cont
     const promUrl = `http://127.0.0.1:${promPort}`;
     const promLog = (): string => prometheus!.log();
     const amLog = (): string => alertmanager!.log();
-    const context = (): string => `\nPrometheus log:\n${promLog()}\nAlertmanager log:\n${amLog()}\nnotifications:\n${JSON.stringify(receiver?.received, null, 1)}`;
+    const context = (): string =>
+      `\nPrometheus log:\n${promLog()}\nAlertmanager log:\n${amLog()}\nnotifications:\n${JSON.stringify(receiver?.received, null, 1)}`;
     const firingInPrometheus = async (): Promise<string[]> =>
       (await instantQuery(promUrl, 'ALERTS{alertstate="firing"}')).map((s) => `${s.metric.target ?? '-'} ${s.metric.alertname}`).sort();
 
@@ -364,12 +399,22 @@ test('end to end, each incident is one notification group naming its cause: cont
       contract: {
         alertname: 'CustomerApiContractBroken',
         receiverPath: '/customer-api/page',
-        says: [/^Target contract: .* of 2 operation\(s\) has got a 2xx/, /: getCustomer getCustomerUsage\./, /getCustomer\/contract\b/, /getCustomerUsage\/contract\b/],
+        says: [
+          /^Target contract: .* of 2 operation\(s\) has got a 2xx/,
+          /: getCustomer getCustomerUsage\./,
+          /getCustomer\/contract\b/,
+          /getCustomerUsage\/contract\b/,
+        ],
       },
       outage: {
         alertname: 'CustomerApiProbeFailing',
         receiverPath: '/customer-api/page',
-        says: [/^Target outage: .* of 2 operation\(s\)/, /getCustomer \(last HTTP status 0\) getCustomerUsage \(last HTTP status 0\)/, /getCustomer\/connect\b/, /getCustomerUsage\/connect\b/],
+        says: [
+          /^Target outage: .* of 2 operation\(s\)/,
+          /getCustomer \(last HTTP status 0\) getCustomerUsage \(last HTTP status 0\)/,
+          /getCustomer\/connect\b/,
+          /getCustomerUsage\/connect\b/,
+        ],
       },
       token: { alertname: 'CustomerApiTokenRejected', receiverPath: '/customer-api/ticket', says: [/of probes of target token fail on the credential/] },
     };
@@ -385,7 +430,11 @@ test('end to end, each incident is one notification group naming its cause: cont
     // yet must not page. Wait until that burn has held for longer than the budget alerts' `for` (9 s) plus two group
     // intervals, as Prometheus' own evaluation clock counts it, then read what arrived.
     const burning = 'customer_api:probe_errors:ratio_rate1h / 0.001 > 14.4 and on (target, operation) customer_api:probe_errors:ratio_rate5m / 0.001 > 14.4';
-    await eventually('the availability budget burning on both operations of contract and outage', async () => (await instantQuery(promUrl, burning)).length === 4, 60_000);
+    await eventually(
+      'the availability budget burning on both operations of contract and outage',
+      async () => (await instantQuery(promUrl, burning)).length === 4,
+      60_000,
+    );
     const burnSeen = Date.now() / 1000;
     await eventually(
       'the alert rules evaluated 15 s past the burn',
@@ -401,9 +450,11 @@ test('end to end, each incident is one notification group naming its cause: cont
     await eventually('two group intervals', async () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 4_500)), 10_000);
 
     // Prometheus: one firing alert per incident, the cause.
-    expect(await firingInPrometheus(), `one alert per incident fires in Prometheus${context()}`).toEqual(
-      ['contract CustomerApiContractBroken', 'outage CustomerApiProbeFailing', 'token CustomerApiTokenRejected'],
-    );
+    expect(await firingInPrometheus(), `one alert per incident fires in Prometheus${context()}`).toEqual([
+      'contract CustomerApiContractBroken',
+      'outage CustomerApiProbeFailing',
+      'token CustomerApiTokenRejected',
+    ]);
     // Alertmanager: exactly one notification group per incident, naming the cause, on the right receiver.
     const notifications = receiver.received;
     const groupsByTarget = new Map<string, Set<string>>();
@@ -420,8 +471,14 @@ test('end to end, each incident is one notification group naming its cause: cont
       expect([...new Set(alerts.map((a) => a.labels.alertname))], `${target}: the group carries only its cause`).toEqual([cause.alertname]);
       expect(new Set(own.map((n) => n.path)), `${target}: delivered to ${cause.receiverPath}`).toEqual(new Set([cause.receiverPath]));
       const described = alerts.map((a) => a.annotations.description ?? '').find((d) => cause.says.every((says) => says.test(d)));
-      expect(described, `${target}: the description names operations and reason (got ${alerts.map((a) => a.annotations.description).join(' | ')})`).toBeDefined();
-      expect(alerts.every((a) => a.annotations.runbook_url === `monitors/runbooks/${cause.alertname}.md`), `${target}: the runbook is linked`).toBe(true);
+      expect(
+        described,
+        `${target}: the description names operations and reason (got ${alerts.map((a) => a.annotations.description).join(' | ')})`,
+      ).toBeDefined();
+      expect(
+        alerts.every((a) => a.annotations.runbook_url === `monitors/runbooks/${cause.alertname}.md`),
+        `${target}: the runbook is linked`,
+      ).toBe(true);
     }
     process.stdout.write(
       `notifications: ${notifications.length} (${flushed} before the last wait), groups: ${[...groupsByTarget].map(([t, k]) => `${t}=${k.size}`).join(', ')}\n`,

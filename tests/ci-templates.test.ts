@@ -86,7 +86,9 @@ test.describe('GitHub Actions template', () => {
     const wf = workflow();
     expect(Object.keys(wf.jobs)).toHaveLength(1);
     expect(wf.permissions, 'read-only token').toEqual({ contents: 'read' });
-    expect(Object.keys(wf.on), 'pull requests, pushes, nightly and manual runs').toEqual(expect.arrayContaining(['pull_request', 'push', 'schedule', 'workflow_dispatch']));
+    expect(Object.keys(wf.on), 'pull requests, pushes, nightly and manual runs').toEqual(
+      expect.arrayContaining(['pull_request', 'push', 'schedule', 'workflow_dispatch']),
+    );
     const all = steps();
     const job = Object.values(wf.jobs)[0];
     expect(job?.['continue-on-error'], 'the job may fail').toBeUndefined();
@@ -102,15 +104,25 @@ test.describe('GitHub Actions template', () => {
     expect(fs.readFileSync(githubFile, 'utf8'), 'no token is written into the template').not.toMatch(/API_TOKEN:\s*['"]?[A-Za-z0-9._-]{12,}/);
     // The steps after the gate run when it failed, and only then does the job's failure stand.
     for (const step of all.slice(gate + 1)) expect(step.if, `"${step.name}" runs after a failed gate`).toBe('${{ !cancelled() }}');
-    expect(all.some((s) => s.uses?.startsWith('actions/upload-artifact@')), 'reports are uploaded').toBe(true);
+    expect(
+      all.some((s) => s.uses?.startsWith('actions/upload-artifact@')),
+      'reports are uploaded',
+    ).toBe(true);
   });
 
-  test('uploads what the gate writes, and the job summary is the gate\'s summary.md, after a passing, a failing and a stopped gate', async () => {
+  test("uploads what the gate writes, and the job summary is the gate's summary.md, after a passing, a failing and a stopped gate", async () => {
     test.setTimeout(180_000);
     const all = steps();
     const upload = all.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
-    const uploaded = reportPaths(String(upload?.with?.path ?? '').split('\n').map((p) => p.trim()).filter(Boolean));
-    expect(uploaded, 'junit, html, drift and the summary files').toEqual(expect.arrayContaining(['junit.xml', 'html/', 'summary.md', 'drift.md', 'drift.json', 'coverage.md']));
+    const uploaded = reportPaths(
+      String(upload?.with?.path ?? '')
+        .split('\n')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    );
+    expect(uploaded, 'junit, html, drift and the summary files').toEqual(
+      expect.arrayContaining(['junit.xml', 'html/', 'summary.md', 'drift.md', 'drift.json', 'coverage.md']),
+    );
     const summaryStep = all.find((s) => s.run?.includes('GITHUB_STEP_SUMMARY'));
     expect(summaryStep?.run, 'a job summary step for a gate that wrote no report').toBeDefined();
 
@@ -127,7 +139,9 @@ test.describe('GitHub Actions template', () => {
         expect(run.exitCode === 0, `gate against ${scenario.mode}: exit ${run.exitCode}\n${run.stdout}${run.stderr}`).toBe(scenario.gatePasses);
         const wroteReports = fs.existsSync(path.join(workspace, 'reports', 'summary.md'));
         expect(wroteReports, `the gate wrote its reports (${scenario.mode})`).toBe(scenario.mode !== 'no-such-mode');
-        if (wroteReports) for (const file of uploaded) expect(fs.existsSync(path.join(workspace, 'reports', file)), `the gate wrote reports/${file} (${scenario.mode})`).toBe(true);
+        if (wroteReports)
+          for (const file of uploaded)
+            expect(fs.existsSync(path.join(workspace, 'reports', file)), `the gate wrote reports/${file} (${scenario.mode})`).toBe(true);
         const result = runScript(summaryStep?.run ?? '', workspace, { GITHUB_STEP_SUMMARY: summary });
         expect(result.status, `the summary step failed:\n${result.output}`).toBe(0);
         const written = fs.readFileSync(summary, 'utf8');
@@ -154,13 +168,16 @@ test.describe('GitLab CI template', () => {
     const j = job();
     expect(j.stage).toBe('test');
     expect(j.image, 'a Node image the suite supports (engines >= 20)').toMatch(/^node:(2\d|[3-9]\d)/);
-    for (const line of [...j.script, ...(j.after_script ?? [])]) expect(typeof line, `every script line is one shell string: ${JSON.stringify(line)}`).toBe('string');
+    for (const line of [...j.script, ...(j.after_script ?? [])])
+      expect(typeof line, `every script line is one shell string: ${JSON.stringify(line)}`).toBe('string');
     const install = j.script.indexOf('npm ci --no-audit --no-fund');
     const gate = j.script.indexOf('npm run contract');
     expect(install).toBeGreaterThan(-1);
-    expect(gate, 'the gate runs after the install, as the last script line so its exit code is the job\'s').toBe(j.script.length - 1);
+    expect(gate, "the gate runs after the install, as the last script line so its exit code is the job's").toBe(j.script.length - 1);
     expect(j.allow_failure, 'a failing gate fails the pipeline').toBeUndefined();
-    expect(Object.keys(j.variables ?? {}), 'no credential is written into the template (they are CI/CD variables)').not.toEqual(expect.arrayContaining(['API_TOKEN']));
+    expect(Object.keys(j.variables ?? {}), 'no credential is written into the template (they are CI/CD variables)').not.toEqual(
+      expect.arrayContaining(['API_TOKEN']),
+    );
     expect(j.artifacts.when, 'reports are kept when the gate fails').toBe('always');
     expect(j.artifacts.reports.junit, 'JUnit for the merge request test tab').toBe('reports/junit.xml');
     expect(reportPaths(j.artifacts.paths)).toEqual(expect.arrayContaining(['junit.xml', 'html/', 'summary.md', 'drift.md', 'drift.json', 'coverage.md']));
@@ -178,7 +195,7 @@ test.describe('GitLab CI template', () => {
       expect(fs.readFileSync(path.join(workspace, 'reports', 'junit.xml'), 'utf8'), 'JUnit records the failure').toMatch(/<failure/);
       const after = runScript((j.after_script ?? []).join('\n'), workspace);
       expect(after.status, after.output).toBe(0);
-      expect(after.output, 'the gate\'s summary lands in the job log').toContain('users_count');
+      expect(after.output, "the gate's summary lands in the job log").toContain('users_count');
       // Outside a schedule the script drops API_BASE_URL, so a merge request never reaches the real API.
       const unset = runScript(`${j.script.filter((line) => line.includes('API_BASE_URL')).join('\n')}\necho "base=\${API_BASE_URL-unset}"`, workspace, {
         API_BASE_URL: 'https://api.example.invalid/v2/integrations',

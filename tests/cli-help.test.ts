@@ -45,7 +45,14 @@ test.describe('npm run simulator', () => {
       const run = await runCli('simulator/cli.ts', [flag]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain('Usage: npm run simulator');
-      for (const variable of ['SIMULATOR_PORT', 'SIMULATOR_HOST', 'SIMULATOR_MODE', 'SIMULATOR_LATENCY_MS', 'SIMULATOR_ERROR_RATE', 'SIMULATOR_RATE_LIMIT_PER_MINUTE']) {
+      for (const variable of [
+        'SIMULATOR_PORT',
+        'SIMULATOR_HOST',
+        'SIMULATOR_MODE',
+        'SIMULATOR_LATENCY_MS',
+        'SIMULATOR_ERROR_RATE',
+        'SIMULATOR_RATE_LIMIT_PER_MINUTE',
+      ]) {
         expect(run.stdout, `--help lists ${variable}`).toContain(variable);
       }
       for (const mode of ['faithful', 'retyped-field', 'rate-limited', 'slow']) expect(run.stdout, `--help lists mode ${mode}`).toContain(mode);
@@ -63,7 +70,8 @@ test.describe('npm run scale-out:demo', () => {
   test('--help lists its options and exits 0 without starting anything; a mistake is one error line, exit 2', async () => {
     const help = await runCli('tools/scale-out-demo.ts', ['--help']);
     expect(help.code, help.stderr).toBe(0);
-    for (const text of ['npm run scale-out:demo', '--shards', '--targets', '--interval', '--measure-seconds']) expect(help.stdout, `--help mentions ${text}`).toContain(text);
+    for (const text of ['npm run scale-out:demo', '--shards', '--targets', '--interval', '--measure-seconds'])
+      expect(help.stdout, `--help mentions ${text}`).toContain(text);
     expectOneErrorLine(await runCli('tools/scale-out-demo.ts', ['--bogus', '1']), /unknown option --bogus/);
     expectOneErrorLine(await runCli('tools/scale-out-demo.ts', ['--shards', 'two']), /--shards needs a whole number/);
   });

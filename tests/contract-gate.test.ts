@@ -25,7 +25,13 @@ async function tryMode(mode: SimulatorMode): Promise<MutationRow & { problem: st
   const stats = run.results?.stats;
   const ran = (stats?.expected ?? 0) + (stats?.unexpected ?? 0);
   if (!stats || ran < 10) {
-    return { mode, breaking, caught: false, evidence: '(gate did not run)', problem: `the gate ran ${ran} tests against ${mode}:\n${run.stderr.slice(0, 2000)}` };
+    return {
+      mode,
+      breaking,
+      caught: false,
+      evidence: '(gate did not run)',
+      problem: `the gate ran ${ran} tests against ${mode}:\n${run.stderr.slice(0, 2000)}`,
+    };
   }
   if (gate.verdict === 'fails') {
     const match = run.failureText.match(gate.evidence);
@@ -35,7 +41,9 @@ async function tryMode(mode: SimulatorMode): Promise<MutationRow & { problem: st
       breaking,
       caught,
       evidence: match?.[0] ?? `(exit ${run.exitCode}, drift not named)`,
-      problem: caught ? undefined : `the gate must fail against ${mode} (${description}) naming ${String(gate.evidence)}; exit ${run.exitCode}, failures:\n${run.failureText.slice(0, 2000)}`,
+      problem: caught
+        ? undefined
+        : `the gate must fail against ${mode} (${description}) naming ${String(gate.evidence)}; exit ${run.exitCode}, failures:\n${run.failureText.slice(0, 2000)}`,
     };
   }
   // The gate must pass; a mode with additive drift must also have it reported as a warning.
@@ -47,7 +55,9 @@ async function tryMode(mode: SimulatorMode): Promise<MutationRow & { problem: st
     breaking,
     caught,
     evidence: `exit ${run.exitCode}${expectedWarning ? (warned ? ', reported as non-breaking drift' : ', drift NOT reported') : ''}`,
-    problem: caught ? undefined : `the gate must pass against ${mode}${expectedWarning ? ` and report ${String(expectedWarning)} as a warning` : ''}:\n${run.failureText.slice(0, 2000)}`,
+    problem: caught
+      ? undefined
+      : `the gate must pass against ${mode}${expectedWarning ? ` and report ${String(expectedWarning)} as a warning` : ''}:\n${run.failureText.slice(0, 2000)}`,
   };
 }
 
@@ -65,7 +75,9 @@ test('the gate passes against the faithful simulator and catches every breaking 
   const markdown = [
     '| mode | breaking | caught | evidence |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.mode} | ${r.breaking ? 'yes' : 'no'} | ${r.caught ? 'yes' : '**NO**'} | ${r.evidence.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|')} |`),
+    ...rows.map(
+      (r) => `| ${r.mode} | ${r.breaking ? 'yes' : 'no'} | ${r.caught ? 'yes' : '**NO**'} | ${r.evidence.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|')} |`,
+    ),
   ].join('\n');
   fs.mkdirSync(runsDir, { recursive: true });
   fs.writeFileSync(path.join(runsDir, 'mutation-table.md'), `${markdown}\n`);

@@ -17,7 +17,6 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'credentials-'));
 }
 
-
 function thrown(fn: () => unknown): Error {
   try {
     fn();
@@ -83,7 +82,15 @@ test.describe('a bad token is refused at load, naming the variable or file, neve
   }
 
   test('API_DELETE_TOKEN is checked the same way', () => {
-    const text = userError(() => loadTargetConfig({ ...remote, API_TOKEN: 'tok_primary', API_ALLOW_DELETE: '1', API_DELETE_CUSTOMER_ID: 'cust_disposable', API_DELETE_TOKEN: 'tok_a\ntok_b' }));
+    const text = userError(() =>
+      loadTargetConfig({
+        ...remote,
+        API_TOKEN: 'tok_primary',
+        API_ALLOW_DELETE: '1',
+        API_DELETE_CUSTOMER_ID: 'cust_disposable',
+        API_DELETE_TOKEN: 'tok_a\ntok_b',
+      }),
+    );
     expect(text).toMatch(/^API_DELETE_TOKEN holds several lines/);
     expect(text).not.toContain('tok_');
   });
@@ -91,10 +98,16 @@ test.describe('a bad token is refused at load, naming the variable or file, neve
   test('the exporter targets file: token_file and token_env are checked the same way', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'two-lines.token'), 'tok_one\ntok_two\n');
-    fs.writeFileSync(path.join(dir, 'targets.yml'), 'targets:\n  - name: a\n    base_url: https://a.example.test/v2/integrations\n    customer_id: cust_1\n    token_file: two-lines.token\n');
+    fs.writeFileSync(
+      path.join(dir, 'targets.yml'),
+      'targets:\n  - name: a\n    base_url: https://a.example.test/v2/integrations\n    customer_id: cust_1\n    token_file: two-lines.token\n',
+    );
     const fromFile = userError(() => loadTargetsFile(path.join(dir, 'targets.yml'), {}));
     expect(fromFile).toMatch(/target "a", key "token_file": names .*two-lines\.token, which holds several lines/);
-    fs.writeFileSync(path.join(dir, 'env.yml'), 'targets:\n  - name: a\n    base_url: https://a.example.test/v2/integrations\n    customer_id: cust_1\n    token_env: A_TOKEN\n');
+    fs.writeFileSync(
+      path.join(dir, 'env.yml'),
+      'targets:\n  - name: a\n    base_url: https://a.example.test/v2/integrations\n    customer_id: cust_1\n    token_env: A_TOKEN\n',
+    );
     const fromEnv = userError(() => loadTargetsFile(path.join(dir, 'env.yml'), { A_TOKEN: 'tok_x\u0000y' }));
     expect(fromEnv).toMatch(/key "token_env": names A_TOKEN, which contains a control character/);
     expect(`${fromFile}${fromEnv}`).not.toContain('tok_');
@@ -189,7 +202,12 @@ test.describe('redaction catches every form of a token', () => {
     ['JSON with \\/ escaping', json.replace(/\//g, '\\/')],
     ['JSON with \\uXXXX for non-ASCII', json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
     ['JSON with upper-case \\uXXXX', json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`)],
-    ['JSON with every character \\u-escaped', Array.from(token).map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+    [
+      'JSON with every character \\u-escaped',
+      Array.from(token)
+        .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+        .join(''),
+    ],
     ['base64', utf8.toString('base64')],
     ['base64 without padding', utf8.toString('base64').replace(/=+$/, '')],
     ['base64url', utf8.toString('base64url')],

@@ -44,7 +44,17 @@ interface CoverageReport {
   enforced: boolean;
   notEnforcedBecause: string[];
   summary: { documented: number; required: number; exercised: number; missing: number; notRequired: number };
-  cells: Array<{ operation: string; status: number; simulatorOnly: boolean; unprovoked: boolean; exercised: boolean; state: string; reason?: string; tests: string[]; probedBy: string[] }>;
+  cells: Array<{
+    operation: string;
+    status: number;
+    simulatorOnly: boolean;
+    unprovoked: boolean;
+    exercised: boolean;
+    state: string;
+    reason?: string;
+    tests: string[];
+    probedBy: string[];
+  }>;
 }
 
 function readJson(dir: string, name: string): unknown {
@@ -75,12 +85,18 @@ test.describe('the drift report', () => {
   test('reports additive drift as non-breaking, deduplicated across tests, and the gate passes', async () => {
     const run = await runGate({ env: { SIMULATOR_MODE: 'undocumented-field', CONTRACT_WORKERS: '2' }, reportsDir: path.join(runsDir, 'undocumented-field') });
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
-    const drift = (readJson(run.reportsDir, 'drift.json') as DriftReport);
+    const drift = readJson(run.reportsDir, 'drift.json') as DriftReport;
     expect(drift.target).toBe('simulator');
     expect(drift.summary.breaking).toBe(0);
     const region = drift.findings.filter((f) => f.operation === 'getCustomer' && f.status === 200 && f.pointer === '/data/region');
     expect(region, 'one entry for /data/region, however many tests saw it').toHaveLength(1);
-    expect(region[0]).toMatchObject({ kind: 'undocumented-property', severity: 'non-breaking', observed: 'mum1', observedType: 'string', evidence: { level: 'documented' } });
+    expect(region[0]).toMatchObject({
+      kind: 'undocumented-property',
+      severity: 'non-breaking',
+      observed: 'mum1',
+      observedType: 'string',
+      evidence: { level: 'documented' },
+    });
     expect(region[0]!.tests).toContain('GET /{customer_id} › answers 200 with the documented customer body');
     expect(new Set(region[0]!.tests).size, 'each test named once').toBe(region[0]!.tests.length);
     expect(region[0]!.count, 'count is every finding the tests attached, across both workers').toBe(attachedFindings(run.results, '/data/region'));
@@ -94,9 +110,19 @@ test.describe('the drift report', () => {
   test('reports a retyped field as breaking drift, and the gate fails', async () => {
     const run = await runGate({ env: { SIMULATOR_MODE: 'retyped-field' }, reportsDir: path.join(runsDir, 'retyped-field') });
     expect(run.exitCode).not.toBe(0);
-    const drift = (readJson(run.reportsDir, 'drift.json') as DriftReport);
+    const drift = readJson(run.reportsDir, 'drift.json') as DriftReport;
     const usersCount = drift.findings.find((f) => f.operation === 'getCustomer' && f.pointer === '/data/users_count');
-    expect(usersCount).toMatchObject({ status: 200, method: 'GET', url: '/cust_abc123', kind: 'type-mismatch', severity: 'breaking', evidence: { level: 'documented' }, expected: 'number', observed: '25', observedType: 'string' });
+    expect(usersCount).toMatchObject({
+      status: 200,
+      method: 'GET',
+      url: '/cust_abc123',
+      kind: 'type-mismatch',
+      severity: 'breaking',
+      evidence: { level: 'documented' },
+      expected: 'number',
+      observed: '25',
+      observedType: 'string',
+    });
     expect(usersCount?.curl).toBe('curl -sS -i -X GET "$API_BASE_URL/cust_abc123" -H "Authorization: Bearer $API_TOKEN" -H "Accept: application/json"');
     expect(drift.summary.breaking).toBeGreaterThanOrEqual(1);
     const markdown = fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8');
@@ -107,25 +133,30 @@ test.describe('the drift report', () => {
   test('finds no drift against the faithful simulator, and every documented response is exercised, 500s included', async () => {
     const run = await runGate({ env: { SIMULATOR_MODE: 'faithful' }, reportsDir: path.join(runsDir, 'faithful') });
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
-    const drift = (readJson(run.reportsDir, 'drift.json') as DriftReport);
+    const drift = readJson(run.reportsDir, 'drift.json') as DriftReport;
     expect(drift.findings).toEqual([]);
     expect(drift.summary).toMatchObject({ breaking: 0, gating: 0, warnings: 0, nonBreaking: 0 });
     expect(fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8')).toMatch(/^\*\*Contract drift: No drift\*\*/);
-    const coverage = (readJson(run.reportsDir, 'coverage.json') as CoverageReport);
+    const coverage = readJson(run.reportsDir, 'coverage.json') as CoverageReport;
     expect(coverage.enforced).toBe(true);
     expect(coverage.cells.map((c) => `${c.operation} ${c.status}`).sort()).toEqual(documentedCells());
     // Every cell a test provokes was answered; the x-unprovoked ones (403, 429) are documented but never provoked.
     const provoked = coverage.cells.filter((c) => !c.unprovoked);
     expect(provoked.filter((c) => !c.exercised || c.state !== 'exercised' || c.tests.length === 0)).toEqual([]);
     expect(coverage.cells.filter((c) => c.unprovoked).map((c) => `${c.status} ${c.state}`)).toEqual(Array(3).fill(['403 unprovoked', '429 unprovoked']).flat());
-    expect(coverage.cells.filter((c) => c.simulatorOnly).map((c) => `${c.operation} ${c.status}`).sort()).toEqual(['deleteCustomer 500', 'getCustomer 500', 'getCustomerUsage 500']);
+    expect(
+      coverage.cells
+        .filter((c) => c.simulatorOnly)
+        .map((c) => `${c.operation} ${c.status}`)
+        .sort(),
+    ).toEqual(['deleteCustomer 500', 'getCustomer 500', 'getCustomerUsage 500']);
     expect(run.stdout).toContain(`contract coverage ${provoked.length}/${provoked.length} · drift: 0 breaking, 0 non-breaking`);
   });
 
   test('does not enforce coverage when the run is filtered', async () => {
     const run = await runGate({ args: ['--grep-invert', 'answers 400'], reportsDir: path.join(runsDir, 'filtered') });
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
-    const coverage = (readJson(run.reportsDir, 'coverage.json') as CoverageReport);
+    const coverage = readJson(run.reportsDir, 'coverage.json') as CoverageReport;
     expect(coverage.enforced).toBe(false);
     expect(coverage.notEnforcedBecause).toEqual(['--grep-invert']);
     expect(coverage.cells.find((c) => c.operation === 'getCustomerUsage' && c.status === 400)).toMatchObject({ exercised: false, state: 'missing' });
@@ -139,7 +170,13 @@ test.describe('the coverage rule, fed synthetic runs', () => {
   const allCells = [...contract.operations.values()].flatMap((op) => [...op.responses.keys()].map((status) => ({ op, status })));
 
   /** A fake run: one passing test per documented cell except `omit`, plus `skipped` tests; returns what onEnd returned and printed. */
-  async function feed(options: { omit?: string[]; argv?: string[]; target?: RunFacts['target']; skipped?: Array<{ titlePath: string[]; reason: string | undefined }>; dir: string }) {
+  async function feed(options: {
+    omit?: string[];
+    argv?: string[];
+    target?: RunFacts['target'];
+    skipped?: Array<{ titlePath: string[]; reason: string | undefined }>;
+    dir: string;
+  }) {
     const outputDir = path.join(runsDir, 'unit', options.dir);
     fs.rmSync(outputDir, { recursive: true, force: true });
     const reporter = new ContractReporter({ outputDir, htmlTitle: false });
@@ -172,7 +209,7 @@ test.describe('the coverage rule, fed synthetic runs', () => {
     for (const { test: t, result } of all) reporter.onTestEnd(t, result);
     const printed: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => (printed.push(String(chunk)), true));
+    process.stdout.write = (chunk: string | Uint8Array) => (printed.push(String(chunk)), true);
     let returned: Awaited<ReturnType<ContractReporter['onEnd']>>;
     try {
       returned = await reporter.onEnd({ status: 'passed' } as FullResult);
@@ -180,7 +217,7 @@ test.describe('the coverage rule, fed synthetic runs', () => {
     } finally {
       process.stdout.write = write;
     }
-    return { returned, stdout: printed.join(''), coverage: (readJson(outputDir, 'coverage.json') as CoverageReport), outputDir };
+    return { returned, stdout: printed.join(''), coverage: readJson(outputDir, 'coverage.json') as CoverageReport, outputDir };
   }
 
   test('a documented response that no test exercised fails the run, naming the cell', async () => {
@@ -189,7 +226,9 @@ test.describe('the coverage rule, fed synthetic runs', () => {
     expect(run.stdout).toContain('contract coverage: getCustomerUsage 400 was never exercised');
     expect(run.coverage.enforced).toBe(true);
     expect(run.coverage.cells.filter((c) => c.state === 'missing').map((c) => `${c.operation} ${c.status}`)).toEqual(['getCustomerUsage 400']);
-    expect(fs.readFileSync(path.join(run.outputDir, 'coverage.md'), 'utf8')).toMatch(/\| getCustomerUsage `GET \/\{customer_id\}\/usage` \| [^|]+ \| \*\*MISSING\*\* \|/);
+    expect(fs.readFileSync(path.join(run.outputDir, 'coverage.md'), 'utf8')).toMatch(
+      /\| getCustomerUsage `GET \/\{customer_id\}\/usage` \| [^|]+ \| \*\*MISSING\*\* \|/,
+    );
   });
 
   test('full coverage leaves the run alone', async () => {
@@ -213,7 +252,11 @@ test.describe('the coverage rule, fed synthetic runs', () => {
   }
 
   test('a test that never ran (max failures, interruption) makes the run incomplete, not a coverage failure', async () => {
-    const run = await feed({ omit: ['getCustomerUsage 400'], skipped: [{ titlePath: ['', '', 'x.spec.ts', 'GET /{customer_id}/usage', 'answers 400 for x'], reason: undefined }], dir: 'incomplete' });
+    const run = await feed({
+      omit: ['getCustomerUsage 400'],
+      skipped: [{ titlePath: ['', '', 'x.spec.ts', 'GET /{customer_id}/usage', 'answers 400 for x'], reason: undefined }],
+      dir: 'incomplete',
+    });
     expect(run.returned).toBeUndefined();
     expect(run.coverage.notEnforcedBecause).toEqual(['1 test(s) did not run']);
   });
@@ -221,17 +264,30 @@ test.describe('the coverage rule, fed synthetic runs', () => {
   test('against a remote target, simulator-only and opted-out DELETE cells are not required; against the simulator a skip excuses nothing', async () => {
     const deleteSkip = 'DELETE is irreversible: opt in with API_ALLOW_DELETE=1';
     const skipped = [200, 401, 404].map((status) => ({ titlePath: ['', '', 'd.spec.ts', 'DELETE /{customer_id}', `answers ${status}`], reason: deleteSkip }));
-    const unprovoked = new Set(allCells.filter(({ op, status }) => op.responses.get(status)?.unprovoked).map(({ op, status }) => `${op.operationId} ${status}`));
+    const unprovoked = new Set(
+      allCells.filter(({ op, status }) => op.responses.get(status)?.unprovoked).map(({ op, status }) => `${op.operationId} ${status}`),
+    );
     const omit = documentedCells().filter((cell) => (cell.startsWith('deleteCustomer') || cell.endsWith(' 500')) && !unprovoked.has(cell));
     const remote = await feed({ omit, skipped, target: 'remote', dir: 'remote' });
     expect(remote.returned).toBeUndefined();
     const states = Object.fromEntries(remote.coverage.cells.map((c) => [`${c.operation} ${c.status}`, c.state]));
-    expect(states).toMatchObject({ 'getCustomer 500': 'simulator-only', 'deleteCustomer 500': 'simulator-only', 'deleteCustomer 200': 'skipped', 'deleteCustomer 401': 'skipped', 'deleteCustomer 404': 'skipped' });
+    expect(states).toMatchObject({
+      'getCustomer 500': 'simulator-only',
+      'deleteCustomer 500': 'simulator-only',
+      'deleteCustomer 200': 'skipped',
+      'deleteCustomer 401': 'skipped',
+      'deleteCustomer 404': 'skipped',
+    });
     expect(remote.coverage.cells.find((c) => c.operation === 'deleteCustomer' && c.status === 401)?.reason).toBe(`skipped: ${deleteSkip}`);
 
     const simulator = await feed({ omit, skipped, dir: 'simulator-skips' });
     expect(simulator.returned, 'every cell is reachable on the simulator').toEqual({ status: 'failed' });
-    expect(simulator.coverage.cells.filter((c) => c.state === 'missing').map((c) => `${c.operation} ${c.status}`).sort()).toEqual(omit);
+    expect(
+      simulator.coverage.cells
+        .filter((c) => c.state === 'missing')
+        .map((c) => `${c.operation} ${c.status}`)
+        .sort(),
+    ).toEqual(omit);
   });
 });
 
@@ -252,15 +308,28 @@ test.describe('npm run drift', () => {
       const run = await spawnDriftTool(env);
       expect(run.exitCode, run.output).toBe(0);
       expect(target.methods.size, 'the target was called').toBeGreaterThan(0);
-      expect([...target.methods].filter((m) => m !== 'GET'), 'only GET reached the target').toEqual([]);
+      expect(
+        [...target.methods].filter((m) => m !== 'GET'),
+        'only GET reached the target',
+      ).toEqual([]);
       expect(target.state.existing(byRole('disposable').id), 'the disposable customer still exists').toBeDefined();
 
-      const drift = (readJson(reportsDir, 'drift.json') as DriftReport);
+      const drift = readJson(reportsDir, 'drift.json') as DriftReport;
       expect(drift).toMatchObject({ target: 'remote', summary: { breaking: 0, nonBreaking: 0 } });
-      const coverage = (readJson(reportsDir, 'coverage.json') as CoverageReport);
+      const coverage = readJson(reportsDir, 'coverage.json') as CoverageReport;
       expect(coverage).toMatchObject({ target: 'remote', readOnly: true, enforced: true, summary: { missing: 0 } });
-      expect(coverage.cells.filter((c) => c.operation === 'deleteCustomer').map((c) => `${c.status} ${c.state}`)).toEqual(['200 read-only', '401 read-only', '403 unprovoked', '404 read-only', '429 unprovoked', '500 read-only']);
-      expect(coverage.cells.filter((c) => c.operation !== 'deleteCustomer' && c.simulatorOnly).map((c) => c.state)).toEqual(['simulator-only', 'simulator-only']);
+      expect(coverage.cells.filter((c) => c.operation === 'deleteCustomer').map((c) => `${c.status} ${c.state}`)).toEqual([
+        '200 read-only',
+        '401 read-only',
+        '403 unprovoked',
+        '404 read-only',
+        '429 unprovoked',
+        '500 read-only',
+      ]);
+      expect(coverage.cells.filter((c) => c.operation !== 'deleteCustomer' && c.simulatorOnly).map((c) => c.state)).toEqual([
+        'simulator-only',
+        'simulator-only',
+      ]);
       expect(fs.readFileSync(path.join(reportsDir, 'coverage.md'), 'utf8')).toContain('| deleteCustomer `DELETE /{customer_id}` | read-only run |');
       expect(fs.existsSync(path.join(reportsDir, 'drift.md'))).toBe(true);
       expect(run.output).not.toContain(byRole('primary').token);
@@ -279,9 +348,16 @@ test.describe('npm run drift', () => {
       });
       expect(run.exitCode, run.failureText || run.stderr).toBe(0);
       expect([...target.methods]).toEqual(['GET']);
-      const coverage = (readJson(run.reportsDir, 'coverage.json') as CoverageReport);
+      const coverage = readJson(run.reportsDir, 'coverage.json') as CoverageReport;
       const deleteCells = coverage.cells.filter((c) => c.operation === 'deleteCustomer');
-      expect(deleteCells.map((c) => `${c.status} ${c.state}`)).toEqual(['200 skipped', '401 skipped', '403 unprovoked', '404 skipped', '429 unprovoked', '500 simulator-only']);
+      expect(deleteCells.map((c) => `${c.status} ${c.state}`)).toEqual([
+        '200 skipped',
+        '401 skipped',
+        '403 unprovoked',
+        '404 skipped',
+        '429 unprovoked',
+        '500 simulator-only',
+      ]);
       expect(deleteCells[0]!.reason).toMatch(/^skipped: DELETE is irreversible/);
       expect(coverage.enforced).toBe(true);
     } finally {
@@ -324,7 +400,11 @@ async function startRecordedSimulator() {
 }
 
 async function spawnDriftTool(env: Record<string, string>): Promise<{ exitCode: number; output: string }> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(repoRoot, 'tools', 'drift.ts')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(repoRoot, 'tools', 'drift.ts')], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

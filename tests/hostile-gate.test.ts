@@ -22,12 +22,17 @@ const maxRunnerRss = 500 * 1024 * 1024;
 async function send(relay: CredentialRelay, options: { method?: string; path: string; headers?: Record<string, string> }) {
   const { port } = new URL(relay.url);
   return new Promise<{ status: number; statusText: string; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(parts).toString('latin1') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers, agent: false },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(parts).toString('latin1') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -80,8 +85,14 @@ test.describe('the credential relay, tried directly', () => {
         ['a POST', { method: 'POST', path: `/${primaryId}`, headers: withKey('primary') }],
         // The primary credential may DELETE exactly the disposable customer (the cross-tenant refusal check), nothing else.
         ['DELETE with the primary credential', { method: 'DELETE', path: '/cust_missing_0000', headers: withKey('primary') }],
-        ['DELETE with the primary credential under another scheme', { method: 'DELETE', path: '/cust_missing_0000', headers: withKey('primary; scheme=Bearer') }],
-        ['DELETE with the primary credential of the disposable, upper-cased', { method: 'DELETE', path: `/${disposableId.toUpperCase()}`, headers: withKey('primary') }],
+        [
+          'DELETE with the primary credential under another scheme',
+          { method: 'DELETE', path: '/cust_missing_0000', headers: withKey('primary; scheme=Bearer') },
+        ],
+        [
+          'DELETE with the primary credential of the disposable, upper-cased',
+          { method: 'DELETE', path: `/${disposableId.toUpperCase()}`, headers: withKey('primary') },
+        ],
         ['a PUT with the primary credential', { method: 'PUT', path: `/${disposableId}`, headers: withKey('primary') }],
         ['a PATCH of the primary with the disposable credential', { method: 'PATCH', path: `/${primaryId}`, headers: withKey('disposable') }],
         ['a PUT of the other tenant without a credential', { method: 'PUT', path: '/cust_other456', headers: withKey() }],
@@ -152,8 +163,18 @@ test.describe('the credential relay, tried directly', () => {
           const answer = await send(relay, { path: `/${primaryId}`, headers: withKey(credential) });
           expect(answer.headers['content-encoding'], `${mode}: the body comes back inflated`).toBeUndefined();
           expect(() => JSON.parse(answer.body) as unknown, `${mode}: the body is still JSON`).not.toThrow();
-          const texts = [answer.statusText, answer.body, ...Object.entries(answer.headers).flatMap(([name, value]) => [name, ...(Array.isArray(value) ? value : [String(value)])])];
-          expect(filesHolding(texts.map((text, i) => ({ file: String(i), text })), needles), `${mode} ${credential}: parts of the answer holding a token`).toEqual([]);
+          const texts = [
+            answer.statusText,
+            answer.body,
+            ...Object.entries(answer.headers).flatMap(([name, value]) => [name, ...(Array.isArray(value) ? value : [String(value)])]),
+          ];
+          expect(
+            filesHolding(
+              texts.map((text, i) => ({ file: String(i), text })),
+              needles,
+            ),
+            `${mode} ${credential}: parts of the answer holding a token`,
+          ).toEqual([]);
         }
       });
     }
@@ -180,7 +201,12 @@ test.describe('the gate against a hostile target (traces on)', () => {
       const target = await startHostileTarget({ mode, tokens });
       try {
         const run = await gate(target, mode, []);
-        const origin = mode === 'redirect-other-origin' ? new URL(target.baseUrl).origin : mode === 'redirect-https' ? target.otherOrigin.url.replace('http:', 'https:') : target.otherOrigin.url;
+        const origin =
+          mode === 'redirect-other-origin'
+            ? new URL(target.baseUrl).origin
+            : mode === 'redirect-https'
+              ? target.otherOrigin.url.replace('http:', 'https:')
+              : target.otherOrigin.url;
         expect(run.exitCode, `${mode}: ${run.stderr}`).toBe(2);
         expect(run.stderr.trim().split('\n'), 'one line').toHaveLength(1);
         expect(run.stderr).toContain(`redirecting to ${origin}: the suite never follows redirects`);
@@ -220,9 +246,15 @@ test.describe('the gate against a hostile target (traces on)', () => {
         const run = await gate(target, mode, ['get-customer.spec']);
         expectReports(run);
         expect(run.results?.stats.expected, run.failureText).toBeGreaterThan(3);
-        expect(target.requests.some((r) => r.authorization === `Bearer ${tokens.cust_abc123}`), 'the token was sent, and echoed').toBe(true);
+        expect(
+          target.requests.some((r) => r.authorization === `Bearer ${tokens.cust_abc123}`),
+          'the token was sent, and echoed',
+        ).toBe(true);
         const texts = artifactTexts(run.reportsDir);
-        expect(texts.some((t) => t.file.includes('.trace')), 'the run left traces to inspect').toBe(true);
+        expect(
+          texts.some((t) => t.file.includes('.trace')),
+          'the run left traces to inspect',
+        ).toBe(true);
         await expectNothingLeaked(run, target);
       } finally {
         await target.stop();

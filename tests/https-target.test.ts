@@ -15,7 +15,27 @@ import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
 function selfSignedCertificate(dir: string): { key: string; cert: string; certFile: string } {
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), certFile };
 }
 
@@ -42,7 +62,15 @@ test('the gate and the exporter work against an HTTPS target (with NODE_EXTRA_CA
     });
     await test.step('the exporter probes over TLS and measures the tls phase', async () => {
       const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts'), {
-        env: { NODE_EXTRA_CA_CERTS: certFile, ...env, API_ALLOW_DELETE: '0', MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '1', PROBE_TIMEOUT_SECONDS: '0.9' },
+        env: {
+          NODE_EXTRA_CA_CERTS: certFile,
+          ...env,
+          API_ALLOW_DELETE: '0',
+          MONITOR_PORT: '0',
+          MONITOR_HOST: '127.0.0.1',
+          PROBE_INTERVAL_SECONDS: '1',
+          PROBE_TIMEOUT_SECONDS: '0.9',
+        },
       });
       try {
         const port = (await exporter.waitFor(/listening on [\d.]+:(\d+)/, 'stderr'))[1];

@@ -27,14 +27,62 @@ function notAfterSeconds(certFile: string): number {
 }
 
 /** Short-lived certificates for 127.0.0.1: a self-signed one (3 days), and a leaf (3 days) issued by a CA that expires first (2 days). */
-function makeCertificates(dir: string): { selfSigned: { key: string; cert: string; file: string }; chained: { key: string; chain: string; leafFile: string; caFile: string } } {
+function makeCertificates(dir: string): {
+  selfSigned: { key: string; cert: string; file: string };
+  chained: { key: string; chain: string; leafFile: string; caFile: string };
+} {
   const file = (name: string): string => path.join(dir, name);
   const san = ['-addext', 'subjectAltName=IP:127.0.0.1'];
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('self.key'), '-out', file('self.crt'), '-days', '3', '-subj', '/CN=127.0.0.1', ...san]);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '2', '-subj', '/CN=Short-lived test CA']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('self.key'),
+    '-out',
+    file('self.crt'),
+    '-days',
+    '3',
+    '-subj',
+    '/CN=127.0.0.1',
+    ...san,
+  ]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Short-lived test CA',
+  ]);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('leaf.key'), '-out', file('leaf.csr'), '-subj', '/CN=127.0.0.1']);
   fs.writeFileSync(file('leaf.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
-  openssl(['x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('leaf.crt'), '-days', '3', '-extfile', file('leaf.ext')]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    file('leaf.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('leaf.crt'),
+    '-days',
+    '3',
+    '-extfile',
+    file('leaf.ext'),
+  ]);
   const read = (name: string): string => fs.readFileSync(file(name), 'utf8');
   return {
     selfSigned: { key: read('self.key'), cert: read('self.crt'), file: file('self.crt') },
@@ -135,11 +183,19 @@ test.describe('certificate expiry and TLS version', () => {
           },
           60_000,
         );
-        expect(sampleValue(text, 'probe_ssl_earliest_cert_expiry', { target: 'selfsigned' }), 'the self-signed certificate: its own notAfter').toBe(expected.selfsigned);
-        expect(sampleValue(text, 'probe_ssl_earliest_cert_expiry', { target: 'chained' }), 'the chain: the CA, which expires before the leaf').toBe(expected.chained);
+        expect(sampleValue(text, 'probe_ssl_earliest_cert_expiry', { target: 'selfsigned' }), 'the self-signed certificate: its own notAfter').toBe(
+          expected.selfsigned,
+        );
+        expect(sampleValue(text, 'probe_ssl_earliest_cert_expiry', { target: 'chained' }), 'the chain: the CA, which expires before the leaf').toBe(
+          expected.chained,
+        );
         for (const target of Object.keys(expected)) {
-          expect(samplesOf(text, 'probe_ssl_earliest_cert_expiry', { target }), 'labelled by target only').toEqual([{ name: 'probe_ssl_earliest_cert_expiry', labels: { target }, value: expect.any(Number) }]);
-          expect(samplesOf(text, 'probe_tls_version_info', { target }), 'one version per target').toEqual([{ name: 'probe_tls_version_info', labels: { target, version: 'TLS 1.3' }, value: 1 }]);
+          expect(samplesOf(text, 'probe_ssl_earliest_cert_expiry', { target }), 'labelled by target only').toEqual([
+            { name: 'probe_ssl_earliest_cert_expiry', labels: { target }, value: expect.any(Number) },
+          ]);
+          expect(samplesOf(text, 'probe_tls_version_info', { target }), 'one version per target').toEqual([
+            { name: 'probe_tls_version_info', labels: { target, version: 'TLS 1.3' }, value: 1 },
+          ]);
         }
         if (fs.existsSync(promtool)) expect(promtoolProblems(text), 'promtool check metrics on /metrics').toBe('');
       });
@@ -156,7 +212,10 @@ test.describe('certificate expiry and TLS version', () => {
         );
         expect(sampleValue(text, 'probe_ssl_earliest_cert_expiry', labels)).toBe(expected.chained);
         expect(sampleValue(text, 'probe_tls_version_info', { ...labels, version: 'TLS 1.3' })).toBe(1);
-        expect(samplesOf(text, 'customer_api_probe_failed_due_to', labels).map((s) => [s.labels.reason, s.value]), 'every reason, all 0').toEqual(failureReasons.map((r) => [r, 0]));
+        expect(
+          samplesOf(text, 'customer_api_probe_failed_due_to', labels).map((s) => [s.labels.reason, s.value]),
+          'every reason, all 0',
+        ).toEqual(failureReasons.map((r) => [r, 0]));
         if (fs.existsSync(promtool)) expect(promtoolProblems(text), 'promtool check metrics on /probe').toBe('');
       });
     } finally {
@@ -170,13 +229,21 @@ test.describe('certificate expiry and TLS version', () => {
     const untrusted = await startHttpsSimulator(certs.selfSigned.key, certs.selfSigned.cert);
     const primary = untrusted.state.customer('primary');
     // In-process: this test runner does not trust the certificate (no NODE_EXTRA_CA_CERTS).
-    const target = { name: 'default', baseUrl: untrusted.baseUrl, customerId: primary.id, tokenSource: { kind: 'value', token: new Secret(primary.token) }, authScheme: 'Bearer' } as const;
+    const target = {
+      name: 'default',
+      baseUrl: untrusted.baseUrl,
+      customerId: primary.id,
+      tokenSource: { kind: 'value', token: new Secret(primary.token) },
+      authScheme: 'Bearer',
+    } as const;
     const exporter = await startQuietExporter([target], { intervalSeconds: 10, timeoutSeconds: 5 }, { scheduled: false });
     try {
       const labels = { operation: 'getCustomer', target: 'default' };
       const { text } = await scrape(exporter, '/probe?target=default&operation=getCustomer');
       expect(sampleValue(text, 'probe_success', labels)).toBe(0);
-      const reasons = Object.fromEntries(samplesOf(text, 'customer_api_probe_failed_due_to', labels).map((s) => [s.labels.reason, s.value]));
+      const reasons: Record<string, number> = Object.fromEntries(
+        samplesOf(text, 'customer_api_probe_failed_due_to', labels).map((s): [string, number] => [s.labels.reason ?? '', s.value]),
+      );
       expect(reasons, '1 on tls, 0 on every other reason').toEqual(Object.fromEntries(failureReasons.map((r) => [r, r === 'tls' ? 1 : 0])));
       expect(text, 'blackbox semantics: no figure without a completed handshake').not.toContain('probe_ssl_earliest_cert_expiry');
       expect(text).not.toContain('probe_tls_version_info');
@@ -200,7 +267,10 @@ test.describe('certificate expiry and TLS version', () => {
       }
       expect(samplesOf(metrics, 'customer_api_probe_failed_due_to'), 'the reason gauge is /probe only: /metrics has the reason counter').toEqual([]);
       expect(sampleValue(probe, 'customer_api_probe_failed_due_to', { ...labels, reason: 'contract' })).toBe(1);
-      expect(samplesOf(probe, 'customer_api_probe_failed_due_to', labels).filter((s) => s.value === 1), 'one reason only').toHaveLength(1);
+      expect(
+        samplesOf(probe, 'customer_api_probe_failed_due_to', labels).filter((s) => s.value === 1),
+        'one reason only',
+      ).toHaveLength(1);
       expect(samplesOf(probe, 'customer_api_probe_failed_due_to', labels), 'all reasons present').toHaveLength(failureReasons.length);
     } finally {
       await exporter.stop();

@@ -7,16 +7,7 @@ import { expect, test } from '@playwright/test';
 import { loadExporterSettings, loadTargetsFile } from '../monitors/exporter/config';
 import { httpGet } from '../monitors/exporter/http-get';
 import { startSimulator } from '../simulator/server';
-import {
-  eventually,
-  repoRoot,
-  runExporterCli,
-  sampleValue,
-  scrape,
-  simulatorTarget,
-  startQuietExporter,
-  startRawServer,
-} from './helpers/monitor-harness';
+import { eventually, repoRoot, runExporterCli, sampleValue, scrape, simulatorTarget, startQuietExporter, startRawServer } from './helpers/monitor-harness';
 import { startExporter } from '../monitors/exporter/server';
 import { requireBinary } from './helpers/binaries';
 import { startProcess, tsxCommand } from './helpers/processes';
@@ -57,8 +48,12 @@ test.describe('configuration', () => {
   test('bad numbers, timeout ≥ interval and misspelt variables are rejected', () => {
     expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: 'often' }))).toContain('PROBE_INTERVAL_SECONDS must be a number');
     expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: '0' }))).toContain('greater than 0');
-    expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: '5', PROBE_TIMEOUT_SECONDS: '5' }))).toContain('must be less than PROBE_INTERVAL_SECONDS');
-    expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVL_SECONDS: '5' }))).toBe('unknown variable PROBE_INTERVL_SECONDS: did you mean PROBE_INTERVAL_SECONDS?');
+    expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: '5', PROBE_TIMEOUT_SECONDS: '5' }))).toContain(
+      'must be less than PROBE_INTERVAL_SECONDS',
+    );
+    expect(userErrorOf(() => loadExporterSettings({ PROBE_INTERVL_SECONDS: '5' }))).toBe(
+      'unknown variable PROBE_INTERVL_SECONDS: did you mean PROBE_INTERVAL_SECONDS?',
+    );
     expect(userErrorOf(() => loadExporterSettings({ MONITOR_PORT: '70000' }))).toContain('MONITOR_PORT');
   });
 
@@ -85,7 +80,9 @@ test.describe('configuration', () => {
 });
 
 test('npm run monitor with no API_BASE_URL probes the embedded simulator and stops cleanly on SIGTERM', async () => {
-  const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts'), { env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '0.5' } });
+  const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts'), {
+    env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '0.5' },
+  });
   try {
     const port = (await exporter.waitFor(/listening on [^ ]+:(\d+)/, 'stderr'))[1];
     const text = await eventually('a successful probe of each operation', async () => {
@@ -147,13 +144,18 @@ test('a rotation to a bad token file logs one warning, without any token, and pr
     await eventually('ten more successful probes', () => successes() >= before + 10);
     const warnings = logs.filter((line) => line.includes(tokenFile));
     expect(warnings, 'one warning for one bad rotation').toHaveLength(1);
-    expect(warnings[0]).toBe(`default: token file ${tokenFile} now holds several lines (a token is one line): still sending the last good token until it is fixed`);
+    expect(warnings[0]).toBe(
+      `default: token file ${tokenFile} now holds several lines (a token is one line): still sending the last good token until it is fixed`,
+    );
     for (const secret of [primary.token, 'sim_pasted-first-token', 'sim_pasted-second-token']) {
       expect(logs.join('\n').includes(secret), 'no token, good or bad, in the log').toBe(false);
     }
     const { text } = await scrape(exporter);
     for (const operation of ['getCustomer', 'getCustomerUsage']) {
-      expect(sampleValue(text, 'customer_api_probe_failures_total', { operation, target: 'default', reason: 'auth' }), `no ${operation} probe failed on the credential`).toBe(0);
+      expect(
+        sampleValue(text, 'customer_api_probe_failures_total', { operation, target: 'default', reason: 'auth' }),
+        `no ${operation} probe failed on the credential`,
+      ).toBe(0);
     }
   } finally {
     await exporter.stop();
@@ -281,7 +283,12 @@ test('the token never appears in /metrics, /, /probe?debug=true or the log; a JW
 test('/metrics and /probe pass promtool check metrics', async () => {
   const promtool = requireBinary('promtool');
   const sim = await startSimulator({ mode: 'undocumented-field' });
-  const exporter = await startExporter({ targets: [simulatorTarget(sim)], settings: { intervalSeconds: 0.25, timeoutSeconds: 0.2 }, port: 0, log: () => undefined });
+  const exporter = await startExporter({
+    targets: [simulatorTarget(sim)],
+    settings: { intervalSeconds: 0.25, timeoutSeconds: 0.2 },
+    port: 0,
+    log: () => undefined,
+  });
   try {
     await eventually('probes of both operations', () => exporter.runner.states().every((s) => s.probes >= 2));
     for (const pathAndQuery of ['/metrics', '/probe?target=default&operation=getCustomerUsage']) {
@@ -291,7 +298,7 @@ test('/metrics and /probe pass promtool check metrics', async () => {
         output = execFileSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
       } catch (error) {
         const e = error as { stdout?: string; stderr?: string };
-        throw new Error(`promtool check metrics failed for ${pathAndQuery}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+        throw new Error(`promtool check metrics failed for ${pathAndQuery}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: error });
       }
       expect(output.trim(), `promtool has no complaints about ${pathAndQuery}`).toBe('');
     }
@@ -301,7 +308,7 @@ test('/metrics and /probe pass promtool check metrics', async () => {
   }
 });
 
-test('with 60 targets /metrics shows every pair\'s counters at once and every probe result once probed', async () => {
+test("with 60 targets /metrics shows every pair's counters at once and every probe result once probed", async () => {
   const sim = await startSimulator();
   const targets = Array.from({ length: 60 }, (_, i) => simulatorTarget(sim, { name: `t${i}` }));
   // A long timeout and interval: the first pass starts all 120 probes within 0.6 s, and each has 20 s to answer, so a busy

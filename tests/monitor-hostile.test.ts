@@ -25,7 +25,13 @@ const roomySettings: Partial<ProbeSettings> = { intervalSeconds: 1, timeoutSecon
 
 function hostileTarget(hostile: HostileTarget, tokenSource?: TokenSource, baseUrl?: string): ProbeTarget {
   const primary = hostile.customers.find((c) => c.role === 'primary')!;
-  return { name: 'default', baseUrl: baseUrl ?? hostile.baseUrl, customerId: primary.id, tokenSource: tokenSource ?? { kind: 'value', token: new Secret(primary.token) }, authScheme: 'Bearer' };
+  return {
+    name: 'default',
+    baseUrl: baseUrl ?? hostile.baseUrl,
+    customerId: primary.id,
+    tokenSource: tokenSource ?? { kind: 'value', token: new Secret(primary.token) },
+    authScheme: 'Bearer',
+  };
 }
 
 async function startLoggingExporter(
@@ -74,7 +80,9 @@ test.describe('probes cannot throw', () => {
     expect(jsonDepthExceeds('['.repeat(65), 64)).toBe(true);
     expect(jsonDepthExceeds('['.repeat(64) + ']'.repeat(64), 64)).toBe(false);
     // An oversized body is a finding too, with the same shape.
-    const big = checkResponse(contract, 'getCustomer', { status: 200, contentType: 'application/json', bodyText: `{"x":"${'a'.repeat(2_000)}"}` }, [], { maxLength: 1_000 });
+    const big = checkResponse(contract, 'getCustomer', { status: 200, contentType: 'application/json', bodyText: `{"x":"${'a'.repeat(2_000)}"}` }, [], {
+      maxLength: 1_000,
+    });
     expect(big.breaking[0]!.message).toContain('larger than 1000 characters');
   });
 
@@ -82,7 +90,10 @@ test.describe('probes cannot throw', () => {
     await withHostile('deep-json', async (hostile) => {
       const { exporter, logs } = await startLoggingExporter([hostileTarget(hostile)]);
       try {
-        await eventually('contract failures counted', async () => (sampleValue((await scrape(exporter)).text, 'customer_api_probe_failures_total', { ...op, reason: 'contract' }) ?? 0) >= 2);
+        await eventually(
+          'contract failures counted',
+          async () => (sampleValue((await scrape(exporter)).text, 'customer_api_probe_failures_total', { ...op, reason: 'contract' }) ?? 0) >= 2,
+        );
         const before = probesTotal(exporter);
         await eventually('more probes on schedule', () => probesTotal(exporter) >= before + 4);
         const { text } = await scrape(exporter);
@@ -119,7 +130,10 @@ test.describe('probes cannot throw', () => {
         await eventually('probes keep running after the rotation', () => probesTotal(exporter) >= before + 6);
         for (const state of exporter.runner.states()) {
           // Either the reader kept the last good token (success), or the probe failed as a probe: never an exception.
-          expect(state.last?.success || ['other', 'auth', 'timeout'].includes(state.last?.reason ?? ''), `${state.operation}: ${state.last?.reason} ${state.last?.detail}`).toBe(true);
+          expect(
+            state.last?.success || ['other', 'auth', 'timeout'].includes(state.last?.reason ?? ''),
+            `${state.operation}: ${state.last?.reason} ${state.last?.detail}`,
+          ).toBe(true);
         }
         const outputs = [
           (await scrape(exporter)).text,
@@ -148,7 +162,13 @@ test.describe('probes cannot throw', () => {
 
     const { exporter, logs } = await startLoggingExporter([
       { name: 'default', baseUrl: 'http://127.0.0.1:9/v2', customerId: 'c1', tokenSource: { kind: 'value', token: new Secret(token) }, authScheme: 'Bearer' },
-      { name: 'bad_url', baseUrl: 'http://127.0.0.1:99999/v2', customerId: 'c1', tokenSource: { kind: 'value', token: new Secret('a-plain-token-value') }, authScheme: 'Bearer' },
+      {
+        name: 'bad_url',
+        baseUrl: 'http://127.0.0.1:99999/v2',
+        customerId: 'c1',
+        tokenSource: { kind: 'value', token: new Secret('a-plain-token-value') },
+        authScheme: 'Bearer',
+      },
     ]);
     try {
       await eventually('three probes of each pair', () => exporter.runner.states().every((s) => s.probes >= 3));
@@ -177,7 +197,10 @@ test.describe('probes cannot throw', () => {
         await eventually('both operations up', () => exporter.runner.states().every((s) => s.last?.success));
         exporter.runner.probe = () => Promise.reject(new Error('a bug quoting secret-looking-value'));
         const before = probesTotal(exporter);
-        await eventually('failures recorded on schedule', () => probesTotal(exporter) >= before + 4 && exporter.runner.states().every((s) => s.last?.reason === 'other'));
+        await eventually(
+          'failures recorded on schedule',
+          () => probesTotal(exporter) >= before + 4 && exporter.runner.states().every((s) => s.last?.reason === 'other'),
+        );
         const { text } = await scrape(exporter);
         expect(sampleValue(text, 'probe_success', op), 'not the old success').toBe(0);
         expect(await statusPageStates(exporter)).toEqual({ getCustomer: 'failing', getCustomerUsage: 'failing' });
@@ -269,7 +292,10 @@ test.describe('every delay is bounded', () => {
         expect(page).toMatch(/not calling the API for (59\d|600) s more/);
         // One line for the throttle (with the capped backoff), one per operation changing state: not one per slot.
         const since = logs.slice(logsAtSwitch);
-        expect(since.filter((l) => l.includes('not calling it for 600 s')), since.join('\n')).toHaveLength(1);
+        expect(
+          since.filter((l) => l.includes('not calling it for 600 s')),
+          since.join('\n'),
+        ).toHaveLength(1);
         expect(since.length, since.join('\n')).toBeLessThanOrEqual(4);
         const onDemand = await scrape(exporter, '/probe?target=default&operation=getCustomerUsage&debug=true');
         expect(onDemand.text, '/probe honours the backoff').toContain('backing off');
@@ -297,7 +323,9 @@ test.describe('/probe is bounded', () => {
         );
         const ok = answers.filter((a) => a.status === 200);
         const busy = answers.filter((a) => a.status === 503);
-        test.info().annotations.push({ type: 'measured', description: `${ok.length} × 200, ${busy.length} × 503, ${hostile.requests.length} request(s) to the API` });
+        test
+          .info()
+          .annotations.push({ type: 'measured', description: `${ok.length} × 200, ${busy.length} × 503, ${hostile.requests.length} request(s) to the API` });
         expect(ok.length + busy.length, 'only 200 and 503').toBe(200);
         expect(hostile.requests.length, 'single flight: the API sees one request (a straggler may start a second)').toBeLessThanOrEqual(2);
         expect(ok.length).toBeGreaterThanOrEqual(1);
@@ -307,7 +335,10 @@ test.describe('/probe is bounded', () => {
           expect(a.text).toContain(`too many /probe requests in flight (at most ${maxConcurrentScrapeProbes})`);
           expect(a.text.trim().split('\n'), 'one line').toHaveLength(1);
         }
-        expect(logs.filter((l) => l.includes('answering 503')), 'the overload is logged once, not per scrape').toHaveLength(1);
+        expect(
+          logs.filter((l) => l.includes('answering 503')),
+          'the overload is logged once, not per scrape',
+        ).toHaveLength(1);
         // The cap is released when the probes end.
         const after = await scrape(exporter, '/probe?target=default&operation=getCustomerUsage', { 'X-Prometheus-Scrape-Timeout-Seconds': '1' });
         expect(after.status).toBe(200);
@@ -327,7 +358,10 @@ test.describe('/probe is bounded', () => {
         expect(joined.status).toBe(200);
         expect(joined.text).toContain('joining the probe of default/getCustomer in flight');
         expect(joined.text).toContain('failure reason=timeout');
-        expect(hostile.requests.filter((r) => !r.url.endsWith('/usage')), 'one request for getCustomer').toHaveLength(1);
+        expect(
+          hostile.requests.filter((r) => !r.url.endsWith('/usage')),
+          'one request for getCustomer',
+        ).toHaveLength(1);
         await eventually('the scheduled probe ends with its own timeout', () => exporter.runner.states().every((s) => s.last?.reason === 'timeout'), 15_000);
       } finally {
         await exporter.stop();
@@ -375,19 +409,25 @@ test.describe('memory stays bounded against hostile bodies', () => {
           };
           await eventually('eight probes of each operation', counts, 60_000);
           // And a burst of on-scrape probes on top (single-flight keeps them to one request per pair).
-          await Promise.all(Array.from({ length: 20 }, (_, i) => scrape(exporter, `/probe?target=default&operation=${i % 2 ? 'getCustomer' : 'getCustomerUsage'}`)));
+          await Promise.all(
+            Array.from({ length: 20 }, (_, i) => scrape(exporter, `/probe?target=default&operation=${i % 2 ? 'getCustomer' : 'getCustomerUsage'}`)),
+          );
           // endless: the 1 MiB cap (other); gzip-bomb: never inflated, so its compressed bytes are not JSON (contract).
           const reason = mode === 'endless-body' ? 'other' : 'contract';
           const { text } = await scrape(exporter);
           for (const labels of [op, usage]) {
-            expect(sampleValue(text, 'customer_api_probe_failures_total', { ...labels, reason }), `${labels.operation} fails as ${reason}`).toBeGreaterThanOrEqual(1);
+            expect(
+              sampleValue(text, 'customer_api_probe_failures_total', { ...labels, reason }),
+              `${labels.operation} fails as ${reason}`,
+            ).toBeGreaterThanOrEqual(1);
             expect(sampleValue(text, 'probe_success', labels)).toBe(0);
-            expect(sampleValue(text, 'customer_api_probes_total', labels), 'no success: every probe is a failure').toBe(
-              failureReasonsTotal(text, labels),
-            );
+            expect(sampleValue(text, 'customer_api_probes_total', labels), 'no success: every probe is a failure').toBe(failureReasonsTotal(text, labels));
           }
           const rss = residentBytes(child.pid!);
-          test.info().annotations.push({ type: 'measured', description: `exporter child: peak RSS ${(rss.peak / mib).toFixed(0)} MiB, now ${(rss.now / mib).toFixed(0)} MiB` });
+          test.info().annotations.push({
+            type: 'measured',
+            description: `exporter child: peak RSS ${(rss.peak / mib).toFixed(0)} MiB, now ${(rss.now / mib).toFixed(0)} MiB`,
+          });
           expect(rss.peak, 'peak RSS of the exporter process (VmHWM)').toBeLessThan(300 * 1000 * 1000);
         } finally {
           child.kill('SIGTERM');

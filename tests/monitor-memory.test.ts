@@ -39,7 +39,10 @@ test('heap after GC stays flat over 3000 successful scheduled probes and 60 over
   expect(figures.measured, 'successful probes in the window').toBeGreaterThanOrEqual(3000);
   // Timeouts depend on the machine's load and are allowed; any other failure against the faithful simulator is a bug.
   const { timeout: _timeouts, ...otherFailures } = figures.failures;
-  expect(Object.entries(otherFailures).filter(([, n]) => n > 0), 'failures other than timeouts').toEqual([]);
+  expect(
+    Object.entries(otherFailures).filter(([, n]) => n > 0),
+    'failures other than timeouts',
+  ).toEqual([]);
   // Warm-up effects (JIT, ajv caches) are ~2 MiB whatever the count; a per-probe leak of even 1 KiB would be 3 MiB more.
   expect(figures.heapAfter - figures.heapBefore, 'heap growth over 3000 probes').toBeLessThan(5 * mib);
   // Counted until 60 probes hit the cap; a loaded machine may also time some out while the simulator builds 5 MiB.

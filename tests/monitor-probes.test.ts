@@ -47,7 +47,10 @@ test.describe('failure reasons against simulator modes', () => {
       const exporter = await startQuietExporter([simulatorTarget(sim)]);
       try {
         const failing = await lastProbe(exporter, 0, c.reason);
-        expect(sampleValue(failing, 'customer_api_probe_failures_total', { ...op, reason: c.reason }), 'the reason counter counts the failure').toBeGreaterThanOrEqual(1);
+        expect(
+          sampleValue(failing, 'customer_api_probe_failures_total', { ...op, reason: c.reason }),
+          'the reason counter counts the failure',
+        ).toBeGreaterThanOrEqual(1);
         expect(sampleValue(failing, 'probe_http_status_code', op), 'status code of the failed probe').toBe(c.status);
         // No other reason is ever counted, except a timeout: on a loaded machine a 0.2 s probe may time out, which says
         // nothing about how the mode's answer is classified.
@@ -80,7 +83,11 @@ test.describe('failure reasons against simulator modes', () => {
     // No jitter: the first scheduled probe of each operation starts at once; the next ones would come in 2 minutes.
     const exporter = await startQuietExporter([simulatorTarget(sim)], { intervalSeconds: 120, timeoutSeconds: 60, jitterSeconds: 0 });
     try {
-      const text = await eventually('the first scheduled probe', async () => ((await probesSoFar(exporter)) >= 1 ? (await scrape(exporter)).text : undefined), 90_000);
+      const text = await eventually(
+        'the first scheduled probe',
+        async () => ((await probesSoFar(exporter)) >= 1 ? (await scrape(exporter)).text : undefined),
+        90_000,
+      );
       expect(sampleValue(text, 'probe_success', op)).toBe(0);
       expect(sampleValue(text, 'probe_http_status_code', op), 'the headers arrived: 200').toBe(200);
       for (const reason of ['timeout', 'connect', 'tls', 'http_5xx', 'auth', 'not_found', 'throttled', 'contract', 'other']) {
@@ -103,7 +110,10 @@ test.describe('failure reasons against simulator modes', () => {
     }
   });
 
-  for (const [mode, status] of [['faithful', 401], ['auth-403', 403]] as const) {
+  for (const [mode, status] of [
+    ['faithful', 401],
+    ['auth-403', 403],
+  ] as const) {
     test(`${status} for a wrong token is reason="auth", not down`, async () => {
       await withProbedSimulator({ simulator: { mode }, target: { token: 'a-wrong-token-value' } }, async (_sim, exporter) => {
         const text = await lastProbe(exporter, 0, 'auth');
@@ -137,7 +147,9 @@ test.describe('failure reasons against simulator modes', () => {
     await withProbedSimulator({ simulator: { mode: 'rate-limited' } }, async (sim, exporter) => {
       // Whichever operation meets the 429 first throttles the whole target (one token, one quota); the other one's slot may
       // then be skipped without a call (throttled, status 0), so look for the one that got the 429.
-      const throttled = await eventually('a throttled probe', () => exporter.runner.states().find((s) => s.last?.reason === 'throttled' && s.last.statusCode === 429));
+      const throttled = await eventually('a throttled probe', () =>
+        exporter.runner.states().find((s) => s.last?.reason === 'throttled' && s.last.statusCode === 429),
+      );
       const { text } = await scrape(exporter);
       const labels = { operation: throttled.operation, target: 'default' };
       expect(sampleValue(text, 'probe_http_status_code', labels)).toBe(429);
@@ -210,7 +222,10 @@ test('the probe duration includes the API latency, and every phase is measured',
     const text = await lastProbe(exporter, 1);
     const sum = sampleValue(text, 'customer_api_probe_duration_seconds_sum', op)!;
     const count = sampleValue(text, 'customer_api_probe_duration_seconds_count', op)!;
-    test.info().annotations.push({ type: 'measured', description: `mean probe duration ${((sum / count) * 1000).toFixed(1)} ms with 50 ms injected latency over ${count} probes` });
+    test.info().annotations.push({
+      type: 'measured',
+      description: `mean probe duration ${((sum / count) * 1000).toFixed(1)} ms with 50 ms injected latency over ${count} probes`,
+    });
     expect(sampleValue(text, 'probe_duration_seconds', op), 'the last probe took at least the injected latency').toBeGreaterThanOrEqual(0.05);
     const connect = sampleValue(text, 'probe_http_duration_seconds', { ...op, phase: 'connect' })!;
     const processing = sampleValue(text, 'probe_http_duration_seconds', { ...op, phase: 'processing' })!;

@@ -53,7 +53,8 @@ function dataExpected(e: PromqlExpression): boolean {
  * guards and the 30 d SLO records, and every dashboard query that reads them. A fresh Prometheus must
  * answer nothing for them, not a few minutes' figures labelled "30 d".
  */
-const historyBound = /customer_api:probe_history:|customer_api:probes_valid:rate30d|customer_api:probe_availability:ratio_rate30d|customer_api:error_budget_remaining:ratio30d/;
+const historyBound =
+  /customer_api:probe_history:|customer_api:probes_valid:rate30d|customer_api:probe_availability:ratio_rate30d|customer_api:error_budget_remaining:ratio30d/;
 function needsHistory(e: PromqlExpression): boolean {
   return historyBound.test(e.promql) || /^record customer_api:probe_history:/.test(e.location);
 }
@@ -108,9 +109,13 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
         '',
       ].join('\n'),
     );
-    prometheus = spawn(prometheusBinary, [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    prometheus = spawn(
+      prometheusBinary,
+      [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     prometheus.stdout?.on('data', (d) => (prometheusLog += String(d)));
     prometheus.stderr?.on('data', (d) => (prometheusLog += String(d)));
 
@@ -189,11 +194,12 @@ test('the shipped prometheus.yml and rules, against the default exporter, keep e
     const alertmanagerPort = await closedPort();
     // The default setup: `npm run monitor` with no API_* variable probes its embedded, faithful
     // simulator as target `default` every 30 s.
-    exporter = startProcess(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'monitors/exporter/cli.ts')], {
+    const startedExporter = startProcess(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'monitors/exporter/cli.ts')], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MONITOR_PORT: String(exporterPort), MONITOR_HOST: '127.0.0.1' },
     });
-    const exporterLog = exporter.log;
+    exporter = startedExporter;
+    const exporterLog = (): string => startedExporter.log();
     await eventually('the exporter to listen', async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 30_000).catch((error: unknown) => {
       throw new Error(`${String(error)}\nexporter log:\n${exporterLog()}`);
     });
@@ -212,9 +218,10 @@ test('the shipped prometheus.yml and rules, against the default exporter, keep e
     }
     const configFile = path.join(dir, 'prometheus.yml');
     fs.writeFileSync(configFile, config);
-    prometheus = await startPrometheus(configFile, prometheusPort, path.join(dir, 'data'));
+    const startedPrometheus = await startPrometheus(configFile, prometheusPort, path.join(dir, 'data'));
+    prometheus = startedPrometheus;
     const baseUrl = `http://127.0.0.1:${prometheusPort}`;
-    const prometheusLog = prometheus.log;
+    const prometheusLog = (): string => startedPrometheus.log();
     const context = (): string => `\nPrometheus log:\n${prometheusLog()}\nexporter log:\n${exporterLog()}`;
 
     // Every alert Prometheus ever reports as pending or firing during the run.
@@ -258,15 +265,21 @@ test('the shipped prometheus.yml and rules, against the default exporter, keep e
     await watch();
 
     const targets = await scrapeTargets(baseUrl);
-    expect(targets.map((t) => `${t.scrapePool} ${t.scrapeUrl} ${t.health} ${t.lastError}`), 'one scrape target, the default exporter, up').toEqual([
-      `customer-api-exporter http://localhost:${exporterPort}/metrics up `,
-    ]);
+    expect(
+      targets.map((t) => `${t.scrapePool} ${t.scrapeUrl} ${t.health} ${t.lastError}`),
+      'one scrape target, the default exporter, up',
+    ).toEqual([`customer-api-exporter http://localhost:${exporterPort}/metrics up `]);
     const alertNames = seen.map((alert) => `${alert.labels.alertname ?? '?'} ${alert.state} ${JSON.stringify(alert.labels)}`);
     expect([...new Set(alertNames)], `no alert pending or firing against the faithful simulator${context()}`).toEqual([]);
     const groups = await ruleGroups(baseUrl);
-    const broken = groups.flatMap((group) => group.rules.filter((rule) => rule.health === 'err').map((rule) => `${group.name}/${rule.name}: ${rule.lastError ?? ''}`));
+    const broken = groups.flatMap((group) =>
+      group.rules.filter((rule) => rule.health === 'err').map((rule) => `${group.name}/${rule.name}: ${rule.lastError ?? ''}`),
+    );
     expect(broken, 'every rule evaluates without error').toEqual([]);
-    expect(groups.map((group) => group.name), 'the shipped rule file is loaded').toContain('customer-api-alerts');
+    expect(
+      groups.map((group) => group.name),
+      'the shipped rule file is loaded',
+    ).toContain('customer-api-alerts');
   } finally {
     await prometheus?.stop();
     await exporter?.stop();

@@ -40,12 +40,26 @@ test(`the status page shows at most ${maxStatusPageRows} rows, failing first, an
   const targets: ProbeTarget[] = [];
   for (let i = 0; i < 300; i++) {
     const name = `t${String(i).padStart(3, '0')}`;
-    targets.push({ name, baseUrl: 'http://127.0.0.1:1/v2/integrations', customerId: 'c', tokenSource: { kind: 'env', variable: 'UNUSED_TOKEN' }, authScheme: 'Bearer' });
+    targets.push({
+      name,
+      baseUrl: 'http://127.0.0.1:1/v2/integrations',
+      customerId: 'c',
+      tokenSource: { kind: 'env', variable: 'UNUSED_TOKEN' },
+      authScheme: 'Bearer',
+    });
     for (const operation of ['getCustomer', 'getCustomerUsage'] as OperationId[]) {
       const result = i === 250 && operation === 'getCustomerUsage' ? unsentFailure('http_5xx', 'HTTP 500') : success();
       const history = new ProbeHistory();
       history.record(result, nowMs - 1000);
-      states.push({ target: name, operation, last: { ...result, finishedAtMs: nowMs - 1000 }, probes: 1, successes: result.success ? 1 : 0, inFlight: false, history });
+      states.push({
+        target: name,
+        operation,
+        last: { ...result, finishedAtMs: nowMs - 1000 },
+        probes: 1,
+        successes: result.success ? 1 : 0,
+        inFlight: false,
+        history,
+      });
     }
   }
   const page = renderStatusPage({ targets, states, intervalSeconds: 15, nowMs });
@@ -79,7 +93,10 @@ test("the targets split puts each target in the shard of Prometheus' hashmod, ev
   try {
     const names = Array.from({ length: 50 }, (_, i) => `t${i}`);
     const file = path.join(dir, 'targets.yml');
-    fs.writeFileSync(file, YAML.stringify({ targets: names.map((name) => ({ name, base_url: 'http://127.0.0.1:1/v2/integrations', customer_id: 'c', token_file: 'token' })) }));
+    fs.writeFileSync(
+      file,
+      YAML.stringify({ targets: names.map((name) => ({ name, base_url: 'http://127.0.0.1:1/v2/integrations', customer_id: 'c', token_file: 'token' })) }),
+    );
     const shards = splitTargetsFile(file, 3, path.join(dir, 'out'));
     const seen: string[] = [];
     shards.forEach((shardFile, shard) => {

@@ -13,8 +13,11 @@ const quickProbes = { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERV
 /** `npm run monitor` with these variables, its port and its embedded simulator's origin read from the start line. */
 async function startMonitor(env: Record<string, string>): Promise<{ process: CollectingProcess; url: string; simulatorOrigin: string; startLine: string }> {
   const child = startProcess(...tsxCommand('monitors/exporter/cli.ts'), { env: { ...quickProbes, ...env } });
-  const [startLine, port, simulatorOrigin] = await child.waitFor(/listening on [\d.]+:(\d+) .*embedded simulator at (http:\/\/127\.0\.0\.1:\d+)\/v2\/integrations.*\n/, 'stderr');
-  return { process: child, url: `http://127.0.0.1:${port}`, simulatorOrigin: simulatorOrigin!, startLine: startLine! };
+  const [startLine, port, simulatorOrigin] = await child.waitFor(
+    /listening on [\d.]+:(\d+) .*embedded simulator at (http:\/\/127\.0\.0\.1:\d+)\/v2\/integrations.*\n/,
+    'stderr',
+  );
+  return { process: child, url: `http://127.0.0.1:${port}`, simulatorOrigin: simulatorOrigin!, startLine };
 }
 
 async function metricsWhen(url: string, what: string, ready: (text: string) => boolean): Promise<string> {
@@ -36,8 +39,14 @@ test.describe('SIMULATOR_MODE and SIMULATOR_ADMIN in npm run monitor', () => {
   test('SIMULATOR_MODE picks the embedded simulator\'s mode: retyped-field fails as reason="contract"; the start line names the simulator', async () => {
     const monitor = await startMonitor({ SIMULATOR_MODE: 'retyped-field' });
     try {
-      expect(monitor.startLine, 'the simulator address and mode').toMatch(/embedded simulator at http:\/\/127\.0\.0\.1:\d+\/v2\/integrations \(SIMULATOR_MODE retyped-field; SIMULATOR_ADMIN=1 lets you switch/);
-      const text = await metricsWhen(monitor.url, 'a contract failure', (t) => (sampleValue(t, 'customer_api_probe_failures_total', { ...op, reason: 'contract' }) ?? 0) >= 1);
+      expect(monitor.startLine, 'the simulator address and mode').toMatch(
+        /embedded simulator at http:\/\/127\.0\.0\.1:\d+\/v2\/integrations \(SIMULATOR_MODE retyped-field; SIMULATOR_ADMIN=1 lets you switch/,
+      );
+      const text = await metricsWhen(
+        monitor.url,
+        'a contract failure',
+        (t) => (sampleValue(t, 'customer_api_probe_failures_total', { ...op, reason: 'contract' }) ?? 0) >= 1,
+      );
       expect(sampleValue(text, 'probe_http_status_code', op), 'a 200 whose body breaks the contract').toBe(200);
       const admin = await postMode(monitor.simulatorOrigin, 'mode=faithful');
       expect(admin.status, 'without SIMULATOR_ADMIN=1 there is no /admin/mode').toBe(404);
@@ -55,12 +64,16 @@ test.describe('SIMULATOR_MODE and SIMULATOR_ADMIN in npm run monitor', () => {
       const retyped = await postMode(monitor.simulatorOrigin, 'mode=retyped-field');
       expect(retyped.status).toBe(200);
       expect(await retyped.json()).toEqual({ mode: 'retyped-field', previous: 'faithful' });
-      await metricsWhen(monitor.url, 'a contract failure after the switch', (t) => (sampleValue(t, 'customer_api_probe_failures_total', { ...op, reason: 'contract' }) ?? 0) >= 1);
+      await metricsWhen(
+        monitor.url,
+        'a contract failure after the switch',
+        (t) => (sampleValue(t, 'customer_api_probe_failures_total', { ...op, reason: 'contract' }) ?? 0) >= 1,
+      );
 
       const unknown = await postMode(monitor.simulatorOrigin, 'mode=no-such-mode');
       expect(unknown.status, 'an unknown mode is refused').toBe(400);
       expect(await unknown.text()).toMatch(/"no-such-mode" is not a simulator mode: send mode=NAME, one of faithful, /);
-      expect((await postMode(monitor.simulatorOrigin, '{"mode": ', 'application/json')).status, 'a malformed body is the caller\'s mistake').toBe(400);
+      expect((await postMode(monitor.simulatorOrigin, '{"mode": ', 'application/json')).status, "a malformed body is the caller's mistake").toBe(400);
 
       const faithful = await postMode(monitor.simulatorOrigin, JSON.stringify({ mode: 'faithful' }), 'application/json');
       expect(await faithful.json(), 'JSON works too; the unknown mode changed nothing').toEqual({ mode: 'faithful', previous: 'retyped-field' });
@@ -125,7 +138,14 @@ test.describe('POST /admin/mode on the simulator', () => {
       // From the machine's own non-loopback address: to the simulator that is a remote caller.
       const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = http.request(
-          { host: external, port: sim.port, path: '/admin/mode', method: 'POST', localAddress: external, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+          {
+            host: external,
+            port: sim.port,
+            path: '/admin/mode',
+            method: 'POST',
+            localAddress: external,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          },
           (res) => {
             let body = '';
             res.on('data', (chunk: Buffer) => (body += chunk.toString()));

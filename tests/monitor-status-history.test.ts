@@ -24,7 +24,10 @@ test.describe('ProbeHistory (a synthetic clock)', () => {
     for (let i = 0; i < 100; i++) history.record(i >= 70 && i < 90 ? unsentFailure('timeout', 'no answer') : success(), t0 + i * 1000);
     const recent = history.recent();
     expect(recent, 'bounded').toHaveLength(recentResultsKept);
-    expect(recent.map((r) => r.atMs), 'oldest first, the newest last').toEqual(Array.from({ length: recentResultsKept }, (_, i) => t0 + (40 + i) * 1000));
+    expect(
+      recent.map((r) => r.atMs),
+      'oldest first, the newest last',
+    ).toEqual(Array.from({ length: recentResultsKept }, (_, i) => t0 + (40 + i) * 1000));
     expect(recent.filter((r) => !r.success)).toHaveLength(20);
     expect(history.streak(), 'healthy since the first success after the failures').toEqual({ success: true, sinceMs: t0 + 90_000 });
     expect(history.lastSuccessAtMs()).toBe(t0 + 99_000);
@@ -68,7 +71,11 @@ test('after an incident and its recovery, the page and /status.json show the his
   const incident = await startSimulator();
   const tokens = [...steady.customers, ...incident.customers].map((c) => c.token);
   const exporter = await startExporter({
-    targets: [simulatorTarget(steady, { name: 'mum1' }), simulatorTarget(incident, { name: 'sg1' }), simulatorTarget(steady, { name: 'expired', token: 'an-expired-token-0000' })],
+    targets: [
+      simulatorTarget(steady, { name: 'mum1' }),
+      simulatorTarget(incident, { name: 'sg1' }),
+      simulatorTarget(steady, { name: 'expired', token: 'an-expired-token-0000' }),
+    ],
     // A timeout far above any local answer: an extra timed-out probe on a loaded machine would only add a red cell.
     settings: { intervalSeconds: 0.5, timeoutSeconds: 0.45, jitterSeconds: 0.05 },
     port: 0,
@@ -118,13 +125,26 @@ test('after an incident and its recovery, the page and /status.json show the his
 
     const during = await test.step('incident: sg1 retypes users_count; the page says since when it fails, and where the body breaks the contract', async () => {
       incident.setMode('retyped-field');
-      const failing = await sg1When('six contract failures, the last one too', (p) => p.last?.reason === 'contract' && p.history.filter((h) => h.reason === 'contract').length >= 6);
+      const failing = await sg1When(
+        'six contract failures, the last one too',
+        (p) => p.last?.reason === 'contract' && p.history.filter((h) => h.reason === 'contract').length >= 6,
+      );
       expect(failing.status).toBe('failing');
       expect(failing.healthySince, 'not healthy while failing').toBeNull();
-      expect(Date.parse(failing.failingSince ?? ''), 'failing since the first failure after the last success seen healthy').toBeGreaterThan(Date.parse(before.last?.at ?? ''));
+      expect(Date.parse(failing.failingSince ?? ''), 'failing since the first failure after the last success seen healthy').toBeGreaterThan(
+        Date.parse(before.last?.at ?? ''),
+      );
       expect(Date.parse(failing.lastSuccess ?? ''), 'the last success came before the incident').toBeLessThan(Date.parse(failing.failingSince ?? ''));
-      expect(failing.last?.contract, 'the JSON pointer with expected and observed').toEqual({ pointer: '/data/users_count', kind: 'type-mismatch', expected: 'number', observed: '"25" (string)' });
-      expect(failing.history.some((h) => h.success), 'the successes before the incident are in the history').toBe(true);
+      expect(failing.last?.contract, 'the JSON pointer with expected and observed').toEqual({
+        pointer: '/data/users_count',
+        kind: 'type-mismatch',
+        expected: 'number',
+        observed: '"25" (string)',
+      });
+      expect(
+        failing.history.some((h) => h.success),
+        'the successes before the incident are in the history',
+      ).toBe(true);
       expect(failing.successRatio.lastHour.ratio, 'the hour ratio fell').toBeLessThan(1);
 
       await pageWhere(async () => {
@@ -145,11 +165,16 @@ test('after an incident and its recovery, the page and /status.json show the his
       const healthy = await sg1When('six successes in a row again', (p) => p.history.length >= 6 && p.history.slice(-6).every((h) => h.success));
       expect(healthy.status).toBe('up');
       expect(healthy.failingSince).toBeNull();
-      expect(Date.parse(healthy.healthySince ?? ''), 'healthy since the first success after the contract failures').toBeGreaterThan(Date.parse(during.last?.at ?? ''));
+      expect(Date.parse(healthy.healthySince ?? ''), 'healthy since the first success after the contract failures').toBeGreaterThan(
+        Date.parse(during.last?.at ?? ''),
+      );
       expect(Date.parse(healthy.healthySince ?? ''), 'and after the last failure').toBeGreaterThan(Date.parse(healthy.lastFailure?.at ?? ''));
       expect(Date.parse(healthy.lastSuccess ?? ''), 'the last success is the last probe').toBe(Date.parse(healthy.last?.at ?? ''));
       expect(healthy.lastFailure?.at, 'a failure is remembered').toBeTruthy();
-      expect(healthy.history.some((h) => h.reason === 'contract'), 'the incident is still in the history').toBe(true);
+      expect(
+        healthy.history.some((h) => h.reason === 'contract'),
+        'the incident is still in the history',
+      ).toBe(true);
       const ratio = healthy.successRatio.lastHour;
       expect(ratio.ratio, 'some failed, most succeeded').toBeGreaterThan(0);
       expect(ratio.ratio).toBeLessThan(1);

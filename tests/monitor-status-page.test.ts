@@ -57,7 +57,12 @@ test('the status page shows each target×operation, a failing target with its re
 
     // Recovery shows up on the next refresh.
     drifting.setMode('faithful');
-    await eventually('sg1 recovered', () => exporter.runner.states().filter((s) => s.target === 'sg1').every((s) => s.last?.success));
+    await eventually('sg1 recovered', () =>
+      exporter.runner
+        .states()
+        .filter((s) => s.target === 'sg1')
+        .every((s) => s.last?.success),
+    );
     await page.reload();
     await expect(row('sg1', 'getCustomer').locator('.state')).toHaveText('UP');
   } finally {

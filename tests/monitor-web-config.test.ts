@@ -37,14 +37,40 @@ function openssl(dir: string, ...args: string[]): void {
 test.beforeAll(() => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-web-config-'));
   // The exporter's certificate: self-signed for 127.0.0.1 (the test trusts it as its own CA).
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'server.key', '-out', 'server.crt');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.crt',
+  );
   // A client CA, a client certificate it signed, and a stranger's self-signed one.
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test client CA', '-keyout', 'ca.key', '-out', 'ca.crt');
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=prometheus', '-keyout', 'client.key', '-out', 'client.csr');
   openssl(dir, 'x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'client.crt');
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=stranger', '-keyout', 'stranger.key', '-out', 'stranger.crt');
   const p = (name: string): string => path.join(dir, name);
-  pki = { dir, serverCert: p('server.crt'), serverKey: p('server.key'), clientCa: p('ca.crt'), clientCert: p('client.crt'), clientKey: p('client.key'), strangerCert: p('stranger.crt'), strangerKey: p('stranger.key') };
+  pki = {
+    dir,
+    serverCert: p('server.crt'),
+    serverKey: p('server.key'),
+    clientCa: p('ca.crt'),
+    clientCert: p('client.crt'),
+    clientKey: p('client.key'),
+    strangerCert: p('stranger.crt'),
+    strangerKey: p('stranger.key'),
+  };
   hash = bcrypt.hashSync(password, 10);
 });
 
@@ -53,8 +79,10 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await sim?.stop();
-  if (pki) fs.rmSync(pki.dir, { recursive: true, force: true });
+  // Both are unset when beforeAll failed part-way.
+  await (sim as RunningSimulator | undefined)?.stop();
+  const made = pki as Pki | undefined;
+  if (made) fs.rmSync(made.dir, { recursive: true, force: true });
 });
 
 function writeConfig(name: string, text: string): string {
@@ -64,7 +92,14 @@ function writeConfig(name: string, text: string): string {
 }
 
 function startWith(webConfigFile: string): Promise<RunningExporter> {
-  return startExporter({ targets: [simulatorTarget(sim)], settings: { intervalSeconds: 0.25, timeoutSeconds: 0.2 }, port: 0, defaultMetrics: false, log: () => undefined, webConfigFile });
+  return startExporter({
+    targets: [simulatorTarget(sim)],
+    settings: { intervalSeconds: 0.25, timeoutSeconds: 0.2 },
+    port: 0,
+    defaultMetrics: false,
+    log: () => undefined,
+    webConfigFile,
+  });
 }
 
 interface Answer {
@@ -87,13 +122,17 @@ function request(url: string, options: { user?: string; password?: string; cert?
     };
     const req =
       target.protocol === 'https:'
-        ? https.request(url, {
-            headers,
-            agent: false,
-            ca: fs.readFileSync(pki.serverCert),
-            cert: options.cert ? fs.readFileSync(options.cert) : undefined,
-            key: options.key ? fs.readFileSync(options.key) : undefined,
-          }, done)
+        ? https.request(
+            url,
+            {
+              headers,
+              agent: false,
+              ca: fs.readFileSync(pki.serverCert),
+              cert: options.cert ? fs.readFileSync(options.cert) : undefined,
+              key: options.key ? fs.readFileSync(options.key) : undefined,
+            },
+            done,
+          )
         : http.request(url, { headers, agent: false }, done);
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
@@ -115,16 +154,19 @@ test('tls_server_config: the exporter serves HTTPS with the given certificate, a
     // Plain HTTP to the same port gets no HTTP answer.
     await expect(request(exporter.url.replace('https:', 'http:') + '/metrics')).rejects.toThrow();
     // A client that does not trust the certificate refuses it.
-    await expect(
-      new Promise((resolve, reject) => https.get(`${exporter.url}/metrics`, { agent: false }, resolve).on('error', reject)),
-    ).rejects.toThrow(/self[- ]signed|unable to verify/i);
+    await expect(new Promise((resolve, reject) => https.get(`${exporter.url}/metrics`, { agent: false }, resolve).on('error', reject))).rejects.toThrow(
+      /self[- ]signed|unable to verify/i,
+    );
   } finally {
     await exporter.stop();
   }
 });
 
 test('basic_auth_users over TLS: 401 with WWW-Authenticate: Basic on every path without the right password; 200 with it', async () => {
-  const file = writeConfig('tls-auth.yml', `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\nbasic_auth_users:\n  prometheus: ${hash}\n`);
+  const file = writeConfig(
+    'tls-auth.yml',
+    `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\nbasic_auth_users:\n  prometheus: ${hash}\n`,
+  );
   const exporter = await startWith(file);
   try {
     for (const p of ['/', '/metrics', '/probe?target=default&operation=getCustomer', '/healthz', '/-/healthy', '/nope']) {
@@ -148,7 +190,10 @@ test('basic_auth_users over TLS: 401 with WWW-Authenticate: Basic on every path 
 });
 
 test('basic auth without TLS works too (behind a TLS-terminating proxy), and headers from http_server_config are sent', async () => {
-  const file = writeConfig('auth-only.yml', `basic_auth_users:\n  prometheus: ${hash}\nhttp_server_config:\n  http2: false\n  headers:\n    X-Frame-Options: deny\n    X-Content-Type-Options: nosniff\n`);
+  const file = writeConfig(
+    'auth-only.yml',
+    `basic_auth_users:\n  prometheus: ${hash}\nhttp_server_config:\n  http2: false\n  headers:\n    X-Frame-Options: deny\n    X-Content-Type-Options: nosniff\n`,
+  );
   const exporter = await startWith(file);
   try {
     expect(exporter.url).toMatch(/^http:\/\//);
@@ -165,7 +210,10 @@ test('basic auth without TLS works too (behind a TLS-terminating proxy), and hea
 });
 
 test('client_auth_type RequireAndVerifyClientCert: only a client certificate signed by client_ca_file gets in', async () => {
-  const file = writeConfig('mtls.yml', `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n`);
+  const file = writeConfig(
+    'mtls.yml',
+    `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n`,
+  );
   const exporter = await startWith(file);
   try {
     expect((await request(`${exporter.url}/healthz`, { cert: pki.clientCert, key: pki.clientKey })).status).toBe(200);
@@ -177,7 +225,9 @@ test('client_auth_type RequireAndVerifyClientCert: only a client certificate sig
 });
 
 test('client_auth_type RequireAnyClientCert wants any certificate; VerifyClientCertIfGiven verifies one when given', async () => {
-  const any = await startWith(writeConfig('mtls-any.yml', `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n`));
+  const any = await startWith(
+    writeConfig('mtls-any.yml', `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n`),
+  );
   try {
     expect((await request(`${any.url}/healthz`, { cert: pki.strangerCert, key: pki.strangerKey })).status).toBe(200);
     await expect(request(`${any.url}/healthz`), 'no client certificate').rejects.toThrow();
@@ -185,7 +235,10 @@ test('client_auth_type RequireAnyClientCert wants any certificate; VerifyClientC
     await any.stop();
   }
   const ifGiven = await startWith(
-    writeConfig('mtls-if-given.yml', `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: VerifyClientCertIfGiven\n`),
+    writeConfig(
+      'mtls-if-given.yml',
+      `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: VerifyClientCertIfGiven\n`,
+    ),
   );
   try {
     expect((await request(`${ifGiven.url}/healthz`)).status, 'no certificate: fine').toBe(200);
@@ -225,20 +278,56 @@ test('a successful bcrypt check is cached per (user, password); wrong passwords 
 test.describe('the web configuration is strictly validated: one UserError naming the file and the key', () => {
   const cases: ReadonlyArray<[name: string, yaml: () => string, mentions: string[]]> = [
     ['unknown top-level key', () => `tls_config:\n  cert_file: server.crt\n`, ['key "tls_config"', 'unknown key']],
-    ['unknown TLS key', () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  certfile: x\n`, ['key "tls_server_config.certfile"', 'unknown key']],
-    ['missing certificate file', () => `tls_server_config:\n  cert_file: missing.crt\n  key_file: server.key\n`, ['key "tls_server_config.cert_file"', 'missing.crt', 'cannot be read']],
+    [
+      'unknown TLS key',
+      () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  certfile: x\n`,
+      ['key "tls_server_config.certfile"', 'unknown key'],
+    ],
+    [
+      'missing certificate file',
+      () => `tls_server_config:\n  cert_file: missing.crt\n  key_file: server.key\n`,
+      ['key "tls_server_config.cert_file"', 'missing.crt', 'cannot be read'],
+    ],
     ['key file without cert file', () => `tls_server_config:\n  key_file: server.key\n`, ['key "tls_server_config.cert_file"', 'is required']],
-    ['a key that is not PEM', () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.crt\n`, ['key "tls_server_config.key_file"', 'not a PEM private key']],
-    ['a key of another certificate', () => `tls_server_config:\n  cert_file: server.crt\n  key_file: ca.key\n`, ['key "tls_server_config.key_file"', 'cannot be used with the certificate']],
-    ['client CA without a client auth type', () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n`, ['tls_server_config.client_auth_type', 'NoClientCert']],
-    ['verifying without a client CA', () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n`, ['tls_server_config.client_ca_file', 'is required']],
-    ['an unknown client auth type', () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: Sometimes\n`, ['tls_server_config.client_auth_type', 'RequireAndVerifyClientCert']],
-    ['a bad TLS version', () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: SSL3\n`, ['tls_server_config.min_version', 'TLS12']],
+    [
+      'a key that is not PEM',
+      () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.crt\n`,
+      ['key "tls_server_config.key_file"', 'not a PEM private key'],
+    ],
+    [
+      'a key of another certificate',
+      () => `tls_server_config:\n  cert_file: server.crt\n  key_file: ca.key\n`,
+      ['key "tls_server_config.key_file"', 'cannot be used with the certificate'],
+    ],
+    [
+      'client CA without a client auth type',
+      () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n`,
+      ['tls_server_config.client_auth_type', 'NoClientCert'],
+    ],
+    [
+      'verifying without a client CA',
+      () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n`,
+      ['tls_server_config.client_ca_file', 'is required'],
+    ],
+    [
+      'an unknown client auth type',
+      () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: Sometimes\n`,
+      ['tls_server_config.client_auth_type', 'RequireAndVerifyClientCert'],
+    ],
+    [
+      'a bad TLS version',
+      () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: SSL3\n`,
+      ['tls_server_config.min_version', 'TLS12'],
+    ],
     ['a password instead of a hash', () => `basic_auth_users:\n  prometheus: hunter2-plaintext\n`, ['key "basic_auth_users.prometheus"', 'not a bcrypt hash']],
     ['a truncated hash', () => `basic_auth_users:\n  prometheus: "${hash.slice(0, 40)}"\n`, ['key "basic_auth_users.prometheus"', 'not a bcrypt hash']],
     ['a user name with a colon', () => `basic_auth_users:\n  "pro:metheus": ${hash}\n`, ['basic_auth_users.pro:metheus', '":"']],
     ['a toolkit key this exporter does not implement', () => `rate_limit:\n  interval: 1s\n  burst: 20\n`, ['key "rate_limit"', 'not implemented']],
-    ['an unknown response header', () => `http_server_config:\n  headers:\n    X-Powered-By: me\n`, ['http_server_config.headers.X-Powered-By', 'unknown header']],
+    [
+      'an unknown response header',
+      () => `http_server_config:\n  headers:\n    X-Powered-By: me\n`,
+      ['http_server_config.headers.X-Powered-By', 'unknown header'],
+    ],
     ['not YAML', () => `basic_auth_users: [\n`, ['is not valid YAML']],
     ['not a mapping', () => `- just\n- a list\n`, ['must be a mapping']],
   ];

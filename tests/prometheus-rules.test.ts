@@ -52,9 +52,7 @@ function alertRules(): AlertRule[] {
 }
 
 function recordingRuleNames(): string[] {
-  return (readRuleFile().groups ?? []).flatMap((group) =>
-    (group.rules ?? []).flatMap((rule) => (rule.record ? [rule.record] : [])),
-  );
+  return (readRuleFile().groups ?? []).flatMap((group) => (group.rules ?? []).flatMap((rule) => (rule.record ? [rule.record] : [])));
 }
 
 // Prometheus durations such as 90s, 2m, 1h30m, in seconds.
@@ -90,13 +88,19 @@ test.describe('Prometheus configuration and rules', () => {
 
   test('prometheus.yml scrapes only the default exporter, in scheduled mode, and sends alerts to Alertmanager', () => {
     const config = parse(fs.readFileSync(monitorPaths.prometheusConfig, 'utf8')) as PrometheusConfig;
-    expect(config.scrape_configs.map((job) => job.job_name), 'one mode per target: the default exporter already probes `default` on its schedule').toEqual([
-      'customer-api-exporter',
-    ]);
+    expect(
+      config.scrape_configs.map((job) => job.job_name),
+      'one mode per target: the default exporter already probes `default` on its schedule',
+    ).toEqual(['customer-api-exporter']);
     const [scheduled] = config.scrape_configs;
     expect(scheduled?.metrics_path, 'scheduled mode reads /metrics').toBe('/metrics');
-    expect(scheduled?.static_configs?.flatMap((group) => group.targets), 'only the default exporter address').toEqual(['localhost:9464']);
-    expect(config.alerting?.alertmanagers?.[0]?.static_configs?.[0]?.targets, 'alerts go to the Alertmanager of monitors/alertmanager').toEqual(['localhost:9093']);
+    expect(
+      scheduled?.static_configs?.flatMap((group) => group.targets),
+      'only the default exporter address',
+    ).toEqual(['localhost:9464']);
+    expect(config.alerting?.alertmanagers?.[0]?.static_configs?.[0]?.targets, 'alerts go to the Alertmanager of monitors/alertmanager').toEqual([
+      'localhost:9093',
+    ]);
   });
 
   test('the commented-out on-scrape example is a valid blackbox-style job once uncommented', ({}, testInfo) => {
@@ -104,7 +108,10 @@ test.describe('Prometheus configuration and rules', () => {
     const text = fs.readFileSync(monitorPaths.prometheusConfig, 'utf8');
     const block = /# On-scrape example \(begin\)[^\n]*\n(?:\s*#[^\n]*\n)*?((?: {2}# [ -][^\n]*\n)+)\s*# On-scrape example \(end\)/.exec(text);
     expect(block, 'prometheus.yml keeps the on-scrape example between its begin/end markers').not.toBeNull();
-    const uncommented = (block?.[1] ?? '').split('\n').map((line) => line.replace(/^ {2}# /, '  ')).join('\n');
+    const uncommented = (block?.[1] ?? '')
+      .split('\n')
+      .map((line) => line.replace(/^ {2}# /, '  '))
+      .join('\n');
     const job = (parse(`scrape_configs:\n${uncommented}`) as PrometheusConfig).scrape_configs[0];
     expect(job?.job_name).toBe('customer-api-probe');
     expect(job?.metrics_path, 'on-scrape mode calls /probe').toBe('/probe');
@@ -112,7 +119,7 @@ test.describe('Prometheus configuration and rules', () => {
     expect(relabelled, 'blackbox-style relabelling sets the target parameter, instance and exporter address').toEqual(
       expect.arrayContaining(['__param_target', 'instance', '__address__']),
     );
-    expect(relabelled, 'no target label may clash with the exporter\'s own target/operation labels').not.toEqual(expect.arrayContaining(['target']));
+    expect(relabelled, "no target label may clash with the exporter's own target/operation labels").not.toEqual(expect.arrayContaining(['target']));
     const listed = (job?.static_configs ?? []).flatMap((group) => group.targets);
     expect(listed, 'the example never lists `default`, which the scheduled job already probes').not.toContain('default');
     // The whole file with the example enabled passes promtool (rule files left out: checked above).
@@ -135,8 +142,14 @@ test.describe('Prometheus configuration and rules', () => {
     expect(alertNames.length, 'the rule file defines alerts').toBeGreaterThan(0);
     for (const name of alertNames) {
       const own = cases.filter((c) => c.alertname === name);
-      expect(own.some((c) => (c.exp_alerts ?? []).length > 0), `${name} has a case where it fires`).toBe(true);
-      expect(own.some((c) => (c.exp_alerts ?? []).length === 0), `${name} has a case where it stays quiet`).toBe(true);
+      expect(
+        own.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${name} has a case where it fires`,
+      ).toBe(true);
+      expect(
+        own.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${name} has a case where it stays quiet`,
+      ).toBe(true);
     }
     const unknown = cases.map((c) => c.alertname).filter((name) => !alertNames.includes(name));
     expect(unknown, 'test cases only name alerts that exist').toEqual([]);
@@ -242,7 +255,10 @@ test.describe('Grafana dashboard', () => {
     const defined = new Set(recordingRuleNames());
     const used = dashboardExpressions().flatMap((expr) => expr.promql.match(/customer_api:[a-z0-9_]+:[a-z0-9_]+/g) ?? []);
     expect(used.length, 'the dashboard uses the recording rules').toBeGreaterThan(0);
-    expect([...new Set(used)].filter((name) => !defined.has(name)), 'recording rules the dashboard reads but nobody records').toEqual([]);
+    expect(
+      [...new Set(used)].filter((name) => !defined.has(name)),
+      'recording rules the dashboard reads but nobody records',
+    ).toEqual([]);
   });
 });
 
@@ -262,10 +278,12 @@ test.describe('PromQL expressions', () => {
     // promtool has no offline "parse this expression"; check rules parses every expr of a rule file.
     const expressions = collectPromqlExpressions();
     const parseCheck = {
-      groups: [{
-        name: 'parse-check',
-        rules: expressions.map((expression, index) => ({ record: `parse_check_${index}`, expr: expression.promql })),
-      }],
+      groups: [
+        {
+          name: 'parse-check',
+          rules: expressions.map((expression, index) => ({ record: `parse_check_${index}`, expr: expression.promql })),
+        },
+      ],
     };
     const file = testInfo.outputPath('parse-check.rules.yml');
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -20,10 +20,16 @@ for (const mode of ['faithful', 'retyped-field'] as const) {
       });
       expect(run.exitCode, `the gate ${mode === 'faithful' ? 'passes' : 'fails'} against ${mode}`).toBe(mode === 'faithful' ? 0 : 1);
       const texts = artifactTexts(run.reportsDir);
-      expect(texts.some((t) => t.file.endsWith('trace.trace') || t.file.includes('.trace')), 'the run left traces to inspect').toBe(true);
+      expect(
+        texts.some((t) => t.file.endsWith('trace.trace') || t.file.includes('.trace')),
+        'the run left traces to inspect',
+      ).toBe(true);
       expect(texts.some((t) => t.file.endsWith('junit.xml'))).toBe(true);
       texts.push({ file: 'stdout', text: run.stdout }, { file: 'stderr', text: run.stderr });
-      expect(texts.some((t) => t.file.includes('embedded-zip')), "the HTML report's embedded data was opened").toBe(true);
+      expect(
+        texts.some((t) => t.file.includes('embedded-zip')),
+        "the HTML report's embedded data was opened",
+      ).toBe(true);
       const leaks = filesHolding(texts, ['LeakCanary', ...tokenForms(primaryToken), ...tokenForms(disposableToken)]);
       expect(leaks, 'files holding a token').toEqual([]);
       // The canary must really have been sent: the simulator only answers 200 to it.

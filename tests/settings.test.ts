@@ -22,7 +22,6 @@ import { runExporterCommand } from './helpers/exporter-cli';
 import { repoRoot, runGate } from './helpers/run-gate';
 import { userError } from './helpers/user-error';
 
-
 test.describe('the table of known variables', () => {
   test('every variable the code reads is in the table', () => {
     const files = ['config', 'monitors', 'simulator', 'specs', 'tools', 'reporters']
@@ -35,12 +34,18 @@ test.describe('the table of known variables', () => {
       for (const m of text.matchAll(/env(?:\.|\[')((?:API|CONTRACT|MONITOR|PROBE|SIMULATOR)_[A-Z0-9_]+)/g)) read.add(m[1]!);
     }
     expect(read.size).toBeGreaterThan(15);
-    expect([...read].filter((name) => !isKnownVariable(name)), 'read but not in config/settings.ts').toEqual([]);
+    expect(
+      [...read].filter((name) => !isKnownVariable(name)),
+      'read but not in config/settings.ts',
+    ).toEqual([]);
   });
 
   test('the simulator CLI keeps no table of its own and reads every variable of the shared one', () => {
     const text = fs.readFileSync(path.join(repoRoot, 'simulator/cli.ts'), 'utf8');
-    expect([...text.matchAll(/^\s+(SIMULATOR_[A-Z_]+):/gm)].map((m) => m[1]), 'a variable table in simulator/cli.ts').toEqual([]);
+    expect(
+      [...text.matchAll(/^\s+(SIMULATOR_[A-Z_]+):/gm)].map((m) => m[1]),
+      'a variable table in simulator/cli.ts',
+    ).toEqual([]);
     const read = new Set([...text.matchAll(/env\.(SIMULATOR_[A-Z_]+)/g)].map((m) => m[1]));
     expect([...read].sort()).toEqual(Object.keys(simulatorVariables).sort());
   });
@@ -82,7 +87,9 @@ test.describe('one typo check for every prefix', () => {
     expect(unknownVariableProblems({ CONTRACT_SOMETHING_ELSE_ENTIRELY: '1', API_KEY_SENTINEL: 'x', MONITOR_FOO_BAR_BAZ: '1', HOME: '/' })).toEqual([]);
     expect(loadGateSettings({ MONITOR_FOO_BAR_BAZ: '1' })).toMatchObject({ workers: 1 });
     const text = userError(() => loadExporterSettings({ MONITOR_FOO_BAR_BAZ: '1' }));
-    expect(text).toMatch(/^unknown variable MONITOR_FOO_BAR_BAZ: PROBE_\* and MONITOR_\* are the exporter's variables and it is not one \(known: PROBE_INTERVAL_SECONDS, /);
+    expect(text).toMatch(
+      /^unknown variable MONITOR_FOO_BAR_BAZ: PROBE_\* and MONITOR_\* are the exporter's variables and it is not one \(known: PROBE_INTERVAL_SECONDS, /,
+    );
     expect(loadExporterSettings({ CONTRACT_SOMETHING_ELSE_ENTIRELY: '1' })).toMatchObject({ port: 9464 });
   });
 
@@ -111,11 +118,17 @@ test.describe('numbers are read one way', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gate-settings-'));
     expect(loadGateSettings({}, root)).toEqual({ workers: 1, reportsDir: path.join(root, 'reports'), bodyLimitBytes: 8_388_608 });
     expect(gateDefaults.bodyLimitBytes).toBe(8 * 1024 * 1024);
-    expect(loadGateSettings({ CONTRACT_WORKERS: '16', CONTRACT_BODY_LIMIT_BYTES: '1024', CONTRACT_REPORTS_DIR: 'out/r' }, root)).toEqual({ workers: 16, reportsDir: path.join(root, 'out/r'), bodyLimitBytes: 1024 });
+    expect(loadGateSettings({ CONTRACT_WORKERS: '16', CONTRACT_BODY_LIMIT_BYTES: '1024', CONTRACT_REPORTS_DIR: 'out/r' }, root)).toEqual({
+      workers: 16,
+      reportsDir: path.join(root, 'out/r'),
+      bodyLimitBytes: 1024,
+    });
     expect(loadGateSettings({ CONTRACT_BODY_LIMIT_BYTES: '1073741824' }, root).bodyLimitBytes).toBe(1_073_741_824);
     expect(userError(() => loadGateSettings({ CONTRACT_WORKERS: 'abc' }, root))).toBe('CONTRACT_WORKERS must be a whole number from 1 to 16, not "abc"');
     expect(userError(() => loadGateSettings({ CONTRACT_WORKERS: '0' }, root))).toBe('CONTRACT_WORKERS must be a whole number from 1 to 16, not "0"');
-    expect(userError(() => loadGateSettings({ CONTRACT_BODY_LIMIT_BYTES: '1023' }, root))).toBe('CONTRACT_BODY_LIMIT_BYTES must be a whole number from 1024 to 1073741824, not "1023"');
+    expect(userError(() => loadGateSettings({ CONTRACT_BODY_LIMIT_BYTES: '1023' }, root))).toBe(
+      'CONTRACT_BODY_LIMIT_BYTES must be a whole number from 1024 to 1073741824, not "1023"',
+    );
     expect(userError(() => loadGateSettings({ CONTRACT_BODY_LIMIT_BYTES: '8MiB' }, root))).toMatch(/^CONTRACT_BODY_LIMIT_BYTES must be a whole number/);
     expect(userError(() => loadGateSettings({ CONTRACT_REPORTS_DIR: '  ' }, root))).toMatch(/^CONTRACT_REPORTS_DIR is set but empty/);
     expect(userError(() => loadGateSettings({ CONTRACT_REPORTS_DIR: '.' }, root))).toMatch(/^CONTRACT_REPORTS_DIR "\." is the repository/);
@@ -129,10 +142,14 @@ test.describe('numbers are read one way', () => {
   });
 
   test('the exporter: the same messages, an interval of at most 24 h, MONITOR_WEB_CONFIG_FILE', () => {
-    expect(userError(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: '86401' }))).toBe('PROBE_INTERVAL_SECONDS must be a number greater than 0 and at most 86400, not "86401"');
+    expect(userError(() => loadExporterSettings({ PROBE_INTERVAL_SECONDS: '86401' }))).toBe(
+      'PROBE_INTERVAL_SECONDS must be a number greater than 0 and at most 86400, not "86401"',
+    );
     expect(loadExporterSettings({ PROBE_INTERVAL_SECONDS: '86400' }).intervalSeconds).toBe(86_400);
     expect(userError(() => loadExporterSettings({ MONITOR_PORT: '1.5' }))).toBe('MONITOR_PORT must be a whole number from 0 to 65535, not "1.5"');
-    expect(userError(() => loadExporterSettings({ PROBE_BODY_LIMIT_BYTES: 'lots' }))).toMatch(/^PROBE_BODY_LIMIT_BYTES must be a whole number from 1 to 1073741824/);
+    expect(userError(() => loadExporterSettings({ PROBE_BODY_LIMIT_BYTES: 'lots' }))).toMatch(
+      /^PROBE_BODY_LIMIT_BYTES must be a whole number from 1 to 1073741824/,
+    );
     expect(loadExporterSettings({}).webConfigFile).toBeUndefined();
     expect(loadExporterSettings({ MONITOR_WEB_CONFIG_FILE: ' /etc/web.yml ' }).webConfigFile).toBe('/etc/web.yml');
     // startExporter's programmatic options go through the same cross-field rules.
@@ -164,13 +181,25 @@ test.describe('the gate refuses a bad setting with one line and exit 2, before a
     ['a misspelt CONTRACT_READ_ONLY', { CONTRACT_READONLY: '1' }, 'error: unknown variable CONTRACT_READONLY: did you mean CONTRACT_READ_ONLY?'],
     ['CONTRACT_WORKERS=abc', { CONTRACT_WORKERS: 'abc' }, 'error: CONTRACT_WORKERS must be a whole number from 1 to 16, not "abc"'],
     ['CONTRACT_WORKERS=0', { CONTRACT_WORKERS: '0' }, 'error: CONTRACT_WORKERS must be a whole number from 1 to 16, not "0"'],
-    ['CONTRACT_BODY_LIMIT_BYTES=10', { CONTRACT_BODY_LIMIT_BYTES: '10' }, 'error: CONTRACT_BODY_LIMIT_BYTES must be a whole number from 1024 to 1073741824, not "10"'],
+    [
+      'CONTRACT_BODY_LIMIT_BYTES=10',
+      { CONTRACT_BODY_LIMIT_BYTES: '10' },
+      'error: CONTRACT_BODY_LIMIT_BYTES must be a whole number from 1024 to 1073741824, not "10"',
+    ],
   ] as const) {
     test(name, async () => {
       const target = await countingServer();
       try {
         const run = await runGate({
-          env: { API_BASE_URL: target.baseUrl, API_CUSTOMER_ID: 'cust_abc123', API_TOKEN: 'tok_settings_canary', API_ALLOW_DELETE: '1', API_DELETE_CUSTOMER_ID: 'cust_disposable789', API_DELETE_TOKEN: 'tok_settings_disposable', ...env },
+          env: {
+            API_BASE_URL: target.baseUrl,
+            API_CUSTOMER_ID: 'cust_abc123',
+            API_TOKEN: 'tok_settings_canary',
+            API_ALLOW_DELETE: '1',
+            API_DELETE_CUSTOMER_ID: 'cust_disposable789',
+            API_DELETE_TOKEN: 'tok_settings_disposable',
+            ...env,
+          },
           reportsDir: path.join(repoRoot, 'reports', 'self-test', `settings-${name.replace(/\W+/g, '-')}`),
         });
         expect(run.exitCode, run.stderr).toBe(2);
@@ -192,7 +221,8 @@ test.describe('the exporter CLI', () => {
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toBe('');
       expect(run.stdout).toMatch(/^usage: npm run monitor/);
-      for (const name of [...Object.keys(exporterVariables), 'API_BASE_URL', 'API_TOKEN_FILE', '--web.config.file', '--help']) expect(run.stdout).toContain(name);
+      for (const name of [...Object.keys(exporterVariables), 'API_BASE_URL', 'API_TOKEN_FILE', '--web.config.file', '--help'])
+        expect(run.stdout).toContain(name);
       expect(run.stdout).not.toContain('listening');
     }
   });
@@ -228,7 +258,11 @@ test.describe('the exporter CLI', () => {
       const run = await runExporterCommand({ env: { MONITOR_PORT: '0', MONITOR_HOST: host } });
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr.trim().split('\n'), run.stderr).toHaveLength(1);
-      expect(run.stderr).toMatch(new RegExp(`^error: MONITOR_HOST "${host.replace(/\./g, '\\.')}" is not an address of this machine \\(E[A-Z_]+\\): set MONITOR_HOST to one of its addresses`));
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^error: MONITOR_HOST "${host.replace(/\./g, '\\.')}" is not an address of this machine \\(E[A-Z_]+\\): set MONITOR_HOST to one of its addresses`,
+        ),
+      );
     });
   }
 

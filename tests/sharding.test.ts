@@ -9,7 +9,11 @@ const playwrightCli = require.resolve('@playwright/test/cli');
 const workDir = path.join(repoRoot, 'reports', 'self-test', 'sharding');
 
 function run(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [playwrightCli, ...args], { cwd: repoRoot, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+  return spawnSync(process.execPath, [playwrightCli, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+  });
 }
 
 test('two shards merged give the same complete coverage and every test once', () => {
@@ -19,7 +23,10 @@ test('two shards merged give the same complete coverage and every test once', ()
   for (const shard of [1, 2]) {
     // Each shard is its own machine: its own simulator, its own blob-report folder.
     const blobDir = path.join(workDir, `machine-${shard}`, 'blob-report');
-    const result = run(['test', `--shard=${shard}/2`, '--reporter=blob'], { CONTRACT_REPORTS_DIR: path.join(workDir, `machine-${shard}`), PLAYWRIGHT_BLOB_OUTPUT_DIR: blobDir });
+    const result = run(['test', `--shard=${shard}/2`, '--reporter=blob'], {
+      CONTRACT_REPORTS_DIR: path.join(workDir, `machine-${shard}`),
+      PLAYWRIGHT_BLOB_OUTPUT_DIR: blobDir,
+    });
     expect(result.status, `shard ${shard}/2:\n${result.stdout}${result.stderr}`).toBe(0);
     for (const file of fs.readdirSync(blobDir)) fs.copyFileSync(path.join(blobDir, file), path.join(collected, file));
   }

@@ -271,7 +271,11 @@ test.describe('DELETE /{customer_id}', () => {
 
 test.describe('Prefer: code=500', () => {
   test('answers the documented 500 to an authorised request', async ({ sim }) => {
-    for (const [route, method] of [[`/${primaryId}`, 'GET'], [juneUsage, 'GET'], [`/${disposableId}`, 'DELETE']] as const) {
+    for (const [route, method] of [
+      [`/${primaryId}`, 'GET'],
+      [juneUsage, 'GET'],
+      [`/${disposableId}`, 'DELETE'],
+    ] as const) {
       const as: Role = route.startsWith(`/${disposableId}`) ? 'disposable' : 'primary';
       const res = await call(sim, route, { as, method, headers: { prefer: 'code=500' } });
       expectError(res, 500, `${method} ${route}`);
@@ -495,7 +499,9 @@ test.describe('modes', () => {
     expect(parseSimulatorMode(' retyped-field ')).toBe('retyped-field');
     for (const raw of ['nope', 'Faithful', 'toString', '__proto__']) {
       expect(() => parseSimulatorMode(raw), raw).toThrow(UserError);
-      expect(() => parseSimulatorMode(raw), raw).toThrow(new RegExp(`^SIMULATOR_MODE "${raw}" is not a simulator mode: use one of faithful, renamed-field, .* \\(`));
+      expect(() => parseSimulatorMode(raw), raw).toThrow(
+        new RegExp(`^SIMULATOR_MODE "${raw}" is not a simulator mode: use one of faithful, renamed-field, .* \\(`),
+      );
     }
   });
 
@@ -525,7 +531,11 @@ test.describe('modes', () => {
           return;
         }
         // No check of its own: every operation answers, none with the error handler's 500 (a bug in a hook).
-        for (const [route, method] of [[`/${primaryId}`, 'GET'], [juneUsage, 'GET'], [`/${disposableId}`, 'DELETE']] as const) {
+        for (const [route, method] of [
+          [`/${primaryId}`, 'GET'],
+          [juneUsage, 'GET'],
+          [`/${disposableId}`, 'DELETE'],
+        ] as const) {
           const res = await call(sim, route, { as: route.startsWith(`/${disposableId}`) ? 'disposable' : 'primary', method });
           expect(res.status, `${method} ${route}: ${res.text.slice(0, 200)}`).not.toBe(500);
         }

@@ -13,7 +13,14 @@ interface SpecDiffReport {
   old: { kind: 'file' | 'git'; path: string; ref?: string; commit?: string };
   new: { kind: 'file' | 'git'; path: string; ref?: string; commit?: string };
   summary: { breaking: number; nonBreaking: number };
-  changes: Array<{ severity: 'breaking' | 'non-breaking'; operation: string | null; location: string; spec: 'old' | 'new'; rule: string | null; message: string }>;
+  changes: Array<{
+    severity: 'breaking' | 'non-breaking';
+    operation: string | null;
+    location: string;
+    spec: 'old' | 'new';
+    rule: string | null;
+    message: string;
+  }>;
 }
 
 interface SpecDiffRun {
@@ -44,11 +51,46 @@ function readMarkdown(run: SpecDiffRun): string {
 }
 
 const fixturePairs = [
-  { variant: 'removed-response-property', severity: 'breaking', operation: 'getCustomer', spec: 'old', location: `${getCustomer200Data}/name`, rule: 'prevent removing response property' },
-  { variant: 'property-made-optional', severity: 'breaking', operation: 'getCustomer', spec: 'new', location: `${getCustomer200Data}/apps_count`, rule: 'prevent making response property optional' },
-  { variant: 'retyped-property', severity: 'breaking', operation: 'getCustomer', spec: 'new', location: `${getCustomer200Data}/users_count`, rule: 'prevent response property type changes' },
-  { variant: 'new-required-parameter', severity: 'breaking', operation: 'getCustomerUsage', spec: 'new', location: '/paths/~1{customer_id}~1usage/get/parameters/2', rule: 'prevent new required query parameters' },
-  { variant: 'removed-status-code', severity: 'breaking', operation: 'getCustomer', spec: 'old', location: '/paths/~1{customer_id}/get/responses/404', rule: 'prevent response status code removal' },
+  {
+    variant: 'removed-response-property',
+    severity: 'breaking',
+    operation: 'getCustomer',
+    spec: 'old',
+    location: `${getCustomer200Data}/name`,
+    rule: 'prevent removing response property',
+  },
+  {
+    variant: 'property-made-optional',
+    severity: 'breaking',
+    operation: 'getCustomer',
+    spec: 'new',
+    location: `${getCustomer200Data}/apps_count`,
+    rule: 'prevent making response property optional',
+  },
+  {
+    variant: 'retyped-property',
+    severity: 'breaking',
+    operation: 'getCustomer',
+    spec: 'new',
+    location: `${getCustomer200Data}/users_count`,
+    rule: 'prevent response property type changes',
+  },
+  {
+    variant: 'new-required-parameter',
+    severity: 'breaking',
+    operation: 'getCustomerUsage',
+    spec: 'new',
+    location: '/paths/~1{customer_id}~1usage/get/parameters/2',
+    rule: 'prevent new required query parameters',
+  },
+  {
+    variant: 'removed-status-code',
+    severity: 'breaking',
+    operation: 'getCustomer',
+    spec: 'old',
+    location: '/paths/~1{customer_id}/get/responses/404',
+    rule: 'prevent response status code removal',
+  },
   { variant: 'new-optional-property', severity: 'non-breaking', operation: 'getCustomer', spec: 'new', location: `${getCustomer200Data}/region`, rule: null },
 ] as const;
 
@@ -59,12 +101,20 @@ test.describe('npm run spec:diff', () => {
       expect(run.exitCode, `exit code; stderr: ${run.stderr}`).toBe(pair.severity === 'breaking' ? 1 : 0);
       const report = readReport(run);
       expect(report.changes, 'exactly the one change the fixture makes').toHaveLength(1);
-      expect(report.changes[0], 'the change, its severity and location').toMatchObject({ severity: pair.severity, operation: pair.operation, spec: pair.spec, location: pair.location, rule: pair.rule });
+      expect(report.changes[0], 'the change, its severity and location').toMatchObject({
+        severity: pair.severity,
+        operation: pair.operation,
+        spec: pair.spec,
+        location: pair.location,
+        rule: pair.rule,
+      });
       expect(report.changes[0]!.message, 'a message for the PR comment').not.toBe('');
       const breaking = pair.severity === 'breaking' ? 1 : 0;
       expect(report.summary, 'summary counts').toEqual({ breaking, nonBreaking: 1 - breaking });
       const markdown = readMarkdown(run);
-      expect(markdown, 'markdown summary line').toContain(`${breaking} breaking, ${1 - breaking} non-breaking changes between tests/fixtures/spec-diff/base.yaml and tests/fixtures/spec-diff/${pair.variant}.yaml`);
+      expect(markdown, 'markdown summary line').toContain(
+        `${breaking} breaking, ${1 - breaking} non-breaking changes between tests/fixtures/spec-diff/base.yaml and tests/fixtures/spec-diff/${pair.variant}.yaml`,
+      );
       expect(markdown, 'markdown table row names the location').toContain(`\`${pair.location}\``);
     });
   }
@@ -84,8 +134,12 @@ test.describe('npm run spec:diff', () => {
     const report = readReport(run);
     expect(report.old, 'OLD is the contract at HEAD').toMatchObject({ kind: 'git', ref: 'HEAD', path: 'openapi/customer-management.yaml' });
     expect(report.old.commit, 'the resolved commit').toMatch(/^[0-9a-f]{40}$/);
-    expect(report.changes.map((change) => `${change.severity} ${change.rule} ${change.location}`)).toContain('breaking prevent response status code removal /paths/~1{customer_id}/get/responses/404');
-    expect(readMarkdown(run), 'markdown names the ref').toContain('between HEAD:openapi/customer-management.yaml and tests/fixtures/spec-diff/removed-status-code.yaml');
+    expect(report.changes.map((change) => `${change.severity} ${change.rule} ${change.location}`)).toContain(
+      'breaking prevent response status code removal /paths/~1{customer_id}/get/responses/404',
+    );
+    expect(readMarkdown(run), 'markdown names the ref').toContain(
+      'between HEAD:openapi/customer-management.yaml and tests/fixtures/spec-diff/removed-status-code.yaml',
+    );
   });
 
   test('reads REF:path, and the same spec at HEAD on both sides has no changes', async () => {
@@ -99,11 +153,36 @@ test.describe('npm run spec:diff', () => {
   const badInputs = [
     { name: 'a missing argument', args: [baseSpec], message: /^spec-diff: expected exactly two specs, OLD and NEW, got 1\.$/, usage: true },
     { name: 'an unknown option', args: [baseSpec, baseSpec, '--colour'], message: /^spec-diff: Unknown option '--colour'\.$/, usage: true },
-    { name: 'a file that does not exist', args: ['tests/fixtures/spec-diff/no-such-spec.yaml', baseSpec], message: /^spec-diff: OLD file not found: tests\/fixtures\/spec-diff\/no-such-spec\.yaml$/, usage: false },
-    { name: 'a git ref that does not exist', args: [baseSpec, 'no-such-ref-for-spec-diff'], message: /^spec-diff: NEW no-such-ref-for-spec-diff is neither a file nor a git ref of this repository\.$/, usage: false },
-    { name: 'a path missing at a git ref', args: ['HEAD:openapi/no-such-spec.yaml', baseSpec], message: /^spec-diff: OLD openapi\/no-such-spec\.yaml does not exist at git ref HEAD\.$/, usage: false },
-    { name: 'a file that is not YAML or JSON', args: [baseSpec, 'tests/fixtures/spec-diff/invalid-not-yaml.txt'], message: /^spec-diff: NEW \S+invalid-not-yaml\.txt is not valid YAML or JSON: .+ at line \d+, column \d+\.$/, usage: false },
-    { name: 'a YAML document that is not OpenAPI', args: ['tests/fixtures/spec-diff/invalid-not-openapi.yaml', baseSpec], message: /^spec-diff: OLD \S+invalid-not-openapi\.yaml is not an OpenAPI 3\.x document: its `openapi` field is missing, expected 3\.0\.x or 3\.1\.x\.$/, usage: false },
+    {
+      name: 'a file that does not exist',
+      args: ['tests/fixtures/spec-diff/no-such-spec.yaml', baseSpec],
+      message: /^spec-diff: OLD file not found: tests\/fixtures\/spec-diff\/no-such-spec\.yaml$/,
+      usage: false,
+    },
+    {
+      name: 'a git ref that does not exist',
+      args: [baseSpec, 'no-such-ref-for-spec-diff'],
+      message: /^spec-diff: NEW no-such-ref-for-spec-diff is neither a file nor a git ref of this repository\.$/,
+      usage: false,
+    },
+    {
+      name: 'a path missing at a git ref',
+      args: ['HEAD:openapi/no-such-spec.yaml', baseSpec],
+      message: /^spec-diff: OLD openapi\/no-such-spec\.yaml does not exist at git ref HEAD\.$/,
+      usage: false,
+    },
+    {
+      name: 'a file that is not YAML or JSON',
+      args: [baseSpec, 'tests/fixtures/spec-diff/invalid-not-yaml.txt'],
+      message: /^spec-diff: NEW \S+invalid-not-yaml\.txt is not valid YAML or JSON: .+ at line \d+, column \d+\.$/,
+      usage: false,
+    },
+    {
+      name: 'a YAML document that is not OpenAPI',
+      args: ['tests/fixtures/spec-diff/invalid-not-openapi.yaml', baseSpec],
+      message: /^spec-diff: OLD \S+invalid-not-openapi\.yaml is not an OpenAPI 3\.x document: its `openapi` field is missing, expected 3\.0\.x or 3\.1\.x\.$/,
+      usage: false,
+    },
   ];
   for (const bad of badInputs) {
     test(`answers ${bad.name} with one sentence and exit 2`, async () => {

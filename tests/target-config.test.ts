@@ -55,20 +55,33 @@ test.describe('target configuration', () => {
     expect(configError({ ...remote, API_TOKN: 'x' })).toBe('unknown variable API_TOKN: did you mean API_TOKEN?');
     expect(configError({ ...remote, API_ALLOW_DELETE: 'yes' })).toMatch(/API_ALLOW_DELETE must be 1\/true or 0\/false/);
     expect(configError({ ...remote, API_ALLOW_DELETE: '1' })).toMatch(/needs a dedicated disposable customer/);
-    expect(configError({ ...remote, API_ALLOW_DELETE: '1', API_DELETE_CUSTOMER_ID: 'cust_1', API_DELETE_TOKEN: 't' })).toMatch(/^API_DELETE_CUSTOMER_ID must not be API_CUSTOMER_ID/);
+    expect(configError({ ...remote, API_ALLOW_DELETE: '1', API_DELETE_CUSTOMER_ID: 'cust_1', API_DELETE_TOKEN: 't' })).toMatch(
+      /^API_DELETE_CUSTOMER_ID must not be API_CUSTOMER_ID/,
+    );
     expect(configError({ ...remote, API_AUTH_SCHEME: 'Bear er' })).toMatch(/is not an HTTP auth scheme/);
   });
 });
 
 test.describe('the gate stops before any test', () => {
   for (const [name, env, message] of [
-    ['when a credential is missing', { API_BASE_URL: 'http://127.0.0.1:CLOSED_PORT/v2/integrations' }, /^error: API_BASE_URL is set, so the real target needs credentials: set API_CUSTOMER_ID and API_TOKEN \(or API_TOKEN_FILE\)$/m],
-    ['when the target is unreachable', { ...remote, API_BASE_URL: 'http://127.0.0.1:CLOSED_PORT/v2/integrations' }, /^error: cannot reach API_BASE_URL http:\/\/127\.0\.0\.1:\d+\/v2\/integrations \(.*ECONNREFUSED.*\): check the URL/m],
+    [
+      'when a credential is missing',
+      { API_BASE_URL: 'http://127.0.0.1:CLOSED_PORT/v2/integrations' },
+      /^error: API_BASE_URL is set, so the real target needs credentials: set API_CUSTOMER_ID and API_TOKEN \(or API_TOKEN_FILE\)$/m,
+    ],
+    [
+      'when the target is unreachable',
+      { ...remote, API_BASE_URL: 'http://127.0.0.1:CLOSED_PORT/v2/integrations' },
+      /^error: cannot reach API_BASE_URL http:\/\/127\.0\.0\.1:\d+\/v2\/integrations \(.*ECONNREFUSED.*\): check the URL/m,
+    ],
     ['when SIMULATOR_MODE is unknown', { SIMULATOR_MODE: 'nonsense' }, /^error: SIMULATOR_MODE "nonsense" is not a simulator mode/m],
   ] as const) {
     test(name, async () => {
       const port = String(await closedPort());
-      const run = await runGate({ env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace('CLOSED_PORT', port)])), reportsDir: path.join(repoRoot, 'reports', 'self-test', `config-${name.replace(/\W+/g, '-')}`) });
+      const run = await runGate({
+        env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace('CLOSED_PORT', port)])),
+        reportsDir: path.join(repoRoot, 'reports', 'self-test', `config-${name.replace(/\W+/g, '-')}`),
+      });
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toMatch(message);
       expect(run.stderr, 'no stack trace for a user mistake').not.toMatch(/\n\s+at /);
@@ -89,7 +102,13 @@ const full = {
 
 test.describe('every id names a different customer, however it is spelt', () => {
   test('a complete configuration with distinct ids loads', () => {
-    expect(loadTargetConfig(full)).toMatchObject({ customerId: 'cust_1', otherCustomerId: 'cust_other', missingCustomerId: 'cust_missing', deleteCustomerId: 'cust_disposable', allowDelete: true });
+    expect(loadTargetConfig(full)).toMatchObject({
+      customerId: 'cust_1',
+      otherCustomerId: 'cust_other',
+      missingCustomerId: 'cust_missing',
+      deleteCustomerId: 'cust_disposable',
+      allowDelete: true,
+    });
   });
 
   // The reported bug: a "missing" id that is the primary customer, probed by DELETE with the primary's token, deleted it.
@@ -112,8 +131,12 @@ test.describe('every id names a different customer, however it is spelt', () => 
   }
 
   test('the other ids differ from each other too', () => {
-    expect(configError({ ...full, API_DELETE_CUSTOMER_ID: 'CUST_OTHER' })).toMatch(/^API_DELETE_CUSTOMER_ID must not be API_OTHER_CUSTOMER_ID .*: give a dedicated disposable customer/);
-    expect(configError({ ...full, API_MISSING_CUSTOMER_ID: 'cust_other.' })).toMatch(/^API_MISSING_CUSTOMER_ID must not be API_OTHER_CUSTOMER_ID .*: give an id that does not exist/);
+    expect(configError({ ...full, API_DELETE_CUSTOMER_ID: 'CUST_OTHER' })).toMatch(
+      /^API_DELETE_CUSTOMER_ID must not be API_OTHER_CUSTOMER_ID .*: give a dedicated disposable customer/,
+    );
+    expect(configError({ ...full, API_MISSING_CUSTOMER_ID: 'cust_other.' })).toMatch(
+      /^API_MISSING_CUSTOMER_ID must not be API_OTHER_CUSTOMER_ID .*: give an id that does not exist/,
+    );
     expect(configError({ ...full, API_MISSING_CUSTOMER_ID: 'Cust_Disposable' })).toMatch(/^API_MISSING_CUSTOMER_ID must not be API_DELETE_CUSTOMER_ID /);
     expect(configError({ ...full, API_DELETE_TOKEN: ` ${remote.API_TOKEN} ` })).toBe(
       "API_DELETE_TOKEN must not be API_TOKEN: give the disposable customer's own token (with the primary customer's token a DELETE can reach the primary customer)",
@@ -164,8 +187,13 @@ test.describe('an id is one path segment', () => {
       expect(configError({ ...remote, API_CUSTOMER_ID: id }, loadBaseTarget)).toMatch(problem);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ids-'));
       fs.writeFileSync(path.join(dir, 'token'), 'tok_file\n');
-      fs.writeFileSync(path.join(dir, 'targets.yml'), `targets:\n  - name: a\n    base_url: https://a.example.test/v2/integrations\n    customer_id: ${JSON.stringify(id)}\n    token_file: token\n`);
-      expect(configError({}, () => loadTargetsFile(path.join(dir, 'targets.yml'), {}))).toMatch(new RegExp(`target "a", key "customer_id": ".*" .*${problem.source}`));
+      fs.writeFileSync(
+        path.join(dir, 'targets.yml'),
+        `targets:\n  - name: a\n    base_url: https://a.example.test/v2/integrations\n    customer_id: ${JSON.stringify(id)}\n    token_file: token\n`,
+      );
+      expect(configError({}, () => loadTargetsFile(path.join(dir, 'targets.yml'), {}))).toMatch(
+        new RegExp(`target "a", key "customer_id": ".*" .*${problem.source}`),
+      );
     });
   }
 
@@ -189,7 +217,14 @@ test.describe('the exporter uses only the base loader', () => {
     try {
       const primary = simulator.customer('primary');
       const run = await runExporterCommand({
-        env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', API_BASE_URL: simulator.baseUrl, API_CUSTOMER_ID: primary.id, API_TOKEN: primary.token, API_ALLOW_DELETE: '1' },
+        env: {
+          MONITOR_PORT: '0',
+          MONITOR_HOST: '127.0.0.1',
+          API_BASE_URL: simulator.baseUrl,
+          API_CUSTOMER_ID: primary.id,
+          API_TOKEN: primary.token,
+          API_ALLOW_DELETE: '1',
+        },
         until: /listening on /,
       });
       expect(run.matched, `the exporter started; stderr: ${run.stderr}`).toBe(true);

@@ -92,7 +92,9 @@ export async function benchBlackbox(options: BlackboxOptions = defaultBlackboxOp
       ].join('\n'),
     );
     const blackboxPort = await freePort();
-    const blackbox = spawn(blackboxBinary, [`--config.file=${blackboxConfig}`, `--web.listen-address=127.0.0.1:${blackboxPort}`, '--log.level=error'], { stdio: 'ignore' });
+    const blackbox = spawn(blackboxBinary, [`--config.file=${blackboxConfig}`, `--web.listen-address=127.0.0.1:${blackboxPort}`, '--log.level=error'], {
+      stdio: 'ignore',
+    });
     children.push(blackbox);
     const startOurs = async (nodeFlags: string[]): Promise<{ exporter: ChildProcess; url: string }> => {
       const exporterPort = await freePort();
@@ -115,10 +117,7 @@ export async function benchBlackbox(options: BlackboxOptions = defaultBlackboxOp
     };
     const { exporter, url: ourUrl } = await startOurs([]);
     await waitForOk(`http://127.0.0.1:${blackboxPort}/-/healthy`, 'blackbox_exporter', blackbox);
-    const urls = [
-      ourUrl,
-      `http://127.0.0.1:${blackboxPort}/probe?module=customer_api&target=${encodeURIComponent(targetUrl)}`,
-    ];
+    const urls = [ourUrl, `http://127.0.0.1:${blackboxPort}/probe?module=customer_api&target=${encodeURIComponent(targetUrl)}`];
     // Warm-up at the same rate (JIT, first connections, tsx's module transforms all happen before the window).
     await drive(urls, options.rate, 5);
     const pids = [exporter.pid!, blackbox.pid!];
@@ -133,8 +132,24 @@ export async function benchBlackbox(options: BlackboxOptions = defaultBlackboxOp
     const load = loadAverage();
     const rateText = `${options.rate}/s for ${Math.round(elapsed)} s`;
     const figures: LoadedFigure[] = [
-      withLoad({ section, name: `our exporter (node --import tsx, steady state after warm-up): CPU per /probe, ${probes[0]} probes at ${rateText}`, value: round(perProbe[0]!, 3), unit: `ms (${round((cpu[0]! / elapsed) * 100, 1)} % of a core, RSS ${round(rss[0]! / 2 ** 20, 1)} MiB)` }, load),
-      withLoad({ section, name: `blackbox_exporter: CPU per /probe, ${probes[1]} probes at ${rateText}, same URL, header and body check`, value: round(perProbe[1]!, 3), unit: `ms (${round((cpu[1]! / elapsed) * 100, 1)} % of a core, RSS ${round(rss[1]! / 2 ** 20, 1)} MiB)` }, load),
+      withLoad(
+        {
+          section,
+          name: `our exporter (node --import tsx, steady state after warm-up): CPU per /probe, ${probes[0]} probes at ${rateText}`,
+          value: round(perProbe[0]!, 3),
+          unit: `ms (${round((cpu[0]! / elapsed) * 100, 1)} % of a core, RSS ${round(rss[0]! / 2 ** 20, 1)} MiB)`,
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `blackbox_exporter: CPU per /probe, ${probes[1]} probes at ${rateText}, same URL, header and body check`,
+          value: round(perProbe[1]!, 3),
+          unit: `ms (${round((cpu[1]! / elapsed) * 100, 1)} % of a core, RSS ${round(rss[1]! / 2 ** 20, 1)} MiB)`,
+        },
+        load,
+      ),
       withLoad({ section, name: 'CPU per probe, ours / blackbox_exporter', value: round(ratio, 2), unit: '×', goal: '≤ 1×', met: ratio <= 1 }, load),
     ];
     if (options.profile) {
@@ -150,7 +165,9 @@ export async function benchBlackbox(options: BlackboxOptions = defaultBlackboxOp
         process.stderr.write('bench blackbox: our exporter under /probe load, top costs by self time (startup included):\n');
         for (const cost of topCosts(file, 12)) process.stderr.write(`  ${(cost.share * 100).toFixed(1).padStart(5)} %  ${cost.where}\n`);
         topCosts(file, 3).forEach((cost, index) =>
-          figures.push(withLoad({ section, name: `our /probe profile top ${index + 1}: ${cost.where}`, value: round(cost.share * 100, 1), unit: '% of busy CPU' }, load)),
+          figures.push(
+            withLoad({ section, name: `our /probe profile top ${index + 1}: ${cost.where}`, value: round(cost.share * 100, 1), unit: '% of busy CPU' }, load),
+          ),
         );
       }
     }

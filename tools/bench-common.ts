@@ -37,7 +37,9 @@ export function loadText(load: LoadAverage): string {
 export function withLoad(figure: Figure, load: LoadAverage = loadAverage()): LoadedFigure {
   const busy = load.load1 > load.cores;
   const goal = figure.goal === undefined ? '' : ` (goal ${figure.goal}: ${figure.met ? 'met' : 'MISSED'})`;
-  process.stderr.write(`bench ${figure.section}: ${figure.name}: ${figure.value} ${figure.unit}${goal} [${loadText(load)}]${busy ? ' WARNING: load above the core count, figures are pessimistic' : ''}\n`);
+  process.stderr.write(
+    `bench ${figure.section}: ${figure.name}: ${figure.value} ${figure.unit}${goal} [${loadText(load)}]${busy ? ' WARNING: load above the core count, figures are pessimistic' : ''}\n`,
+  );
   return { ...figure, name: `${figure.name} [load ${load.load1.toFixed(2)}${busy ? ' HIGH' : ''}]`, load };
 }
 

@@ -12,7 +12,6 @@ const repoRoot = path.resolve(__dirname, '..');
 const blackboxBinary = '/usr/bin/prometheus-blackbox-exporter';
 const injectedLatencySeconds = 0.05;
 
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -116,7 +115,8 @@ export async function benchProbeAccuracy(probes = 60): Promise<Figure[]> {
     for (let i = 0; i < probes; i++) {
       const a = await (await fetch(`http://127.0.0.1:${exporterPort}/probe?target=default&operation=getCustomer`)).text();
       const b = await (await fetch(`http://127.0.0.1:${blackboxPort}/probe?module=customer_api&target=${encodeURIComponent(targetUrl)}`)).text();
-      if (sampleValues(a, 'probe_success')[0] !== 1 || sampleValues(b, 'probe_success')[0] !== 1) throw new UserError('a benchmark probe failed: check the simulator');
+      if (sampleValues(a, 'probe_success')[0] !== 1 || sampleValues(b, 'probe_success')[0] !== 1)
+        throw new UserError('a benchmark probe failed: check the simulator');
       if (i < 5) continue; // warm-up: first connections, JIT
       const total = sampleValues(a, 'probe_duration_seconds')[0]!;
       ours.push(total);
@@ -129,9 +129,28 @@ export async function benchProbeAccuracy(probes = 60): Promise<Figure[]> {
     const worstGap = Math.max(...phaseGaps);
     return [
       { section: 'probe', name: `our probe_duration_seconds, median of ${ours.length} (50 ms injected)`, value: round(median(ours) * 1000), unit: 'ms' },
-      { section: 'probe', name: `blackbox_exporter 0.23 probe_duration_seconds, median of ${theirs.length}, same URL and header`, value: round(median(theirs) * 1000), unit: 'ms' },
-      { section: 'probe', name: 'our error over the injected latency', value: round(ourError * 1000), unit: 'ms', goal: `≤ blackbox's ${round(theirError * 1000)} ms + 2 ms`, met: ourError <= theirError + 0.002 },
-      { section: 'probe', name: 'worst |sum of phases − total| over all probes', value: round(worstGap * 1000, 3), unit: 'ms', goal: '≤ 1 ms', met: worstGap <= 0.001 },
+      {
+        section: 'probe',
+        name: `blackbox_exporter 0.23 probe_duration_seconds, median of ${theirs.length}, same URL and header`,
+        value: round(median(theirs) * 1000),
+        unit: 'ms',
+      },
+      {
+        section: 'probe',
+        name: 'our error over the injected latency',
+        value: round(ourError * 1000),
+        unit: 'ms',
+        goal: `≤ blackbox's ${round(theirError * 1000)} ms + 2 ms`,
+        met: ourError <= theirError + 0.002,
+      },
+      {
+        section: 'probe',
+        name: 'worst |sum of phases − total| over all probes',
+        value: round(worstGap * 1000, 3),
+        unit: 'ms',
+        goal: '≤ 1 ms',
+        met: worstGap <= 0.001,
+      },
     ];
   } finally {
     await Promise.all([stopChild(exporter), stopChild(simulator.child)]);
@@ -189,17 +208,46 @@ async function costAt(targetCount: number, windowSeconds: number, simulator: Sim
     const cpuShare = (end.cpuSeconds - start.cpuSeconds) / elapsed;
     const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
     const figures: Figure[] = [
-      { section: 'exporter', name: `${targetCount} target(s): CPU, share of one core over ${Math.round(elapsed)} s`, value: round(cpuShare * 100, 1), unit: '%', ...(targetCount === 1000 ? { goal: '< 25 %', met: cpuShare < 0.25 } : {}) },
-      { section: 'exporter', name: `${targetCount} target(s): process CPU ÷ probes (${probes} probes; idle baseline included)`, value: probes > 0 ? round(((end.cpuSeconds - start.cpuSeconds) / probes) * 1000, 2) : 0, unit: 'ms' },
-      { section: 'exporter', name: `${targetCount} target(s): /metrics response time, median`, value: round(median(metricsTimes), 1), unit: 'ms', ...(targetCount === 1000 ? { goal: '≤ 50 ms', met: median(metricsTimes) <= 50 } : {}) },
-      { section: 'exporter', name: `${targetCount} target(s): RSS first → last sample (max)`, value: mib(rss[rss.length - 1]!), unit: `MiB (from ${mib(rss[0]!)}, max ${mib(Math.max(...rss))})` },
+      {
+        section: 'exporter',
+        name: `${targetCount} target(s): CPU, share of one core over ${Math.round(elapsed)} s`,
+        value: round(cpuShare * 100, 1),
+        unit: '%',
+        ...(targetCount === 1000 ? { goal: '< 25 %', met: cpuShare < 0.25 } : {}),
+      },
+      {
+        section: 'exporter',
+        name: `${targetCount} target(s): process CPU ÷ probes (${probes} probes; idle baseline included)`,
+        value: probes > 0 ? round(((end.cpuSeconds - start.cpuSeconds) / probes) * 1000, 2) : 0,
+        unit: 'ms',
+      },
+      {
+        section: 'exporter',
+        name: `${targetCount} target(s): /metrics response time, median`,
+        value: round(median(metricsTimes), 1),
+        unit: 'ms',
+        ...(targetCount === 1000 ? { goal: '≤ 50 ms', met: median(metricsTimes) <= 50 } : {}),
+      },
+      {
+        section: 'exporter',
+        name: `${targetCount} target(s): RSS first → last sample (max)`,
+        value: mib(rss[rss.length - 1]!),
+        unit: `MiB (from ${mib(rss[0]!)}, max ${mib(Math.max(...rss))})`,
+      },
     ];
     if (targetCount === 1000) {
       // Flat: the last third of the window grows by less than 10 % over the first third.
       const third = Math.max(1, Math.floor(rss.length / 3));
       const early = median(rss.slice(0, third));
       const late = median(rss.slice(-third));
-      figures.push({ section: 'exporter', name: `${targetCount} targets: RSS growth, last third vs first third of ${Math.round(elapsed)} s`, value: round(((late - early) / early) * 100, 1), unit: '%', goal: 'flat (< 10 %)', met: late < early * 1.1 });
+      figures.push({
+        section: 'exporter',
+        name: `${targetCount} targets: RSS growth, last third vs first third of ${Math.round(elapsed)} s`,
+        value: round(((late - early) / early) * 100, 1),
+        unit: '%',
+        goal: 'flat (< 10 %)',
+        met: late < early * 1.1,
+      });
     }
     return figures;
   } finally {

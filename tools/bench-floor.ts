@@ -19,7 +19,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 function gateSize(): { tests: number; files: number } {
   const run = spawnSync(process.execPath, [playwrightCli, 'test', '--list', '--reporter=list'], { cwd: repoRoot, env: baseEnv(), encoding: 'utf8' });
   const match = /Total: (\d+) tests? in (\d+) files?/.exec(run.stdout);
-  if (run.status !== 0 || !match) throw new UserError(`\`playwright test --list\` did not count the gate's tests (exit ${run.status}): ${run.stderr.trim().split('\n')[0] ?? ''}`);
+  if (run.status !== 0 || !match)
+    throw new UserError(`\`playwright test --list\` did not count the gate's tests (exit ${run.status}): ${run.stderr.trim().split('\n')[0] ?? ''}`);
   return { tests: Number(match[1]), files: Number(match[2]) };
 }
 
@@ -102,7 +103,9 @@ function timeRun(args: string[], cwd: string, env: NodeJS.ProcessEnv, expectedEx
   const run = spawnSync(process.execPath, [playwrightCli, ...args], { cwd, env, encoding: 'utf8' });
   const elapsed = performance.now() - started;
   if (run.status !== expectedExit) {
-    throw new UserError(`${what} exited ${run.status} during the benchmark, not ${expectedExit}: ${(run.stdout + run.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    throw new UserError(
+      `${what} exited ${run.status} during the benchmark, not ${expectedExit}: ${(run.stdout + run.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   return elapsed;
 }
@@ -122,7 +125,9 @@ export function benchFloor(runs: number): Figure[] {
       floor.push(timeRun(['test', '-c', path.join(dir, 'playwright.config.ts')], dir, baseEnv(), 0, 'the floor project'));
       const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-floor-gate-'));
       try {
-        gate.push(timeRun(['test'], repoRoot, { ...baseEnv(), CONTRACT_REPORTS_DIR: reports }, 0, 'the gate (`npm run contract` against the faithful simulator)'));
+        gate.push(
+          timeRun(['test'], repoRoot, { ...baseEnv(), CONTRACT_REPORTS_DIR: reports }, 0, 'the gate (`npm run contract` against the faithful simulator)'),
+        );
       } finally {
         fs.rmSync(reports, { recursive: true, force: true });
       }
@@ -137,10 +142,44 @@ export function benchFloor(runs: number): Figure[] {
     const runsText = (values: number[]): string => values.map((v) => (v / 1000).toFixed(2)).join(', ');
     const loadsText = loads.map((l) => l.load1.toFixed(2)).join(', ');
     const figures: LoadedFigure[] = [
-      withLoad({ section, name: `bare Playwright project, ${tests} API tests in ${files} files, ${workers} worker(s), the gate's reporter set, median of ${runs} (${runsText(floor)} s)`, value: round(f / 1000, 2), unit: 's' }, load),
-      withLoad({ section, name: `the gate (npm run contract, faithful simulator), the same runs interleaved, median of ${runs} (${runsText(gate)} s; load1 after each pair ${loadsText})`, value: round(g / 1000, 2), unit: 's' }, load),
-      withLoad({ section, name: `gate / Playwright floor: ${round(g / 1000, 2)} s / ${round(f / 1000, 2)} s`, value: round(ratio, 2), unit: '×', goal: '≤ 1.1×', met: ratio <= 1.1 }, load),
-      withLoad({ section, name: 'playwright test --list: gate / floor', value: round(listGate / listFloor, 2), unit: `× (${round(listGate / 1000, 2)} s / ${round(listFloor / 1000, 2)} s)` }, load),
+      withLoad(
+        {
+          section,
+          name: `bare Playwright project, ${tests} API tests in ${files} files, ${workers} worker(s), the gate's reporter set, median of ${runs} (${runsText(floor)} s)`,
+          value: round(f / 1000, 2),
+          unit: 's',
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `the gate (npm run contract, faithful simulator), the same runs interleaved, median of ${runs} (${runsText(gate)} s; load1 after each pair ${loadsText})`,
+          value: round(g / 1000, 2),
+          unit: 's',
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `gate / Playwright floor: ${round(g / 1000, 2)} s / ${round(f / 1000, 2)} s`,
+          value: round(ratio, 2),
+          unit: '×',
+          goal: '≤ 1.1×',
+          met: ratio <= 1.1,
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: 'playwright test --list: gate / floor',
+          value: round(listGate / listFloor, 2),
+          unit: `× (${round(listGate / 1000, 2)} s / ${round(listFloor / 1000, 2)} s)`,
+        },
+        load,
+      ),
     ];
     return figures;
   } finally {

@@ -53,7 +53,8 @@ function readScrape(text: string, ms: number): Scrape {
         const line = text.slice(start, end);
         const value = Number(line.slice(line.lastIndexOf(' ') + 1));
         const le = /le="([^"]+)"/.exec(line)?.[1];
-        if (line.startsWith('customer_api_probe_schedule_delay_seconds_bucket') && le !== undefined) delayBuckets.set(le === '+Inf' ? Infinity : Number(le), value);
+        if (line.startsWith('customer_api_probe_schedule_delay_seconds_bucket') && le !== undefined)
+          delayBuckets.set(le === '+Inf' ? Infinity : Number(le), value);
         else if (line.startsWith('customer_api_probe_schedule_delay_seconds_count')) delayCount = value;
       }
     }
@@ -116,7 +117,13 @@ export async function benchScale(options: ScaleOptions = defaultScaleOptions): P
     const profileDir = path.join(dir, 'profile');
     exporter = spawnProgram(
       'monitors/exporter/cli.ts',
-      { MONITOR_TARGETS_FILE: targetsFile, BENCH_TOKEN: token, MONITOR_PORT: String(port), MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: String(options.intervalSeconds) },
+      {
+        MONITOR_TARGETS_FILE: targetsFile,
+        BENCH_TOKEN: token,
+        MONITOR_PORT: String(port),
+        MONITOR_HOST: '127.0.0.1',
+        PROBE_INTERVAL_SECONDS: String(options.intervalSeconds),
+      },
       options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
     let exporterLog = '';
@@ -161,23 +168,80 @@ export async function benchScale(options: ScaleOptions = defaultScaleOptions): P
     const load = loadAverage();
     const figures: LoadedFigure[] = [
       withLoad({ section, name: `${at}: exporter start to /healthz`, value: round(startupSeconds, 1), unit: 's' }, load),
-      withLoad({ section, name: `${at}: exporter CPU, share of one core over ${Math.round(elapsed)} s`, value: round((cpu / elapsed) * 100, 1), unit: '%', goal: '< 100 %', met: cpu / elapsed < 1 }, load),
-      withLoad({ section, name: `${at}: probes run / due in the window`, value: round(probes / expectedProbes, 3), unit: `(${probes} of ${Math.round(expectedProbes)})`, goal: '≥ 0.95', met: probes >= expectedProbes * 0.95 }, load),
-      withLoad({ section, name: `${at}: exporter CPU per probe (idle and /metrics included)`, value: probes > 0 ? round((cpu / probes) * 1000, 3) : 0, unit: 'ms' }, load),
-      withLoad({ section, name: `${at}: /metrics response time p50 / p99 of ${metricsMs.length} scrapes (one every 5 s)`, value: round(percentile(metricsMs, 0.99), 1), unit: `ms p99 (p50 ${round(percentile(metricsMs, 0.5), 1)} ms)`, goal: '< 250 ms', met: percentile(metricsMs, 0.99) < 250 }, load),
-      withLoad({ section, name: `${at}: /metrics size`, value: mib(last.bytes), unit: `MiB, ${last.series} series (${round(last.series / n, 1)} per target)` }, load),
-      withLoad({ section, name: `${at}: RSS, max over the window`, value: mib(maxRss), unit: `MiB (first ${mib(rss[0]!)}, last ${mib(rss[rss.length - 1]!)})`, goal: '< 1024 MiB', met: maxRss < 2 ** 30 }, load),
-      withLoad({
-        section,
-        name: `${at}: probe start behind its slot, p99 of ${delay.count} (customer_api_probe_schedule_delay_seconds)`,
-        value: round(delay.quantile * 1000, 1),
-        unit: `ms (${delay.overOneSecond} later than 1 s)`,
-        goal: '< 1000 ms',
-        met: delay.quantile < 1,
-      }, load),
+      withLoad(
+        {
+          section,
+          name: `${at}: exporter CPU, share of one core over ${Math.round(elapsed)} s`,
+          value: round((cpu / elapsed) * 100, 1),
+          unit: '%',
+          goal: '< 100 %',
+          met: cpu / elapsed < 1,
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `${at}: probes run / due in the window`,
+          value: round(probes / expectedProbes, 3),
+          unit: `(${probes} of ${Math.round(expectedProbes)})`,
+          goal: '≥ 0.95',
+          met: probes >= expectedProbes * 0.95,
+        },
+        load,
+      ),
+      withLoad(
+        { section, name: `${at}: exporter CPU per probe (idle and /metrics included)`, value: probes > 0 ? round((cpu / probes) * 1000, 3) : 0, unit: 'ms' },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `${at}: /metrics response time p50 / p99 of ${metricsMs.length} scrapes (one every 5 s)`,
+          value: round(percentile(metricsMs, 0.99), 1),
+          unit: `ms p99 (p50 ${round(percentile(metricsMs, 0.5), 1)} ms)`,
+          goal: '< 250 ms',
+          met: percentile(metricsMs, 0.99) < 250,
+        },
+        load,
+      ),
+      withLoad(
+        { section, name: `${at}: /metrics size`, value: mib(last.bytes), unit: `MiB, ${last.series} series (${round(last.series / n, 1)} per target)` },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `${at}: RSS, max over the window`,
+          value: mib(maxRss),
+          unit: `MiB (first ${mib(rss[0]!)}, last ${mib(rss[rss.length - 1]!)})`,
+          goal: '< 1024 MiB',
+          met: maxRss < 2 ** 30,
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `${at}: probe start behind its slot, p99 of ${delay.count} (customer_api_probe_schedule_delay_seconds)`,
+          value: round(delay.quantile * 1000, 1),
+          unit: `ms (${delay.overOneSecond} later than 1 s)`,
+          goal: '< 1000 ms',
+          met: delay.quantile < 1,
+        },
+        load,
+      ),
       withLoad({ section, name: `${at}: status page / (failing first, capped)`, value: round(page.ms, 1), unit: `ms, ${mib(page.bytes)} MiB` }, load),
       withLoad({ section, name: `${at}: /status.json (every pair, full history)`, value: round(json.ms, 1), unit: `ms, ${mib(json.bytes)} MiB` }, load),
-      withLoad({ section, name: `${at}: the ${servers.length} loopback API process(es), CPU share of one core`, value: round((serverCpu / elapsed) * 100, 1), unit: '%' }, load),
+      withLoad(
+        {
+          section,
+          name: `${at}: the ${servers.length} loopback API process(es), CPU share of one core`,
+          value: round((serverCpu / elapsed) * 100, 1),
+          unit: '%',
+        },
+        load,
+      ),
     ];
     if (exporter.exitCode !== null) process.stderr.write(`bench scale: the exporter exited early: ${exporterLog}\n`);
     if (options.profile) {
@@ -190,7 +254,9 @@ export async function benchScale(options: ScaleOptions = defaultScaleOptions): P
         process.stderr.write(`bench scale: CPU profile of the exporter (whole run, warm-up included): ${kept}\n`);
         for (const cost of topCosts(file, 12)) process.stderr.write(`  ${(cost.share * 100).toFixed(1).padStart(5)} %  ${cost.where}\n`);
         topCosts(file, 3).forEach((cost, index) =>
-          figures.push(withLoad({ section, name: `${at}: profile top ${index + 1}: ${cost.where}`, value: round(cost.share * 100, 1), unit: '% of busy CPU' }, load)),
+          figures.push(
+            withLoad({ section, name: `${at}: profile top ${index + 1}: ${cost.where}`, value: round(cost.share * 100, 1), unit: '% of busy CPU' }, load),
+          ),
         );
       }
     }
@@ -206,7 +272,12 @@ if (require.main === module) {
   // Standalone: tsx tools/bench-scale.ts [targets] [windowSeconds] [--profile]
   const args = process.argv.slice(2);
   const numbers = args.filter((a) => /^\d+$/.test(a)).map(Number);
-  const options: ScaleOptions = { ...defaultScaleOptions, targets: numbers[0] ?? defaultScaleOptions.targets, windowSeconds: numbers[1] ?? defaultScaleOptions.windowSeconds, profile: args.includes('--profile') };
+  const options: ScaleOptions = {
+    ...defaultScaleOptions,
+    targets: numbers[0] ?? defaultScaleOptions.targets,
+    windowSeconds: numbers[1] ?? defaultScaleOptions.windowSeconds,
+    profile: args.includes('--profile'),
+  };
   benchScale(options).then(
     (figures) => process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`),
     (error: unknown) => {

@@ -57,7 +57,9 @@ function timeGate(mode: string, expectedExit: number, extraEnv: Readonly<Record<
   const elapsed = performance.now() - started;
   fs.rmSync(reports, { recursive: true, force: true });
   if (run.status !== expectedExit) {
-    throw new UserError(`the gate against SIMULATOR_MODE=${mode} exited ${run.status} during the benchmark, not ${expectedExit}: run \`SIMULATOR_MODE=${mode} npm run contract\` to see why`);
+    throw new UserError(
+      `the gate against SIMULATOR_MODE=${mode} exited ${run.status} during the benchmark, not ${expectedExit}: run \`SIMULATOR_MODE=${mode} npm run contract\` to see why`,
+    );
   }
   return elapsed;
 }
@@ -70,7 +72,11 @@ async function benchGate(runs: number): Promise<Figure[]> {
   const times = gateScenarios.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) gateScenarios.forEach((scenario, index) => times[index]!.push(timeGate(scenario.mode, scenario.exit)));
   const listStarted = performance.now();
-  spawnSync(process.execPath, [playwrightCli, 'test', '--list', '--reporter=dot'], { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8' });
+  spawnSync(process.execPath, [playwrightCli, 'test', '--list', '--reporter=dot'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    encoding: 'utf8',
+  });
   const playwrightStart = performance.now() - listStarted;
 
   const simStarted = performance.now();
@@ -85,14 +91,28 @@ async function benchGate(runs: number): Promise<Figure[]> {
   const medians = times.map(median);
   const passing = medians[0]!;
   const figures: Figure[] = [
-    { section: 'gate', name: `npm run contract, ${gateScenarios[0].name}, cold, median of ${runs}`, value: round(passing / 1000, 2), unit: 's', goal: '≤ 4 s', met: passing <= 4000 },
+    {
+      section: 'gate',
+      name: `npm run contract, ${gateScenarios[0].name}, cold, median of ${runs}`,
+      value: round(passing / 1000, 2),
+      unit: 's',
+      goal: '≤ 4 s',
+      met: passing <= 4000,
+    },
   ];
   gateScenarios.slice(1).forEach((scenario, index) => {
     const failing = medians[index + 1]!;
     const ratio = failing / passing;
     figures.push(
       { section: 'gate', name: `npm run contract, ${scenario.name}, cold, median of ${runs}`, value: round(failing / 1000, 2), unit: 's' },
-      { section: 'gate', name: `… ${scenario.mode} against passing: ${round(failing / 1000, 2)} s / ${round(passing / 1000, 2)} s`, value: round(ratio, 2), unit: '×', goal: '≤ 1.3×', met: ratio <= 1.3 },
+      {
+        section: 'gate',
+        name: `… ${scenario.mode} against passing: ${round(failing / 1000, 2)} s / ${round(passing / 1000, 2)} s`,
+        value: round(ratio, 2),
+        unit: '×',
+        goal: '≤ 1.3×',
+        met: ratio <= 1.3,
+      },
     );
   });
   figures.push(
@@ -117,8 +137,18 @@ function benchGeneratedPhase(runs: number): Figure[] {
   const on = median(withPhase);
   const off = median(without);
   return [
-    { section: 'gate', name: `npm run contract, faithful, generated phase at the default budget (CONTRACT_EXAMPLES=${gateDefaults.examples}), median of ${runs}`, value: round(on / 1000, 2), unit: 's' },
-    { section: 'gate', name: `npm run contract, faithful, without the generated phase (CONTRACT_EXAMPLES=0), median of ${runs}`, value: round(off / 1000, 2), unit: 's' },
+    {
+      section: 'gate',
+      name: `npm run contract, faithful, generated phase at the default budget (CONTRACT_EXAMPLES=${gateDefaults.examples}), median of ${runs}`,
+      value: round(on / 1000, 2),
+      unit: 's',
+    },
+    {
+      section: 'gate',
+      name: `npm run contract, faithful, without the generated phase (CONTRACT_EXAMPLES=0), median of ${runs}`,
+      value: round(off / 1000, 2),
+      unit: 's',
+    },
     { section: 'gate', name: '… the generated phase costs', value: round((on - off) / 1000, 2), unit: 's', goal: '≤ 1.5 s', met: on - off <= 1500 },
   ];
 }
@@ -138,13 +168,20 @@ function benchValidators(seconds: number): Figure[] {
       for (let i = 0; i < 500; i++) checkResponse(contract, operation.operationId, observed);
       count += 500;
     }
-    figures.push({ section: 'validators', name: `${operation.operationId} 200: parse + validate + undocumented-property check`, value: Math.round(count / seconds), unit: 'responses/s' });
+    figures.push({
+      section: 'validators',
+      name: `${operation.operationId} 200: parse + validate + undocumented-property check`,
+      value: Math.round(count / seconds),
+      unit: 'responses/s',
+    });
   }
   return figures;
 }
 
 function markdown(figures: Figure[], machine: string): string {
-  const rows = figures.map((f) => `| ${f.section} | ${f.name} | ${f.value} ${f.unit} | ${f.goal ?? ''} | ${f.met === undefined ? '' : f.met ? 'met' : '**missed**'} |`);
+  const rows = figures.map(
+    (f) => `| ${f.section} | ${f.name} | ${f.value} ${f.unit} | ${f.goal ?? ''} | ${f.met === undefined ? '' : f.met ? 'met' : '**missed**'} |`,
+  );
   return [`Measured ${new Date().toISOString()} on ${machine}.`, '', '| section | figure | value | goal | |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 
@@ -214,14 +251,16 @@ function parseBenchArgs(args: string[]): BenchOptions {
     const names = values.only.split(',').map((name) => name.trim());
     const unknown = names.filter((name) => !isBenchSection(name));
     if (unknown.length > 0 || names.length === 0) {
-      throw new UserError(`--only ${JSON.stringify(values.only)}: unknown section ${unknown.map((name) => `"${name}"`).join(', ')}; use one or more of ${benchSections.join(', ')}`);
+      throw new UserError(
+        `--only ${JSON.stringify(values.only)}: unknown section ${unknown.map((name) => `"${name}"`).join(', ')}; use one or more of ${benchSections.join(', ')}`,
+      );
     }
     for (const name of benchSections) if (names.includes(name)) sections.push(name);
   } else {
     sections.push(...benchSections);
   }
   return {
-    help: values.help === true,
+    help: values.help,
     sections,
     runs: wholeNumber(values.runs, '--runs'),
     soakSeconds: wholeNumber(values['soak-seconds'], '--soak-seconds'),

@@ -45,10 +45,12 @@ export function withConfigTable(text: string, table: ConfigTable): string {
 
 /** The files whose tables differ from what config/settings.ts declares. */
 export function staleConfigTables(rootDir: string = repoRoot): string[] {
-  return configTables.filter((table) => {
-    const text = fs.readFileSync(path.join(rootDir, table.file), 'utf8');
-    return withConfigTable(text, table) !== text;
-  }).map((table) => `${table.file} (${table.name})`);
+  return configTables
+    .filter((table) => {
+      const text = fs.readFileSync(path.join(rootDir, table.file), 'utf8');
+      return withConfigTable(text, table) !== text;
+    })
+    .map((table) => `${table.file} (${table.name})`);
 }
 
 /** Rewrites every stale table; returns the files written. */

@@ -25,7 +25,11 @@ async function main(): Promise<number> {
   // A run that stops before any test must not leave the last run's verdict behind for this one to read.
   for (const name of ['drift.json', 'drift.md', 'coverage.json', 'coverage.md', 'summary.md']) fs.rmSync(path.join(reportsDir, name), { force: true });
   const env = { ...process.env, CONTRACT_READ_ONLY: '1', API_ALLOW_DELETE: '0', CONTRACT_REPORTS_DIR: reportsDir };
-  const child = spawn(process.execPath, [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), ...args], { cwd: repoRoot, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), ...args], {
+    cwd: repoRoot,
+    env,
+    stdio: 'inherit',
+  });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   process.on('SIGTERM', forward('SIGTERM'));
   process.on('SIGINT', forward('SIGINT'));

@@ -18,7 +18,6 @@ const shardedConfig = path.join(repoRoot, 'monitors', 'scale-out', 'prometheus-s
 const prometheusBinary = '/usr/bin/prometheus';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 interface PromVector {
   metric: Record<string, string>;
   value: [number, string];
@@ -48,7 +47,13 @@ async function runChecks(checks: Array<[string, () => Promise<string | undefined
 function startPrometheus(config: unknown, dir: string, port: number, children: ChildProcess[]): string {
   const configFile = path.join(dir, `prometheus-${port}.yml`);
   fs.writeFileSync(configFile, YAML.stringify(config));
-  children.push(spawn(prometheusBinary, [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, `data-${port}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], { stdio: 'ignore' }));
+  children.push(
+    spawn(
+      prometheusBinary,
+      [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, `data-${port}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'],
+      { stdio: 'ignore' },
+    ),
+  );
   return `http://127.0.0.1:${port}`;
 }
 
@@ -102,7 +107,11 @@ async function shardedDemo(options: ShardOptions, dir: string, children: ChildPr
   const config = YAML.parse(fs.readFileSync(shardedConfig, 'utf8')) as {
     global: Record<string, string>;
     rule_files: string[];
-    scrape_configs: Array<{ scrape_timeout?: string; static_configs: Array<{ targets: string[]; labels: Record<string, string> }>; metric_relabel_configs?: unknown[] }>;
+    scrape_configs: Array<{
+      scrape_timeout?: string;
+      static_configs: Array<{ targets: string[]; labels: Record<string, string> }>;
+      metric_relabel_configs?: unknown[];
+    }>;
   };
   const scrapeInterval = `${Math.max(1, Math.min(15, options.intervalSeconds))}s`;
   config.global = { scrape_interval: scrapeInterval, evaluation_interval: scrapeInterval };
@@ -120,7 +129,13 @@ async function shardedDemo(options: ShardOptions, dir: string, children: ChildPr
     // busy for Prometheus to ingest every shard in time (it shares the two cores here; in production it has its own host).
     for (const port of ports) {
       for (let tries = 0; tries < 600; tries++) {
-        if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await sleep(200);
       }
     }
@@ -151,23 +166,41 @@ async function shardedDemo(options: ShardOptions, dir: string, children: ChildPr
   const expression = 'customer_api_probes_total{job="customer-api-exporter",operation="getCustomer"}';
   await runChecks(
     [
-      [`all ${options.shards} shards are up`, async () => {
-        const up = await query(prometheusUrl, 'up{job="customer-api-exporter"}');
-        return up.length === options.shards && up.every((u) => u.value[1] === '1') ? undefined : `up by shard: ${up.map((u) => `${u.metric.shard}=${u.value[1]}`).join(', ') || 'no scrape yet'}`;
-      }],
-      [`the shards together probe all ${n} targets`, async () => ((await query(prometheusUrl, `count(${expression} > 0)`))[0]?.value[1] === n ? undefined : 'not every target probed yet')],
-      ['no target is probed by two shards', async () => ((await query(prometheusUrl, `count(count by (target) (${expression}) > 1)`)).length === 0 ? undefined : 'a target appears in two shards')],
-      ["each target's shard is the one Prometheus' hashmod relabelling gives it", async () => {
-        const groups = await query(prometheusUrl, `count by (shard, hashmod_shard) (${expression})`);
-        const wrong = groups.filter((g) => g.metric.shard !== g.metric.hashmod_shard);
-        return groups.length === options.shards && wrong.length === 0 ? undefined : `shard/hashmod pairs: ${groups.map((g) => `${g.metric.shard}/${g.metric.hashmod_shard}=${g.value[1]}`).join(', ')}`;
-      }],
+      [
+        `all ${options.shards} shards are up`,
+        async () => {
+          const up = await query(prometheusUrl, 'up{job="customer-api-exporter"}');
+          return up.length === options.shards && up.every((u) => u.value[1] === '1')
+            ? undefined
+            : `up by shard: ${up.map((u) => `${u.metric.shard}=${u.value[1]}`).join(', ') || 'no scrape yet'}`;
+        },
+      ],
+      [
+        `the shards together probe all ${n} targets`,
+        async () => ((await query(prometheusUrl, `count(${expression} > 0)`))[0]?.value[1] === n ? undefined : 'not every target probed yet'),
+      ],
+      [
+        'no target is probed by two shards',
+        async () => ((await query(prometheusUrl, `count(count by (target) (${expression}) > 1)`)).length === 0 ? undefined : 'a target appears in two shards'),
+      ],
+      [
+        "each target's shard is the one Prometheus' hashmod relabelling gives it",
+        async () => {
+          const groups = await query(prometheusUrl, `count by (shard, hashmod_shard) (${expression})`);
+          const wrong = groups.filter((g) => g.metric.shard !== g.metric.hashmod_shard);
+          return groups.length === options.shards && wrong.length === 0
+            ? undefined
+            : `shard/hashmod pairs: ${groups.map((g) => `${g.metric.shard}/${g.metric.hashmod_shard}=${g.value[1]}`).join(', ')}`;
+        },
+      ],
     ],
     // Exporters of thousands of targets take a while to start on a busy machine, and the first scrape waits for a slot.
     Date.now() + Math.max(90_000, options.intervalSeconds * 12_000),
     'sharded',
   );
-  console.log(`scale-out: ${options.shards} shards, ${n} targets every ${options.intervalSeconds} s, each probed by exactly one exporter (Prometheus' hashmod)`);
+  console.log(
+    `scale-out: ${options.shards} shards, ${n} targets every ${options.intervalSeconds} s, each probed by exactly one exporter (Prometheus' hashmod)`,
+  );
 }
 
 function demoOptions(args: string[]): ShardOptions {
@@ -175,14 +208,20 @@ function demoOptions(args: string[]): ShardOptions {
     const index = args.indexOf(flag);
     if (index < 0) return fallback;
     const parsed = Number(args[index + 1]);
-    if (!Number.isInteger(parsed) || parsed < (flag === '--measure-seconds' ? 0 : 1)) throw new UserError(`${flag} needs a whole number, not ${JSON.stringify(args[index + 1] ?? '')}`);
+    if (!Number.isInteger(parsed) || parsed < (flag === '--measure-seconds' ? 0 : 1))
+      throw new UserError(`${flag} needs a whole number, not ${JSON.stringify(args[index + 1] ?? '')}`);
     return parsed;
   };
   const known = ['--shards', '--targets', '--interval', '--measure-seconds'];
   for (let i = 0; i < args.length; i += 2) {
     if (!known.includes(args[i]!)) throw new UserError(`unknown option ${args[i]}: use ${known.join(', ')} (each with a whole number)`);
   }
-  return { shards: value('--shards', 2), targets: value('--targets', 40), intervalSeconds: value('--interval', 1), measureSeconds: value('--measure-seconds', 0) };
+  return {
+    shards: value('--shards', 2),
+    targets: value('--targets', 40),
+    intervalSeconds: value('--interval', 1),
+    measureSeconds: value('--measure-seconds', 0),
+  };
 }
 
 const usage = `npm run scale-out:demo [-- options]
@@ -250,24 +289,54 @@ async function main(): Promise<void> {
     const configFile = path.join(dir, 'prometheus.yml');
     fs.writeFileSync(configFile, YAML.stringify(config));
     const prometheusPort = await freePort();
-    const prometheus = spawn(prometheusBinary, [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=error'], { stdio: 'ignore' });
+    const prometheus = spawn(
+      prometheusBinary,
+      [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=error'],
+      { stdio: 'ignore' },
+    );
     children.push(prometheus);
     const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
 
     const checks: Array<[string, () => Promise<string | undefined>]> = [
-      ['both exporters are up', async () => ((await query(prometheusUrl, 'count(up{job="customer-api-exporter"} == 1)'))[0]?.value[1] === '2' ? undefined : 'not yet 2')],
-      ['each location reports its own probes', async () => ((await query(prometheusUrl, 'count(count by (location) (customer_api_probes_total{operation="getCustomer"}))'))[0]?.value[1] === '2' ? undefined : 'not yet 2 locations')],
-      ['customer_api:probes:rate5m sums the locations', async () => {
-        const [aggregate] = await query(prometheusUrl, 'customer_api:probes:rate5m{target="default",operation="getCustomer"}');
-        const [sum] = await query(prometheusUrl, 'sum(rate(customer_api_probes_total{job="customer-api-exporter",target="default",operation="getCustomer"}[5m]))');
-        if (!aggregate || !sum) return 'no series yet';
-        const a = Number(aggregate.value[1]);
-        const b = Number(sum.value[1]);
-        if (aggregate.metric.location !== undefined) return 'the aggregate still carries a location label';
-        return a > 0 && Math.abs(a - b) <= b * 0.2 ? undefined : `aggregate ${a} vs per-location sum ${b}`;
-      }],
-      ['customer_api:probe_success:avg is 1 (every location succeeds)', async () => ((await query(prometheusUrl, 'customer_api:probe_success:avg{target="default",operation="getCustomer"}'))[0]?.value[1] === '1' ? undefined : 'not 1')],
-      ['the merged latency histogram answers a p95', async () => ((await query(prometheusUrl, 'histogram_quantile(0.95, customer_api:probe_duration_seconds_bucket:rate5m{target="default",operation="getCustomer"})')).length === 1 ? undefined : 'no p95')],
+      [
+        'both exporters are up',
+        async () => ((await query(prometheusUrl, 'count(up{job="customer-api-exporter"} == 1)'))[0]?.value[1] === '2' ? undefined : 'not yet 2'),
+      ],
+      [
+        'each location reports its own probes',
+        async () =>
+          (await query(prometheusUrl, 'count(count by (location) (customer_api_probes_total{operation="getCustomer"}))'))[0]?.value[1] === '2'
+            ? undefined
+            : 'not yet 2 locations',
+      ],
+      [
+        'customer_api:probes:rate5m sums the locations',
+        async () => {
+          const [aggregate] = await query(prometheusUrl, 'customer_api:probes:rate5m{target="default",operation="getCustomer"}');
+          const [sum] = await query(
+            prometheusUrl,
+            'sum(rate(customer_api_probes_total{job="customer-api-exporter",target="default",operation="getCustomer"}[5m]))',
+          );
+          if (!aggregate || !sum) return 'no series yet';
+          const a = Number(aggregate.value[1]);
+          const b = Number(sum.value[1]);
+          if (aggregate.metric.location !== undefined) return 'the aggregate still carries a location label';
+          return a > 0 && Math.abs(a - b) <= b * 0.2 ? undefined : `aggregate ${a} vs per-location sum ${b}`;
+        },
+      ],
+      [
+        'customer_api:probe_success:avg is 1 (every location succeeds)',
+        async () =>
+          (await query(prometheusUrl, 'customer_api:probe_success:avg{target="default",operation="getCustomer"}'))[0]?.value[1] === '1' ? undefined : 'not 1',
+      ],
+      [
+        'the merged latency histogram answers a p95',
+        async () =>
+          (await query(prometheusUrl, 'histogram_quantile(0.95, customer_api:probe_duration_seconds_bucket:rate5m{target="default",operation="getCustomer"})'))
+            .length === 1
+            ? undefined
+            : 'no p95',
+      ],
     ];
     const deadline = Date.now() + 60_000;
     for (const [name, check] of checks) {

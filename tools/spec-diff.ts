@@ -4,7 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { checkOpenAPIVersion, denormalize, parseOpenAPIFromRepoWithSourcemap, parseOpenAPIWithSourcemap, validateOpenApiV3Document } from '@useoptic/openapi-io';
+import {
+  checkOpenAPIVersion,
+  denormalize,
+  parseOpenAPIFromRepoWithSourcemap,
+  parseOpenAPIWithSourcemap,
+  validateOpenApiV3Document,
+} from '@useoptic/openapi-io';
 import { compareSpecs, groupDiffsByEndpoint, Severity, type FlatOpenAPIV3, type FlatOpenAPIV3_1, type RuleResult } from '@useoptic/openapi-utilities';
 import { RuleRunner } from '@useoptic/rulesets-base';
 import { BreakingChangesRuleset } from '@useoptic/standard-rulesets';
@@ -24,9 +30,7 @@ Exit 0: nothing breaking; 1: at least one breaking change; 2: usage or input err
 type OpenApiDocument = FlatOpenAPIV3.Document | FlatOpenAPIV3_1.Document;
 
 /** Where one side of the comparison came from, as recorded in the report. */
-type SpecSource =
-  | { input: string; kind: 'file'; path: string }
-  | { input: string; kind: 'git'; ref: string; commit: string; path: string };
+type SpecSource = { input: string; kind: 'file'; path: string } | { input: string; kind: 'git'; ref: string; commit: string; path: string };
 
 type SpecChange = {
   severity: 'breaking' | 'non-breaking';
@@ -82,7 +86,9 @@ async function main(): Promise<number> {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'spec-diff.json'), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(outDir, 'spec-diff.md'), renderMarkdown(report));
-  console.log(`spec-diff: ${summaryLine(report)} (${seconds.toFixed(2)} s); see ${path.relative(process.cwd(), path.join(outDir, 'spec-diff.md')) || 'spec-diff.md'}`);
+  console.log(
+    `spec-diff: ${summaryLine(report)} (${seconds.toFixed(2)} s); see ${path.relative(process.cwd(), path.join(outDir, 'spec-diff.md')) || 'spec-diff.md'}`,
+  );
   return report.summary.breaking > 0 ? 1 : 0;
 }
 
@@ -147,7 +153,11 @@ function resolveSource(input: string, role: 'OLD' | 'NEW'): SpecSource {
 function resolveGitRef(ref: string, role: 'OLD' | 'NEW'): string {
   gitTopLevel();
   try {
-    return execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     throw new InputError(`${role} ${ref} is neither a file nor a git ref of this repository.`);
   }
@@ -176,7 +186,9 @@ function assertOpenApi3(document: unknown, label: string): void {
   const { openapi, swagger } = document as { openapi?: unknown; swagger?: unknown };
   if (swagger !== undefined) throw new InputError(`${label} is a Swagger ${JSON.stringify(swagger)} document; spec:diff compares OpenAPI 3.x documents.`);
   if (typeof openapi !== 'string' || !/^3\.[01]\.\d+$/.test(openapi)) {
-    throw new InputError(`${label} is not an OpenAPI 3.x document: its \`openapi\` field is ${openapi === undefined ? 'missing' : JSON.stringify(openapi)}, expected 3.0.x or 3.1.x.`);
+    throw new InputError(
+      `${label} is not an OpenAPI 3.x document: its \`openapi\` field is ${openapi === undefined ? 'missing' : JSON.stringify(openapi)}, expected 3.0.x or 3.1.x.`,
+    );
   }
 }
 
@@ -195,10 +207,26 @@ async function diffSpecs(oldSpec: ParsedSpec, newSpec: ParsedSpec): Promise<Spec
   const breakingRules = results.results.filter(failed);
   const breaking = breakingRules
     // Removing a response or an operation also fails the rules for everything inside it; the removal itself says it all.
-    .filter((rule) => !breakingRules.some((outer) => outer !== rule && outer.type === 'removed' && outer.location.spec === rule.location.spec && rule.location.jsonPath.startsWith(`${outer.location.jsonPath}/`)))
+    .filter(
+      (rule) =>
+        !breakingRules.some(
+          (outer) =>
+            outer !== rule &&
+            outer.type === 'removed' &&
+            outer.location.spec === rule.location.spec &&
+            rule.location.jsonPath.startsWith(`${outer.location.jsonPath}/`),
+        ),
+    )
     .map((rule): SpecChange => {
       const spec = rule.location.spec === 'before' ? 'old' : 'new';
-      return { severity: 'breaking', operation: operationAt(specs[spec], rule.location.jsonPath), location: rule.location.jsonPath, spec, rule: rule.name, message: rule.error ?? rule.where };
+      return {
+        severity: 'breaking',
+        operation: operationAt(specs[spec], rule.location.jsonPath),
+        location: rule.location.jsonPath,
+        spec,
+        rule: rule.name,
+        message: rule.error ?? rule.where,
+      };
     });
 
   const nonBreaking: SpecChange[] = [];
@@ -210,7 +238,8 @@ async function diffSpecs(oldSpec: ParsedSpec, newSpec: ParsedSpec): Promise<Spec
       const spec = diff.after !== undefined ? 'new' : 'old';
       const location = diff.after ?? diff.before;
       // $refs are dereferenced, so a changed component also shows up under every operation that uses it; only unused ones would be left here.
-      if (group.unmatched && /^\/components\/(schemas|responses|parameters|examples|requestBodies|headers|links|callbacks|pathItems)\//.test(location)) continue;
+      if (group.unmatched && /^\/components\/(schemas|responses|parameters|examples|requestBodies|headers|links|callbacks|pathItems)\//.test(location))
+        continue;
       nonBreaking.push({
         severity: 'non-breaking',
         operation: operationAt(specs[spec], location),
@@ -249,7 +278,8 @@ function* changeGroups(grouped: GroupedDiffs): Generator<ChangeGroup> {
     yield* bodyGroups(endpoint.request.contents, `${operation} request body`);
     for (const [status, response] of Object.entries(endpoint.responses)) {
       yield { diffs: response.diffs, rules: response.rules, where: `${operation} response ${status}`, unmatched: false };
-      for (const [name, group] of Object.entries(response.headers)) yield { ...group, where: `${operation} response ${status} header ${name}`, unmatched: false };
+      for (const [name, group] of Object.entries(response.headers))
+        yield { ...group, where: `${operation} response ${status} header ${name}`, unmatched: false };
       yield* bodyGroups(response.contents, `${operation} response ${status} body`);
     }
   }
@@ -258,13 +288,17 @@ function* changeGroups(grouped: GroupedDiffs): Generator<ChangeGroup> {
 function* bodyGroups(contents: GroupedDiffs['endpoints'][string]['request']['contents'], where: string): Generator<ChangeGroup> {
   for (const [contentType, body] of Object.entries(contents)) {
     yield { ...body.examples, where: `${where} ${contentType} examples`, unmatched: false };
-    for (const [field, group] of Object.entries(body.fields)) yield { ...group, where: `${where} ${contentType} property ${propertyName(field)}`, unmatched: false };
+    for (const [field, group] of Object.entries(body.fields))
+      yield { ...group, where: `${where} ${contentType} property ${propertyName(field)}`, unmatched: false };
   }
 }
 
 /** `/schema/properties/data/properties/region` → `data.region`, as a reader of the API would name the property. */
 function propertyName(fieldPointer: string): string {
-  const segments = fieldPointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = fieldPointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
   const names: string[] = [];
   for (let index = 0; index < segments.length; index++) {
     const segment = segments[index];
@@ -307,7 +341,9 @@ function renderMarkdown(report: SpecDiffReport): string {
     for (const change of report.changes) {
       const severity = change.severity === 'breaking' ? ':x: breaking' : 'non-breaking';
       const location = `${change.spec === 'old' ? 'OLD' : 'NEW'} \`${change.location}\``;
-      lines.push(`| ${severity} | ${change.operation ? `\`${change.operation}\`` : '—'} | ${markdownCell(change.message)} | ${markdownCell(location)} | ${change.rule ? markdownCell(change.rule) : '—'} |`);
+      lines.push(
+        `| ${severity} | ${change.operation ? `\`${change.operation}\`` : '—'} | ${markdownCell(change.message)} | ${markdownCell(location)} | ${change.rule ? markdownCell(change.rule) : '—'} |`,
+      );
     }
     lines.push('');
   }

@@ -44,8 +44,11 @@ export function loadExporterSettings(env: Env = process.env): ExporterSettings {
   // PROBE_* and MONITOR_* are the exporter's own: any unknown one is refused; elsewhere a near-miss of a known name is.
   const problems = unknownVariableProblems(env, { prefixes: ['PROBE_', 'MONITOR_'], owner: "the exporter's" });
   if (problems.length > 0) throw new UserError(problems.join('; '));
-  const intervalSeconds = positiveNumber(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', problems, maxIntervalSeconds) ?? defaultProbeSettings.intervalSeconds;
-  const timeoutSeconds = positiveNumber(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', problems, maxIntervalSeconds) ?? Math.min(defaultProbeSettings.timeoutSeconds, intervalSeconds / 2);
+  const intervalSeconds =
+    positiveNumber(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', problems, maxIntervalSeconds) ?? defaultProbeSettings.intervalSeconds;
+  const timeoutSeconds =
+    positiveNumber(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', problems, maxIntervalSeconds) ??
+    Math.min(defaultProbeSettings.timeoutSeconds, intervalSeconds / 2);
   const jitterSeconds = nonNegativeNumber(env.PROBE_JITTER_SECONDS, 'PROBE_JITTER_SECONDS', problems, maxIntervalSeconds) ?? intervalSeconds / 10;
   const bodyLimitBytes = integer(env.PROBE_BODY_LIMIT_BYTES, 'PROBE_BODY_LIMIT_BYTES', 1, 1024 * 1024 * 1024, problems) ?? defaultProbeSettings.bodyLimitBytes;
   const port = integer(env.MONITOR_PORT, 'MONITOR_PORT', 0, 65_535, problems) ?? 9464;
@@ -61,13 +64,16 @@ export function loadExporterSettings(env: Env = process.env): ExporterSettings {
 /** Cross-field rules, shared with startExporter's programmatic options. */
 export function probeSettingsProblems(s: ProbeSettings): string[] {
   const problems: string[] = [];
-  if (!(s.intervalSeconds > 0 && Number.isFinite(s.intervalSeconds))) problems.push(`the probe interval must be a positive number of seconds, not ${s.intervalSeconds}`);
+  if (!(s.intervalSeconds > 0 && Number.isFinite(s.intervalSeconds)))
+    problems.push(`the probe interval must be a positive number of seconds, not ${s.intervalSeconds}`);
   else if (s.intervalSeconds > maxIntervalSeconds) {
     problems.push(`PROBE_INTERVAL_SECONDS (${s.intervalSeconds}) must be at most ${maxIntervalSeconds} (24 h): a target probed less often is not monitored`);
   }
   if (!(s.timeoutSeconds > 0)) problems.push(`the probe timeout must be a positive number of seconds, not ${s.timeoutSeconds}`);
   if (s.timeoutSeconds >= s.intervalSeconds) {
-    problems.push(`PROBE_TIMEOUT_SECONDS (${s.timeoutSeconds}) must be less than PROBE_INTERVAL_SECONDS (${s.intervalSeconds}) so probes of one target never overlap`);
+    problems.push(
+      `PROBE_TIMEOUT_SECONDS (${s.timeoutSeconds}) must be less than PROBE_INTERVAL_SECONDS (${s.intervalSeconds}) so probes of one target never overlap`,
+    );
   }
   if (s.jitterSeconds < 0 || s.jitterSeconds > s.intervalSeconds) {
     problems.push(`PROBE_JITTER_SECONDS (${s.jitterSeconds}) must be between 0 and PROBE_INTERVAL_SECONDS (${s.intervalSeconds})`);

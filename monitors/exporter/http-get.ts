@@ -2,7 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import { TLSSocket, type DetailedPeerCertificate } from 'node:tls';
 import { clampDelay } from './delay';
 
 /** Where a probe's time went, in seconds, blackbox_exporter style; each phase is 0 when it never happened. */
@@ -166,7 +166,7 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
       socket.once('secureConnect', () => {
         marks.secure = performance.now();
         stage = 'request';
-        tls = tlsDetails(socket as TLSSocket);
+        if (socket instanceof TLSSocket) tls = tlsDetails(socket);
       });
     });
     request.on('finish', () => {
@@ -195,7 +195,15 @@ export function httpGet(url: string, options: GetOptions): Promise<GetResult> {
 
 /** The result of a request that could not be built: nothing was sent, nothing was measured. */
 function notSent(code: string): GetResult {
-  return { status: undefined, headers: {}, bodyText: '', phases: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 }, totalSeconds: 0, failure: { kind: 'invalid-request', code }, tls: undefined };
+  return {
+    status: undefined,
+    headers: {},
+    bodyText: '',
+    phases: { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 },
+    totalSeconds: 0,
+    failure: { kind: 'invalid-request', code },
+    tls: undefined,
+  };
 }
 
 const tlsVersionNames: Readonly<Record<string, string>> = { TLSv1: 'TLS 1.0', 'TLSv1.1': 'TLS 1.1', 'TLSv1.2': 'TLS 1.2', 'TLSv1.3': 'TLS 1.3' };
@@ -209,9 +217,10 @@ function tlsDetails(socket: TLSSocket): TlsDetails {
   let earliestMs: number | undefined;
   const seen = new Set<string>();
   try {
-    let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+    // Node's types say both are always there; a torn-down socket has no certificate and a chain may end without a root.
+    let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
     // The chain is linked by issuerCertificate; a self-signed root links to itself.
-    while (cert && cert.valid_to && !seen.has(cert.fingerprint256) && seen.size < maxChainLength) {
+    while (cert?.valid_to && !seen.has(cert.fingerprint256) && seen.size < maxChainLength) {
       seen.add(cert.fingerprint256);
       const notAfter = certificateTimeMs(cert.valid_to);
       if (notAfter !== undefined && (earliestMs === undefined || notAfter < earliestMs)) earliestMs = notAfter;
@@ -234,6 +243,6 @@ export function certificateTimeMs(text: string): number | undefined {
 }
 
 function errorCode(error: unknown, fallback: string): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
   return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : fallback;
 }

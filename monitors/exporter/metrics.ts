@@ -10,7 +10,8 @@ type ProbeLabels = 'operation' | 'target';
 
 /** blackbox_exporter's names and meanings (prober/http.go, prober/tls.go), so its dashboards and alerts read ours. */
 const certExpiryName = 'probe_ssl_earliest_cert_expiry';
-const certExpiryHelp = 'Earliest notAfter in the certificate chain the target presented at the last TLS handshake, in seconds since the Unix epoch (HTTPS only).';
+const certExpiryHelp =
+  'Earliest notAfter in the certificate chain the target presented at the last TLS handshake, in seconds since the Unix epoch (HTTPS only).';
 const tlsVersionName = 'probe_tls_version_info';
 const tlsVersionHelp = 'TLS version of the last handshake with the target: 1 on its `version` label, e.g. "TLS 1.3" (HTTPS only).';
 
@@ -200,7 +201,8 @@ class PairSeries {
     const l = this.labels;
     this.text[6] = flat(['customer_api_probes_total{', l, '} ', String(this.probes), '\n']);
     const failures: string[] = [];
-    for (let i = 0; i < failureReasons.length; i++) failures.push('customer_api_probe_failures_total{', l, ',reason="', failureReasons[i]!, '"} ', String(this.failures[i]), '\n');
+    for (let i = 0; i < failureReasons.length; i++)
+      failures.push('customer_api_probe_failures_total{', l, ',reason="', failureReasons[i]!, '"} ', String(this.failures[i]), '\n');
     this.text[7] = flat(failures);
     const histogram: string[] = [];
     let cumulative = 0;
@@ -292,9 +294,15 @@ export function singleProbeRegistry(target: string, operation: string, result: P
   for (const reason of failureReasons) failedDueTo.set({ ...labels, reason }, result.reason === reason ? 1 : 0);
   if (result.tls) {
     if (result.tls.earliestCertExpirySeconds !== undefined) {
-      new Gauge({ name: certExpiryName, help: certExpiryHelp, labelNames: ['operation', 'target'], registers }).set(labels, result.tls.earliestCertExpirySeconds);
+      new Gauge({ name: certExpiryName, help: certExpiryHelp, labelNames: ['operation', 'target'], registers }).set(
+        labels,
+        result.tls.earliestCertExpirySeconds,
+      );
     }
-    new Gauge({ name: tlsVersionName, help: tlsVersionHelp, labelNames: ['operation', 'target', 'version'], registers }).set({ ...labels, version: result.tls.version }, 1);
+    new Gauge({ name: tlsVersionName, help: tlsVersionHelp, labelNames: ['operation', 'target', 'version'], registers }).set(
+      { ...labels, version: result.tls.version },
+      1,
+    );
   }
   return registry;
 }

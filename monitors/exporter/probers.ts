@@ -83,7 +83,11 @@ async function probeOperation(context: ProbeContext, operationId: OperationId, p
   let response: GetResult;
   try {
     response = await httpGet(url, {
-      headers: { accept: 'application/json', authorization: authorizationValue(context.target.authScheme, context.token), 'user-agent': 'customer-api-exporter' },
+      headers: {
+        accept: 'application/json',
+        authorization: authorizationValue(context.target.authScheme, context.token),
+        'user-agent': 'customer-api-exporter',
+      },
       timeoutMs: context.timeoutMs,
       bodyLimitBytes: context.bodyLimitBytes,
       signal: context.signal,
@@ -123,7 +127,9 @@ function judgeSafely(context: ProbeContext, operationId: OperationId, response: 
   } catch (error) {
     // The message of a checker fault says what broke ("Maximum call stack size exceeded"); redacted, it cannot carry the token.
     const message = error instanceof Error ? `: ${error.message.split('\n')[0]!.slice(0, 80)}` : '';
-    const detail = clip(redactText(`HTTP ${response.status ?? 0}: the response could not be checked against the contract (${errorLabel(error)}${message})`, [context.token]));
+    const detail = clip(
+      redactText(`HTTP ${response.status ?? 0}: the response could not be checked against the contract (${errorLabel(error)}${message})`, [context.token]),
+    );
     context.log(`contract check fault: ${detail}`);
     return { success: false, reason: 'contract', detail, undocumentedProperties: 0, contractBreak: undefined };
   }
@@ -189,9 +195,11 @@ function contractBreakOf(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected
 function jsonText(value: unknown): string {
   if (value === undefined) return 'nothing';
   try {
-    return JSON.stringify(value) ?? String(value);
+    // JSON.stringify answers undefined for these, whatever its declared type says.
+    if (typeof value === 'function' || typeof value === 'symbol') return `<${typeof value}>`;
+    return JSON.stringify(value);
   } catch {
-    return String(value);
+    return `<${typeof value} that does not serialise>`;
   }
 }
 
@@ -243,7 +251,8 @@ export const maxRetryAfterSeconds = 600;
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const imfFixdate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
-const rfc850Date = /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const rfc850Date =
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 const asctimeDate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( \d|\d{2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
 
 /**

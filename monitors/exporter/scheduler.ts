@@ -66,7 +66,13 @@ export class ProbeRunner {
   readonly #controllers = new Set<AbortController>();
   #stopped = false;
 
-  constructor(options: { targets: ReadonlyArray<ProbeTarget>; settings: ProbeSettings; contract: Contract; metrics: ExporterMetrics; log: (line: string) => void }) {
+  constructor(options: {
+    targets: ReadonlyArray<ProbeTarget>;
+    settings: ProbeSettings;
+    contract: Contract;
+    metrics: ExporterMetrics;
+    log: (line: string) => void;
+  }) {
     this.#targets = new Map(
       options.targets.map((t) => [
         t.name,
@@ -86,7 +92,15 @@ export class ProbeRunner {
     this.#log = options.log;
     for (const { target } of this.#targets.values()) {
       for (const operation of operationIds) {
-        this.#states.set(key(target.name, operation), { target: target.name, operation, last: undefined, probes: 0, successes: 0, inFlight: false, history: new ProbeHistory() });
+        this.#states.set(key(target.name, operation), {
+          target: target.name,
+          operation,
+          last: undefined,
+          probes: 0,
+          successes: 0,
+          inFlight: false,
+          history: new ProbeHistory(),
+        });
         this.#metrics.initialise(target.name, operation);
       }
     }
@@ -220,7 +234,9 @@ export class ProbeRunner {
       // One line per change of backoff, not one per 429 or per skipped slot.
       if (entry.announcedBackoffSeconds !== backoff) {
         entry.announcedBackoffSeconds = backoff;
-        this.#log(`${targetName}: HTTP 429: not calling it for ${backoff} s (${result.retryAfterSeconds === undefined ? 'no readable Retry-After: backing off' : 'Retry-After'})`);
+        this.#log(
+          `${targetName}: HTTP 429: not calling it for ${backoff} s (${result.retryAfterSeconds === undefined ? 'no readable Retry-After: backing off' : 'Retry-After'})`,
+        );
       }
     } else if (result.statusCode !== 0) {
       entry.throttleStreak = 0;
@@ -259,6 +275,8 @@ export class ProbeRunner {
         this.#log(`exporter fault probing ${state.target}/${state.operation}: ${errorLabel(error)}`);
         result = unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`);
       }
+      // stop() may have run while the probe was awaited; the compiler's narrowing does not see across the await.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (this.#stopped) return;
       this.#record(state, result);
     } catch (error) {

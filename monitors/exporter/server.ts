@@ -133,12 +133,7 @@ function createTlsServer(webConfig: WebConfig, app: express.Express): https.Serv
 }
 
 /** The express app; the only HTTP glue between the probers and Prometheus. */
-function createExporterApp(
-  runner: ProbeRunner,
-  metrics: ExporterMetrics,
-  webConfig: WebConfig | undefined,
-  log: (line: string) => void,
-): express.Express {
+function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, webConfig: WebConfig | undefined, log: (line: string) => void): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -153,7 +148,10 @@ function createExporterApp(
   const auth = new BasicAuthChecker(webConfig?.users ?? new Map());
   if (auth.enabled) {
     app.use(async (req: Request, res: Response, next: NextFunction) => {
-      if ((await auth.check(req.get('authorization'))) !== undefined) return next();
+      if ((await auth.check(req.get('authorization'))) !== undefined) {
+        next();
+        return;
+      }
       res.set('WWW-Authenticate', 'Basic realm="customer-api-exporter", charset="UTF-8"');
       res.status(401).type('text/plain').send('Unauthorized\n');
     });
@@ -175,18 +173,35 @@ function createExporterApp(
     const target = typeof req.query.target === 'string' ? req.query.target : '';
     const operation = typeof req.query.operation === 'string' ? req.query.operation : '';
     if (!runner.hasTarget(target)) {
-      res.status(400).type('text/plain').send(`unknown target "${target.slice(0, 64)}": use one of ${runner.targets().map((t) => t.name).join(', ')}\n`);
+      res
+        .status(400)
+        .type('text/plain')
+        .send(
+          `unknown target "${target.slice(0, 64)}": use one of ${runner
+            .targets()
+            .map((t) => t.name)
+            .join(', ')}\n`,
+        );
       return;
     }
     if (!isOperationId(operation)) {
-      res.status(400).type('text/plain').send(`unknown operation "${String(req.query.operation ?? '').slice(0, 64)}": use one of ${operationIds.join(', ')}\n`);
+      res
+        .status(400)
+        .type('text/plain')
+        .send(
+          `unknown operation "${(typeof req.query.operation === 'string' ? req.query.operation : '').slice(0, 64)}": use one of ${operationIds.join(', ')}\n`,
+        );
       return;
     }
     if (scrapeProbes >= maxConcurrentScrapeProbes) {
       rejectedScrapes += 1;
       // Once per burst, not once per rejected scrape.
       if (rejectedScrapes === 1) log(`/probe: ${maxConcurrentScrapeProbes} already in flight: answering 503 until they finish`);
-      res.status(503).set('Retry-After', '1').type('text/plain').send(`too many /probe requests in flight (at most ${maxConcurrentScrapeProbes}): retry later\n`);
+      res
+        .status(503)
+        .set('Retry-After', '1')
+        .type('text/plain')
+        .send(`too many /probe requests in flight (at most ${maxConcurrentScrapeProbes}): retry later\n`);
       return;
     }
     const timeoutSeconds = probeTimeoutSeconds(req.get('x-prometheus-scrape-timeout-seconds'), runner.settings.timeoutSeconds);
@@ -225,7 +240,13 @@ function createExporterApp(
 
   const statusInput = (): StatusInput => {
     const nowMs = Date.now();
-    return { targets: runner.targets(), states: runner.states(), throttled: runner.throttledTargets(nowMs), intervalSeconds: runner.settings.intervalSeconds, nowMs };
+    return {
+      targets: runner.targets(),
+      states: runner.states(),
+      throttled: runner.throttledTargets(nowMs),
+      intervalSeconds: runner.settings.intervalSeconds,
+      nowMs,
+    };
   };
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-store');
@@ -237,7 +258,10 @@ function createExporterApp(
   });
 
   app.use((req: Request, res: Response) => {
-    res.status(404).type('text/plain').send(`no such page: ${req.method} ${req.path.slice(0, 100)} (try /, /status.json, /metrics, /probe, /healthz)\n`);
+    res
+      .status(404)
+      .type('text/plain')
+      .send(`no such page: ${req.method} ${req.path.slice(0, 100)} (try /, /status.json, /metrics, /probe, /healthz)\n`);
   });
   // The one error handler: an exporter fault is a 5xx (a failed probe is not: it is probe_success 0 with 200).
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {

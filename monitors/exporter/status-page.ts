@@ -70,7 +70,12 @@ export interface ProbeOutcome extends HistoryPoint {
 
 /** The data behind the page, shared by `/` and `/status.json`. */
 export function buildStatusReport(input: StatusInput): StatusReport {
-  return { generatedAt: new Date(input.nowMs).toISOString(), intervalSeconds: input.intervalSeconds, historyLength: recentResultsKept, probes: probeStatuses(input, input.states) };
+  return {
+    generatedAt: new Date(input.nowMs).toISOString(),
+    intervalSeconds: input.intervalSeconds,
+    historyLength: recentResultsKept,
+    probes: probeStatuses(input, input.states),
+  };
 }
 
 /** A pair's state name, without building the rest of its report. */
@@ -93,7 +98,10 @@ function probeStatuses(input: StatusInput, states: ReadonlyArray<ProbeState>): P
     // Microseconds are all a probe's timing can tell; more digits are float noise.
     durationSeconds: Math.round(r.durationSeconds * 1e6) / 1e6,
   });
-  const ratio = (counts: { probes: number; successes: number }): SuccessRatio => ({ ...counts, ratio: counts.probes === 0 ? null : counts.successes / counts.probes });
+  const ratio = (counts: { probes: number; successes: number }): SuccessRatio => ({
+    ...counts,
+    ratio: counts.probes === 0 ? null : counts.successes / counts.probes,
+  });
   return states.map((state): ProbeStatus => {
     const last = state.last;
     const throttledUntil = input.throttled?.get(state.target);
@@ -145,7 +153,9 @@ export function renderStatusPage(input: StatusInput): string {
   const refreshSeconds = Math.max(2, Math.min(30, Math.round(input.intervalSeconds)));
   const rows = report.probes.map((p) => {
     const last = p.last;
-    const backoffNote = p.throttledUntil ? `not calling the API for ${Math.ceil((Date.parse(p.throttledUntil) - nowMs) / 1000)} s more (HTTP 429, Retry-After)` : undefined;
+    const backoffNote = p.throttledUntil
+      ? `not calling the API for ${Math.ceil((Date.parse(p.throttledUntil) - nowMs) / 1000)} s more (HTTP 429, Retry-After)`
+      : undefined;
     const since = p.failingSince ?? p.healthySince;
     const sinceCell = since
       ? `${p.failingSince ? 'failing' : 'healthy'} since ${escape(clock(Date.parse(since), nowMs))}<br><small>for ${escape(span(nowMs - Date.parse(since)))}</small>`
@@ -223,7 +233,7 @@ function historyBar(history: ReadonlyArray<HistoryPoint>, nowMs: number): string
   const empty = '<i class="none"></i>'.repeat(Math.max(0, recentResultsKept - history.length));
   const cells = history.map((h) => {
     const kind = h.success ? 'up' : h.reason === 'throttled' ? 'throttled' : 'failing';
-    const what = h.success ? 'up' : h.reason ?? 'failed';
+    const what = h.success ? 'up' : (h.reason ?? 'failed');
     const title = `${clock(Date.parse(h.at), nowMs)}: ${what}, ${h.statusCode === 0 ? 'no response' : `HTTP ${h.statusCode}`}, ${Math.round(h.durationSeconds * 1000)} ms`;
     return `<i class="${kind}" title="${escape(title)}"></i>`;
   });

@@ -116,15 +116,18 @@ function loadTls(value: unknown, base: string, fail: (key: string, what: string)
   const cert = pair('cert_file', 'cert', 'certificate');
   const key = pair('key_file', 'key', 'private key');
   if (!cert) fail(at('cert_file'), 'is required (or cert): TLS needs a certificate');
-  if (!key) fail(at('key_file'), 'is required (or key): TLS needs the certificate\'s private key');
+  if (!key) fail(at('key_file'), "is required (or key): TLS needs the certificate's private key");
   const clientCa = pair('client_ca_file', 'client_ca', 'certificate');
 
   const authText = str('client_auth_type') ?? 'NoClientCert';
-  if (!(clientAuthTypes as readonly string[]).includes(authText)) fail(at('client_auth_type'), `"${authText.slice(0, 40)}" is not one of ${clientAuthTypes.join(', ')}`);
+  if (!(clientAuthTypes as readonly string[]).includes(authText))
+    fail(at('client_auth_type'), `"${authText.slice(0, 40)}" is not one of ${clientAuthTypes.join(', ')}`);
   const clientAuthType = authText as ClientAuthType;
   const verifies = clientAuthType === 'VerifyClientCertIfGiven' || clientAuthType === 'RequireAndVerifyClientCert';
-  if (verifies && !clientCa) fail(at('client_ca_file'), `is required when client_auth_type is ${clientAuthType}: it is what client certificates are verified against`);
-  if (clientCa && clientAuthType === 'NoClientCert') fail(at('client_auth_type'), 'client_ca_file is set but client_auth_type is NoClientCert: set RequireAndVerifyClientCert (or drop client_ca_file)');
+  if (verifies && !clientCa)
+    fail(at('client_ca_file'), `is required when client_auth_type is ${clientAuthType}: it is what client certificates are verified against`);
+  if (clientCa && clientAuthType === 'NoClientCert')
+    fail(at('client_auth_type'), 'client_ca_file is set but client_auth_type is NoClientCert: set RequireAndVerifyClientCert (or drop client_ca_file)');
 
   const version = (key: string, fallback: TlsVersionName): tls.SecureVersion => {
     const v = str(key) ?? fallback;
@@ -142,7 +145,7 @@ function loadTls(value: unknown, base: string, fail: (key: string, what: string)
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 120);
     fail(at(value.cert_file !== undefined ? 'key_file' : 'key'), `cannot be used with the certificate: ${reason}`);
   }
-  return { cert: cert!, key: key!, clientCa, clientAuthType, minVersion, maxVersion };
+  return { cert, key, clientCa, clientAuthType, minVersion, maxVersion };
 }
 
 function loadUsers(value: unknown, fail: (key: string, what: string) => never): Map<string, string> {
@@ -151,12 +154,14 @@ function loadUsers(value: unknown, fail: (key: string, what: string) => never): 
   if (!isRecord(value)) return fail('basic_auth_users', 'must be a mapping of user name to bcrypt hash');
   for (const [user, hash] of Object.entries(value)) {
     const at = `basic_auth_users.${user.slice(0, 64)}`;
-    if (user === '' || user.includes(':') || /[\u0000-\u001f\u007f]/.test(user)) fail(at, 'a user name must be non-empty, without ":" or control characters (HTTP basic auth cannot carry them)');
+    if (user === '' || user.includes(':') || /[\u0000-\u001f\u007f]/.test(user))
+      fail(at, 'a user name must be non-empty, without ":" or control characters (HTTP basic auth cannot carry them)');
     if (typeof hash !== 'string') return fail(at, 'must be a bcrypt hash (a string like $2y$10$…)');
     const match = bcryptPattern.exec(hash.trim());
     // The hash is not quoted back: it is a password's stand-in.
-    if (!match) fail(at, 'is not a bcrypt hash ($2a$, $2b$ or $2y$, cost, 53 characters of salt and hash): generate one with `htpasswd -nBC 10 "" | tr -d \':\\n\'`');
-    const cost = Number(match![1]);
+    if (!match)
+      fail(at, 'is not a bcrypt hash ($2a$, $2b$ or $2y$, cost, 53 characters of salt and hash): generate one with `htpasswd -nBC 10 "" | tr -d \':\\n\'`');
+    const cost = Number(match[1]);
     if (cost < 4 || cost > 31) fail(at, `has bcrypt cost ${cost}; it must be from 4 to 31`);
     users.set(user, hash.trim());
   }
@@ -176,7 +181,7 @@ function loadHttp(value: unknown, fail: (key: string, what: string) => never): A
     const at = `http_server_config.headers.${name.slice(0, 64)}`;
     if (!(headerNames as readonly string[]).includes(name)) fail(at, `unknown header (allowed: ${headerNames.join(', ')})`);
     if (typeof v !== 'string' || /[\r\n]/.test(v)) fail(at, 'must be a one-line string');
-    if (v !== '') headers.push([name, v as string]);
+    if (v !== '') headers.push([name, v]);
   }
   return headers;
 }
@@ -237,7 +242,7 @@ export class BasicAuthChecker {
     const cacheKey = `${user}\u0000${hash ?? ''}`;
     const cached = this.#verified.get(cacheKey);
     if (hash && cached && timingSafeEqual(cached, digest)) return user;
-    let ok = false;
+    let ok: boolean;
     try {
       ok = await bcrypt.compare(password, hash ?? decoyHash);
     } catch {

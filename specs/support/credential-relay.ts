@@ -107,7 +107,10 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   /** The upstream URL for a request-target, or a refusal: only ever the configured origin under the base path. */
   const upstreamUrl = (requestTarget: string): { url: URL; segments: string[]; query: string; encodedSpecials: boolean } => {
     const refuse = (why: string): never => {
-      throw new RelayRefusal(403, `the relay refused the path ${JSON.stringify(requestTarget.slice(0, 200))}: ${why}; it only ever sends to ${target.baseUrl}/…`);
+      throw new RelayRefusal(
+        403,
+        `the relay refused the path ${JSON.stringify(requestTarget.slice(0, 200))}: ${why}; it only ever sends to ${target.baseUrl}/…`,
+      );
     };
     if (!requestTarget.startsWith('/') || requestTarget.startsWith('//')) refuse('not a path under the target');
     if (requestTarget.includes('#')) refuse('a fragment');
@@ -123,7 +126,8 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
       if (!segmentChars.test(segment) || badPercent.test(segment)) refuse('characters outside a URL path segment');
       const decoded = safeDecode(segment);
       // A dot segment is refused even where a target would only see it after decoding an encoded separator (`..%2F`).
-      if (decoded === undefined || decoded.split(/[/\\]/).some((part) => part === '.' || part === '..')) refuse('a dot segment, an encoded separator or a control character');
+      if (decoded === undefined || decoded.split(/[/\\]/).some((part) => part === '.' || part === '..'))
+        refuse('a dot segment, an encoded separator or a control character');
       if (decoded !== undefined && /[/\\\u0000-\u001f\u007f]/.test(decoded)) encodedSpecials = true;
     }
     if (!queryChars.test(query) || badPercent.test(query)) refuse('characters outside a URL query');
@@ -172,23 +176,32 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
     // but a target may decode it into a path: only in a safe method, and never with the primary credential. So is a
     // trailing slash, which a target may route elsewhere.
     if (encodedSpecials && (!['GET', 'HEAD'].includes(method) || credential === 'primary')) {
-      throw new RelayRefusal(403, `the relay refused the path ${JSON.stringify((req.url ?? '').slice(0, 200))}: a dot segment, an encoded separator or a control character (sent only in GET or HEAD, never with the primary credential)`);
+      throw new RelayRefusal(
+        403,
+        `the relay refused the path ${JSON.stringify((req.url ?? '').slice(0, 200))}: a dot segment, an encoded separator or a control character (sent only in GET or HEAD, never with the primary credential)`,
+      );
     }
     if (method === 'DELETE') {
       if (target.readOnly || !target.allowDelete) throw new RelayRefusal(403, 'the relay sends no DELETE in this run (read-only, or API_ALLOW_DELETE is off)');
       // DELETE /{customer_id} is the only DELETE there is; compared case-insensitively, in case the target is.
       if (segments.length !== 1 || query) throw new RelayRefusal(403, 'the relay sends DELETE only as DELETE /{customer_id}, with no query');
-      if (protectedIds.has(segments[0]!.trim().toLowerCase())) throw new RelayRefusal(403, 'the relay never sends DELETE to API_CUSTOMER_ID or API_OTHER_CUSTOMER_ID');
+      if (protectedIds.has(segments[0]!.trim().toLowerCase()))
+        throw new RelayRefusal(403, 'the relay never sends DELETE to API_CUSTOMER_ID or API_OTHER_CUSTOMER_ID');
       // The one DELETE the primary credential may carry: to exactly the disposable customer, which a correct API refuses
       // (another tenant's customer) and a broken one can only lose the disposable customer to.
       if (credential === 'primary' && (!target.deleteCustomerId || segments[0] !== target.deleteCustomerId)) {
-        throw new RelayRefusal(403, "the relay sends DELETE with the primary credential only to the disposable customer (API_DELETE_CUSTOMER_ID): the cross-tenant refusal check");
+        throw new RelayRefusal(
+          403,
+          'the relay sends DELETE with the primary credential only to the disposable customer (API_DELETE_CUSTOMER_ID): the cross-tenant refusal check',
+        );
       }
     }
     if (stateChangingMethods.has(method)) {
       if (target.readOnly) throw new RelayRefusal(403, `the relay sends no ${method} in a read-only run`);
-      if (credential === 'primary') throw new RelayRefusal(403, `the relay never sends ${method} with the primary credential: only the disposable credential or none`);
-      if (protectedIds.has((segments[0] ?? '').trim().toLowerCase())) throw new RelayRefusal(403, `the relay never sends ${method} to API_CUSTOMER_ID or API_OTHER_CUSTOMER_ID`);
+      if (credential === 'primary')
+        throw new RelayRefusal(403, `the relay never sends ${method} with the primary credential: only the disposable credential or none`);
+      if (protectedIds.has((segments[0] ?? '').trim().toLowerCase()))
+        throw new RelayRefusal(403, `the relay never sends ${method} to API_CUSTOMER_ID or API_OTHER_CUSTOMER_ID`);
     }
     const body = await readCapped(req, limit, 'request');
     if (body.length > 0) throw new RelayRefusal(403, 'the relay sends no request body: the specs never need one');
@@ -327,7 +340,11 @@ async function decode(body: Buffer, contentEncoding: string | undefined, limit: 
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c && c !== 'identity');
-  if (codings.length > 2) throw new RelayRefusal(502, `the target's body is encoded ${codings.length} times over (${codings.join(', ').slice(0, 100)}): the relay inflates at most two`);
+  if (codings.length > 2)
+    throw new RelayRefusal(
+      502,
+      `the target's body is encoded ${codings.length} times over (${codings.join(', ').slice(0, 100)}): the relay inflates at most two`,
+    );
   let out = body;
   for (const coding of codings.reverse()) {
     const options = { maxOutputLength: limit };
@@ -340,7 +357,8 @@ async function decode(body: Buffer, contentEncoding: string | undefined, limit: 
           if (isTooLarge(error)) throw error;
           return inflate((cb) => zlib.inflateRaw(input, options, cb));
         });
-      } else throw new RelayRefusal(502, `the target's body has Content-Encoding ${JSON.stringify(coding.slice(0, 40))}, which the relay cannot inflate to scrub`);
+      } else
+        throw new RelayRefusal(502, `the target's body has Content-Encoding ${JSON.stringify(coding.slice(0, 40))}, which the relay cannot inflate to scrub`);
     } catch (error) {
       if (error instanceof RelayRefusal) throw error;
       if (isTooLarge(error)) throw tooLarge(limit, `once inflated (${coding})`);
@@ -359,7 +377,10 @@ function isTooLarge(error: unknown): boolean {
 }
 
 function tooLarge(limit: number, how: string): RelayRefusal {
-  return new RelayRefusal(502, `the target's body exceeded the relay's cap of ${formatBytes(limit)} (CONTRACT_BODY_LIMIT_BYTES) ${how}: the answer was dropped`);
+  return new RelayRefusal(
+    502,
+    `the target's body exceeded the relay's cap of ${formatBytes(limit)} (CONTRACT_BODY_LIMIT_BYTES) ${how}: the answer was dropped`,
+  );
 }
 
 function formatBytes(bytes: number): string {

@@ -59,7 +59,11 @@ async function preflight(target: TargetConfig): Promise<void> {
     await response.body?.cancel().catch(() => undefined);
   } catch (error) {
     const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    throw new UserError(redactText(`cannot reach API_BASE_URL ${target.baseUrl} (${cause}): check the URL, DNS, VPN or proxy, and that the host serves /v2/integrations`, [target.token]));
+    throw new UserError(
+      redactText(`cannot reach API_BASE_URL ${target.baseUrl} (${cause}): check the URL, DNS, VPN or proxy, and that the host serves /v2/integrations`, [
+        target.token,
+      ]),
+    );
   }
   if (status >= 300 && status < 400) {
     throw new UserError(
@@ -70,10 +74,14 @@ async function preflight(target: TargetConfig): Promise<void> {
     );
   }
   if (status === 401 || status === 403) {
-    throw new UserError(`the target answered ${status} to API_TOKEN for API_CUSTOMER_ID ${target.customerId}: the token is invalid or expired (customer tokens last 90 days; mint one with POST ${target.baseUrl}/token) or API_AUTH_SCHEME is wrong`);
+    throw new UserError(
+      `the target answered ${status} to API_TOKEN for API_CUSTOMER_ID ${target.customerId}: the token is invalid or expired (customer tokens last 90 days; mint one with POST ${target.baseUrl}/token) or API_AUTH_SCHEME is wrong`,
+    );
   }
   if (status === 404) {
-    throw new UserError(`the target answered 404 for API_CUSTOMER_ID ${target.customerId}: set API_CUSTOMER_ID to an existing customer, and check that API_BASE_URL ends with /v2/integrations`);
+    throw new UserError(
+      `the target answered 404 for API_CUSTOMER_ID ${target.customerId}: set API_CUSTOMER_ID to an existing customer, and check that API_BASE_URL ends with /v2/integrations`,
+    );
   }
 }
 

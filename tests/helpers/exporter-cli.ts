@@ -14,7 +14,12 @@ export interface ExporterCliRun {
  * Spawns the CLI with `env` on top of PATH/HOME/TMPDIR and resolves when it exits, or, when `until` matches its stderr,
  * stops it (SIGTERM) and resolves once it is gone. `failAfterMs` is only a safety net for a hung child; no result depends on it.
  */
-export async function runExporterCommand(options: { env?: Record<string, string>; args?: string[]; until?: RegExp; failAfterMs?: number }): Promise<ExporterCliRun> {
+export async function runExporterCommand(options: {
+  env?: Record<string, string>;
+  args?: string[];
+  until?: RegExp;
+  failAfterMs?: number;
+}): Promise<ExporterCliRun> {
   const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts', options.args), { env: options.env, failAfterMs: options.failAfterMs });
   if (!options.until) {
     const { code, stdout, stderr } = await exporter.exit;

@@ -92,7 +92,12 @@ export async function startHostileTarget(options: { mode?: HostileMode; tokens?:
   await listen(other);
   const otherPort = (other.address() as AddressInfo).port;
 
-  const proxy = (req: http.IncomingMessage, res: http.ServerResponse, record: RecordedRequest, transform?: (body: Buffer, headers: http.IncomingHttpHeaders) => void): void => {
+  const proxy = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: RecordedRequest,
+    transform?: (body: Buffer, headers: http.IncomingHttpHeaders) => void,
+  ): void => {
     const headers = { ...req.headers, host: simulatorUrl.host };
     const out = http.request({ hostname: simulatorUrl.hostname, port: simulatorUrl.port, path: req.url, method: req.method, headers }, (answer) => {
       record.status = answer.statusCode;
@@ -100,7 +105,8 @@ export async function startHostileTarget(options: { mode?: HostileMode; tokens?:
       answer.on('data', (c: Buffer) => parts.push(c));
       answer.on('end', () => {
         const body = Buffer.concat(parts);
-        if (req.method === 'DELETE' && answer.statusCode === 200) deleted.push(decodeURIComponent((req.url ?? '').split('?')[0]!.slice(simulatorBasePath.length + 1)));
+        if (req.method === 'DELETE' && answer.statusCode === 200)
+          deleted.push(decodeURIComponent((req.url ?? '').split('?')[0]!.slice(simulatorBasePath.length + 1)));
         if (transform) return transform(body, answer.headers);
         const { 'transfer-encoding': _te, connection: _c, ...rest } = answer.headers;
         res.writeHead(answer.statusCode ?? 502, { ...rest, 'content-length': body.length }).end(body);
@@ -142,7 +148,10 @@ export async function startHostileTarget(options: { mode?: HostileMode; tokens?:
           const text = body.toString('utf8');
           const echoed = text.startsWith('{') ? `{"echo":"${escaped}",${text.slice(1)}` : text;
           res.statusMessage = auth.replace(/[^\x20-\x7e]/g, '') || 'OK';
-          res.writeHead(record.status ?? 200, { 'content-type': headers['content-type'] ?? 'application/json', 'set-cookie': [`session=${auth}`, `echo=${encodeURIComponent(auth)}`] });
+          res.writeHead(record.status ?? 200, {
+            'content-type': headers['content-type'] ?? 'application/json',
+            'set-cookie': [`session=${auth}`, `echo=${encodeURIComponent(auth)}`],
+          });
           res.end(echoed);
         });
       case 'echo-token-gzip':
@@ -150,7 +159,11 @@ export async function startHostileTarget(options: { mode?: HostileMode; tokens?:
           const text = body.toString('utf8');
           const echoed = text.startsWith('{') ? `{"echo":${JSON.stringify(auth)},${text.slice(1)}` : text;
           const gz = zlib.gzipSync(echoed);
-          res.writeHead(record.status ?? 200, { 'content-type': headers['content-type'] ?? 'application/json', 'content-encoding': 'gzip', 'content-length': gz.length });
+          res.writeHead(record.status ?? 200, {
+            'content-type': headers['content-type'] ?? 'application/json',
+            'content-encoding': 'gzip',
+            'content-length': gz.length,
+          });
           res.end(gz);
         });
       case 'endless-body':

@@ -28,7 +28,11 @@ export function simulatorTarget(sim: RunningSimulator, overrides: Partial<ProbeT
 export const fastSettings: Partial<ProbeSettings> = { intervalSeconds: 0.25, timeoutSeconds: 0.2, jitterSeconds: 0.02 };
 
 /** Starts a quiet exporter (no default metrics, no log) on port 0. */
-export function startQuietExporter(targets: ProbeTarget[], settings: Partial<ProbeSettings> = fastSettings, extra: { scheduled?: boolean } = {}): Promise<RunningExporter> {
+export function startQuietExporter(
+  targets: ProbeTarget[],
+  settings: Partial<ProbeSettings> = fastSettings,
+  extra: { scheduled?: boolean } = {},
+): Promise<RunningExporter> {
   return startExporter({ targets, settings, port: 0, defaultMetrics: false, log: () => undefined, ...extra });
 }
 
@@ -50,7 +54,11 @@ export async function withProbedSimulator(
   }
 }
 
-export async function scrape(exporter: { url: string }, pathAndQuery = '/metrics', headers: Record<string, string> = {}): Promise<{ status: number; text: string; contentType: string }> {
+export async function scrape(
+  exporter: { url: string },
+  pathAndQuery = '/metrics',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; contentType: string }> {
   const res = await fetch(`${exporter.url}${pathAndQuery}`, { headers });
   return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
 }
@@ -66,7 +74,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : last === undefined ? '' : `: ${JSON.stringify(last)}`}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : last === undefined ? '' : `: ${JSON.stringify(last)}`}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

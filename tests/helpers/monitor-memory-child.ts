@@ -32,7 +32,13 @@ async function main(): Promise<void> {
   const sim = await startSimulator();
   // Four targets × two operations at 40 ms: ~200 probes/s against one in-process simulator.
   const targets = ['a', 'b', 'c', 'd'].map((name) => simulatorTarget(sim, { name }));
-  const exporter = await startExporter({ targets, settings: { intervalSeconds: 0.04, timeoutSeconds: 0.035, jitterSeconds: 0.004 }, port: 0, defaultMetrics: false, log: () => undefined });
+  const exporter = await startExporter({
+    targets,
+    settings: { intervalSeconds: 0.04, timeoutSeconds: 0.035, jitterSeconds: 0.004 },
+    port: 0,
+    defaultMetrics: false,
+    log: () => undefined,
+  });
   // The window is counted in successful probes, so a loaded machine (where some 35 ms probes time out) only makes the
   // run longer: the heap figure always covers `measured` full success paths (read, parse, validate, record).
   const probes = (): number => exporter.runner.states().reduce((n, s) => n + s.probes, 0);
@@ -57,7 +63,13 @@ async function main(): Promise<void> {
   // Oversized bodies (5 MiB each from the simulator, read no further than the 1 MiB cap), on an exporter with room
   // for the simulator to build them: these must fail as reason="other", not time out.
   sim.setMode('oversized-body');
-  const big = await startExporter({ targets: targets.slice(0, 1), settings: { intervalSeconds: 0.25, timeoutSeconds: 0.24, jitterSeconds: 0.01 }, port: 0, defaultMetrics: false, log: () => undefined });
+  const big = await startExporter({
+    targets: targets.slice(0, 1),
+    settings: { intervalSeconds: 0.25, timeoutSeconds: 0.24, jitterSeconds: 0.01 },
+    port: 0,
+    defaultMetrics: false,
+    log: () => undefined,
+  });
   // Counted in probes that hit the cap (reason="other"), for the same reason: timeouts under load only take longer.
   const capped = async (): Promise<number> => {
     const text = await (await fetch(`${big.url}/metrics`)).text();

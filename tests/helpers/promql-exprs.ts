@@ -42,10 +42,7 @@ const grafanaVariable = /\$\{(\w+)(?::\w+)?\}|\[\[(\w+)(?::\w+)?\]\]|\$(\w+)/g;
  * Replaces Grafana variables in a query with plain values.
  * @throws Error naming the variable when it has no value, so a new dashboard variable cannot slip through unchecked.
  */
-export function substituteGrafanaVariables(
-  expr: string,
-  values: Readonly<Record<string, string>> = grafanaVariableValues,
-): string {
+export function substituteGrafanaVariables(expr: string, values: Readonly<Record<string, string>> = grafanaVariableValues): string {
   return expr.replace(grafanaVariable, (match, braced?: string, bracketed?: string, bare?: string) => {
     const name = braced ?? bracketed ?? bare ?? '';
     const value = values[name];
@@ -93,8 +90,7 @@ export function dashboardPanels(dashboard: Dashboard): DashboardPanel[] {
 export function dashboardExpressions(dashboardPath: string = monitorPaths.dashboard): PromqlExpression[] {
   const dashboard = readDashboard(dashboardPath);
   const found: PromqlExpression[] = [];
-  const add = (location: string, raw: string, promql: string) =>
-    found.push({ source: 'dashboard', location, raw, promql: substituteGrafanaVariables(promql) });
+  const add = (location: string, raw: string, promql: string) => found.push({ source: 'dashboard', location, raw, promql: substituteGrafanaVariables(promql) });
 
   for (const panel of dashboardPanels(dashboard)) {
     for (const target of panel.targets ?? []) {

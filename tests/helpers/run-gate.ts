@@ -43,11 +43,18 @@ export async function runGate(options: { env?: Record<string, string>; reportsDi
     suite.suites?.forEach(visit);
   };
   results?.suites.forEach(visit);
-  return { exitCode, stdout, stderr, reportsDir: options.reportsDir, results, failureText: stripAnsi(failures.join('\n')), annotationText: annotations.join('\n') };
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    reportsDir: options.reportsDir,
+    results,
+    failureText: stripAnsi(failures.join('\n')),
+    annotationText: annotations.join('\n'),
+  };
 }
 
 export function stripAnsi(text: string): string {
-   
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
