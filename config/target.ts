@@ -42,7 +42,17 @@ export const simulatorHandoffVariable = 'CONTRACT_SUITE_SIMULATOR';
 /** What the run's global setup hands to workers when it started the embedded simulator. */
 export interface SimulatorHandoff {
   baseUrl: string;
-  customers: ReadonlyArray<{ id: string; token: string; role: 'primary' | 'other' | 'disposable' }>;
+  customers: ReadonlyArray<{ id: string; token: string; role: CustomerRole }>;
+}
+
+/** Whose a simulator customer is: the configured token's, another tenant's, or the disposable one DELETE may use up. */
+export type CustomerRole = 'primary' | 'other' | 'disposable';
+
+/** The customer with this role among `customers` (seeded, running or handed off); throws naming the role when there is none. */
+export function customerWithRole<C extends { readonly role: CustomerRole }>(customers: ReadonlyArray<C>, role: CustomerRole): C {
+  const customer = customers.find((c) => c.role === role);
+  if (!customer) throw new Error(`the simulator has no ${role} customer`);
+  return customer;
 }
 
 const defaultMissingCustomerId = 'cust_contract_suite_missing_0000';
@@ -108,26 +118,20 @@ function readHandoff(env: Env): SimulatorHandoff {
   return JSON.parse(handoff) as SimulatorHandoff;
 }
 
-function handoffCustomer(state: SimulatorHandoff, role: SimulatorHandoff['customers'][number]['role']): SimulatorHandoff['customers'][number] {
-  const customer = state.customers.find((c) => c.role === role);
-  if (!customer) throw new Error(`the embedded simulator has no ${role} customer`);
-  return customer;
-}
-
 function simulatorBase(env: Env): BaseTargetConfig {
   const state = readHandoff(env);
-  const primary = handoffCustomer(state, 'primary');
+  const primary = customerWithRole(state.customers, 'primary');
   const token = new Secret(primary.token);
   return { kind: 'simulator', baseUrl: state.baseUrl, customerId: primary.id, token, authScheme: 'Bearer', tokenSource: { kind: 'value', token } };
 }
 
 function simulatorGateTarget(base: BaseTargetConfig, env: Env): TargetConfig {
   const state = readHandoff(env);
-  const disposable = handoffCustomer(state, 'disposable');
+  const disposable = customerWithRole(state.customers, 'disposable');
   return {
     ...base,
     missingCustomerId: defaultMissingCustomerId,
-    otherCustomerId: handoffCustomer(state, 'other').id,
+    otherCustomerId: customerWithRole(state.customers, 'other').id,
     readOnly: false,
     // The simulator is disposable: the DELETE spec always runs against it.
     allowDelete: true,

@@ -180,6 +180,27 @@ function validUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitra
   );
 }
 
+/** Fixed values that break a date parameter's schema, by kind, with what is wrong with each. */
+const fixedBrokenDates: ReadonlyArray<readonly [kind: 'out of range' | 'wrong format' | 'separator', raw: string, why: string]> = [
+  ['out of range', '2024-13-01', 'month 13'],
+  ['out of range', '2024-00-10', 'month 0'],
+  ['out of range', '2024-06-00', 'day 0'],
+  ['out of range', '2024-06-01T24:00:00Z', 'hour 24'],
+  ['out of range', '2024-06-01T10:60:00Z', 'minute 60'],
+  ['out of range', '2024-06-01T10:00:00+24:00', 'offset +24:00'],
+  ['wrong format', '06/01/2024', 'US date'],
+  ['wrong format', '01-06-2024', 'day first'],
+  ['wrong format', '2024/06/01', 'slashes'],
+  ['wrong format', '2024-06-01T10:00:00', 'date-time without a time zone'],
+  ['wrong format', '1717200000', 'wrong type: epoch seconds (an integer)'],
+  ['wrong format', 'true', 'wrong type: a boolean'],
+  ['wrong format', '{"start":"2024-06-01"}', 'wrong type: an object'],
+  ['wrong format', 'yesterday', 'words'],
+  ['separator', '2024-06-01/../2024-06-02', 'encoded separator and dot segment'],
+  ['separator', '2024-06-01&end_date=2024-06-02', 'an encoded & inside the value'],
+  ['separator', '2024-06-01;2024-06-02', 'a ; list'],
+];
+
 /** A value that breaks a date parameter's schema, with what is wrong; every one is checked to fail the parameter's own validator. */
 function invalidDateValues(parameter: ParameterModel): Array<fc.Arbitrary<{ raw: string; why: string }>> {
   const impossible = fc
@@ -187,35 +208,14 @@ function invalidDateValues(parameter: ParameterModel): Array<fc.Arbitrary<{ raw:
     .map(({ year, month, over }) => ({ year, month, day: Math.min(31, daysIn(year, month) + over) }))
     .filter(({ year, month, day }) => day > daysIn(year, month))
     .map((d) => ({ raw: dateText(d), why: 'impossible date' }));
-  const outOfRange = fc.constantFrom(
-    { raw: '2024-13-01', why: 'month 13' },
-    { raw: '2024-00-10', why: 'month 0' },
-    { raw: '2024-06-00', why: 'day 0' },
-    { raw: '2024-06-01T24:00:00Z', why: 'hour 24' },
-    { raw: '2024-06-01T10:60:00Z', why: 'minute 60' },
-    { raw: '2024-06-01T10:00:00+24:00', why: 'offset +24:00' },
-  );
-  const wrongFormat = fc.constantFrom(
-    { raw: '06/01/2024', why: 'US date' },
-    { raw: '01-06-2024', why: 'day first' },
-    { raw: '2024/06/01', why: 'slashes' },
-    { raw: '2024-06-01T10:00:00', why: 'date-time without a time zone' },
-    { raw: '1717200000', why: 'wrong type: epoch seconds (an integer)' },
-    { raw: 'true', why: 'wrong type: a boolean' },
-    { raw: '{"start":"2024-06-01"}', why: 'wrong type: an object' },
-    { raw: 'yesterday', why: 'words' },
-  );
+  const fixed = (kind: (typeof fixedBrokenDates)[number][0]): fc.Arbitrary<{ raw: string; why: string }> =>
+    fc.constantFrom(...fixedBrokenDates.filter(([k]) => k === kind).map(([, raw, why]) => ({ raw, why })));
   const empty = fc.constant({ raw: '', why: 'empty value' });
   const overlong = fc.integer({ min: 2000, max: 4000 }).map((n) => ({ raw: `2024-06-01${'9'.repeat(n)}`, why: `overlong (${n + 10} characters)` }));
   const control = fc
     .tuple(fc.constantFrom('\u0000', '\n', '\r', '\t', '\u001f', '\u007f'), fc.constantFrom('2024-06-01'), fc.boolean())
     .map(([c, date, before]) => ({ raw: before ? `${c}${date}` : `${date}${c}`, why: `control character ${JSON.stringify(c)}` }));
-  const separators = fc.constantFrom(
-    { raw: '2024-06-01/../2024-06-02', why: 'encoded separator and dot segment' },
-    { raw: '2024-06-01&end_date=2024-06-02', why: 'an encoded & inside the value' },
-    { raw: '2024-06-01;2024-06-02', why: 'a ; list' },
-  );
-  return [impossible, outOfRange, wrongFormat, empty, overlong, control, separators].map((arbitrary) =>
+  return [impossible, fixed('out of range'), fixed('wrong format'), empty, overlong, control, fixed('separator')].map((arbitrary) =>
     arbitrary.filter(({ raw }) => !parameter.validate(raw)),
   );
 }

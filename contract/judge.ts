@@ -245,29 +245,14 @@ export function judgeRules(exchange: ObservedExchange, claim: string, rules: rea
 
 /** A precondition: the state a test needs (the customer exists). Not a claim: a broken one blocks the test and is no finding of its own. */
 export function judgePrecondition(exchange: ObservedExchange, need: { state: string; status: number }, run: RunFacts): ContractRecord {
+  const blocked = (why: string): ContractRecord => record(exchange, 'precondition', need.state, need.status, run, [], 'blocked', `blocked: ${why}`);
   if (exchange.noAnswer !== undefined) {
-    return record(
-      exchange,
-      'precondition',
-      need.state,
-      need.status,
-      run,
-      [],
-      'blocked',
-      `blocked: ${need.state} could not be checked: the target gave no answer to ${requestLine(exchange.request)} (${exchange.noAnswer})`,
-    );
+    return blocked(`${need.state} could not be checked: the target gave no answer to ${requestLine(exchange.request)} (${exchange.noAnswer})`);
   }
   if (exchange.status === 429) return record(exchange, 'precondition', need.state, need.status, run, [], 'throttled', throttledReason(exchange));
   if (exchange.status !== need.status) {
-    return record(
-      exchange,
-      'precondition',
-      need.state,
-      need.status,
-      run,
-      [],
-      'blocked',
-      `blocked: ${exchange.operation} answered ${exchange.status} to ${requestLine(exchange.request)}, so ${need.state} does not hold (needed ${need.status})`,
+    return blocked(
+      `${exchange.operation} answered ${exchange.status} to ${requestLine(exchange.request)}, so ${need.state} does not hold (needed ${need.status})`,
     );
   }
   return record(exchange, 'precondition', need.state, need.status, run, []);

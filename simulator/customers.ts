@@ -3,7 +3,10 @@ import crypto from 'node:crypto';
 import { readOpenApiDocument, responseExample } from '../contract/openapi';
 import type { components } from '../contract/openapi-types.generated';
 
-export type CustomerRole = 'primary' | 'other' | 'disposable';
+import type { CustomerRole } from '../config/target';
+
+/** Roles, and finding a customer by its role: config/target.ts, shared with the handoff of the embedded simulator. */
+export { customerWithRole, type CustomerRole } from '../config/target';
 
 type Schemas = components['schemas'];
 
@@ -87,13 +90,6 @@ function customerSeeds(): ReadonlyArray<{ role: CustomerRole; record: CustomerRe
       },
     },
   ];
-}
-
-/** The customer with this role among `customers` (seeded, running or handed off); throws naming the role when there is none. */
-export function customerWithRole<C extends { readonly role: CustomerRole }>(customers: ReadonlyArray<C>, role: CustomerRole): C {
-  const customer = customers.find((c) => c.role === role);
-  if (!customer) throw new Error(`the simulator has no ${role} customer`);
-  return customer;
 }
 
 /** A fresh random simulator-only token (`sim_` + 24 base64url characters). */

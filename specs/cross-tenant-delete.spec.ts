@@ -2,7 +2,8 @@
 //
 // It runs before delete-customer.spec.ts (Playwright runs files in name order within a worker), while the disposable
 // customer still exists; a broken API can only lose that disposable customer, and the DELETE spec is then blocked naming this test.
-import { test, expect, customerPath, documented, inferred, noteConsumed, requireState } from './fixtures';
+import { test, expect, customerPath, noteConsumed, requireState } from './fixtures';
+import { crossTenantDeleteRefusal } from './support/claims';
 import { loadGeneratedSettings } from '../config/settings';
 
 const disposable = 'the disposable customer';
@@ -25,17 +26,6 @@ test.describe('generated › stateful', () => {
         `deleteCustomer answered ${response.status()} to DELETE /${id} with the primary token, and deleted it (in "the primary token cannot DELETE another tenant's (disposable) customer")`,
       );
     }
-    await expect(response).toMatchContract('deleteCustomer', 404, {
-      evidence: inferred(
-        "The page does not say how another tenant's customer is refused: 404 (it does not exist for this token), or 401/403 (related-facts.md: 403 is valid credentials without access).",
-      ),
-      alsoAccept: [401, 403],
-      served: {
-        kind: 'cross-tenant',
-        security: true,
-        evidence: documented('the page: "Delete Customer Account" deletes your customer account; a customer token acts on its own account only'),
-        text: "SECURITY: the primary token must not succeed in deleting another tenant's customer, yet it did",
-      },
-    });
+    await expect(response).toMatchContract('deleteCustomer', 404, crossTenantDeleteRefusal());
   });
 });

@@ -1,7 +1,7 @@
 // GET /{customer_id}/usage (getCustomerUsage): usage statistics over an optional ISO 8601 date range.
 import { test, expect, documented, expectRules, inferred, usagePath } from './fixtures';
-import { rejectedCredentials } from './support/auth-cases';
-import { crossTenantRefusal } from './support/claims';
+import { readAnswerTests } from './read-answers';
+import { echoesCustomerId, notBefore } from './support/claims';
 import type { components } from '../contract/openapi-types.generated';
 
 type GetCustomerUsageResponse = components['schemas']['GetCustomerUsageResponse'];
@@ -14,26 +14,20 @@ test.describe('GET /{customer_id}/usage', () => {
     await expect(response).toMatchContract('getCustomerUsage', 200);
     const { data } = (await response.json()) as GetCustomerUsageResponse;
     await expectRules(response, 'getCustomerUsage', 'the body describes the requested customer over one period', [
-      {
-        rule: 'data.customer_id echoes the requested customer id',
-        kind: 'echo',
-        pointer: '/data/customer_id',
-        expected: target.customerId,
-        observed: data.customer_id,
-        holds: data.customer_id === target.customerId,
-        evidence: documented('GET /{customer_id}/usage retrieves that customer\'s usage: "Retrieve usage statistics for your customer account"'),
-      },
-      {
-        rule: 'period.start is not after period.end',
-        kind: 'ordering',
-        pointer: '/data/period/end',
-        expected: `not before ${data.period.start}`,
-        observed: data.period.end,
-        holds: Date.parse(data.period.start) <= Date.parse(data.period.end),
-        evidence: inferred(
+      echoesCustomerId(
+        target.customerId,
+        data.customer_id,
+        documented('GET /{customer_id}/usage retrieves that customer\'s usage: "Retrieve usage statistics for your customer account"'),
+      ),
+      notBefore(
+        'period.start is not after period.end',
+        '/data/period/end',
+        data.period.start,
+        data.period.end,
+        inferred(
           'The page states no order; a period that ends before it starts is not a date range (the page calls the parameters "Start/End of date range").',
         ),
-      },
+      ),
     ]);
   });
 
@@ -117,27 +111,5 @@ test.describe('GET /{customer_id}/usage', () => {
     });
   }
 
-  for (const credential of rejectedCredentials('primary')) {
-    test(`answers 401 ${credential.name}`, async ({ anonymous, target }) => {
-      const response = await anonymous.get(usagePath(target.customerId), { headers: credential.headers });
-      await expect(response).toMatchContract('getCustomerUsage', 401, { evidence: credential.evidence });
-    });
-  }
-
-  test('answers 404 for an unknown customer', async ({ api, target }) => {
-    const response = await api.get(usagePath(target.missingCustomerId));
-    await expect(response).toMatchContract('getCustomerUsage', 404);
-  });
-
-  test("does not let the configured token read another tenant's usage", async ({ api, target }) => {
-    test.skip(!target.otherCustomerId, 'set API_OTHER_CUSTOMER_ID to an existing customer of another tenant to run the cross-tenant check');
-    const response = await api.get(usagePath(target.otherCustomerId ?? ''));
-    await expect(response).toMatchContract('getCustomerUsage', 404, crossTenantRefusal('usage'));
-  });
-
-  test('answers the documented 500 error body when the server fails (simulator-only)', async ({ api, target }) => {
-    test.skip(target.kind !== 'simulator', 'x-simulator-only: a real target cannot be made to fail on demand');
-    const response = await api.get(usagePath(target.customerId), { headers: { prefer: 'code=500' } });
-    await expect(response).toMatchContract('getCustomerUsage', 500);
-  });
+  readAnswerTests({ operationId: 'getCustomerUsage', path: usagePath, resource: 'usage' });
 });

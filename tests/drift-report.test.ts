@@ -1,5 +1,4 @@
 // The drift and coverage reporter: what it writes for drifting and faithful targets, when missing coverage fails a run, and that npm run drift never deletes.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,9 +6,11 @@ import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import type { FullConfig, FullResult, JSONReport, JSONReportSuite, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import express from 'express';
+import { customerWithRole, type CustomerRole } from '../config/target';
 import { loadContract, parseRecord, recordAttachment, type ContractRecord, type RunFacts } from '../contract';
 import ContractReporter from '../reporters/contract-reporter';
 import { SimulatorState, createSimulatorApp, simulatorBasePath } from '../simulator/server';
+import { runProcess, tsxCommand } from './helpers/processes';
 import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
 
 const runsDir = path.join(repoRoot, 'reports', 'self-test', 'drift-report');
@@ -295,7 +296,7 @@ test.describe('npm run drift', () => {
   test('runs only read-only checks against a real target, even with DELETE opted in, and writes the reports', async () => {
     const target = await startRecordedSimulator();
     try {
-      const byRole = (role: string) => target.state.customers.find((c) => c.role === role)!;
+      const byRole = (role: CustomerRole) => customerWithRole(target.state.customers, role);
       const reportsDir = path.join(runsDir, 'drift-tool');
       fs.rmSync(reportsDir, { recursive: true, force: true });
       // Everything a destructive run would need is set: the tool alone must keep DELETE off.
@@ -341,7 +342,7 @@ test.describe('npm run drift', () => {
   test('a remote run without the DELETE opt-in reports the DELETE cells as skipped, not missing, and passes', async () => {
     const target = await startRecordedSimulator();
     try {
-      const byRole = (role: string) => target.state.customers.find((c) => c.role === role)!;
+      const byRole = (role: CustomerRole) => customerWithRole(target.state.customers, role);
       const run = await runGate({
         env: { API_BASE_URL: target.baseUrl, API_CUSTOMER_ID: byRole('primary').id, API_TOKEN: byRole('primary').token },
         reportsDir: path.join(runsDir, 'remote-no-delete'),
@@ -399,17 +400,8 @@ async function startRecordedSimulator() {
   };
 }
 
+/** `npm run drift` with exactly these variables (on a clean environment); its stdout and stderr as one text. */
 async function spawnDriftTool(env: Record<string, string>): Promise<{ exitCode: number; output: string }> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(repoRoot, 'tools', 'drift.ts')], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  clearTimeout(timer);
-  return { exitCode, output };
+  const run = await runProcess(...tsxCommand('tools/drift.ts'), { env });
+  return { exitCode: run.code ?? -1, output: `${run.stdout}${run.stderr}` };
 }

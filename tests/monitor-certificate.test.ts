@@ -1,109 +1,31 @@
 // Certificate expiry and TLS version, blackbox style: HTTPS targets with short-lived certificates, in /metrics and /probe; the failure reason gauge.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Secret } from '../config/secret';
 import { failureReasons } from '../monitors/exporter/probers';
-import { createSimulatorApp, SimulatorState, startSimulator } from '../simulator/server';
+import { startSimulator } from '../simulator/server';
 import { samplesOf } from '../tools/exposition';
-import { startProcess, tsxCommand } from './helpers/processes';
+import { startExporterCli } from './helpers/exporter-cli';
 import { eventually, sampleValue, scrape, simulatorTarget, startQuietExporter } from './helpers/monitor-harness';
+import { issuedCertificate, notAfterSeconds, selfSignedCertificate, startHttpsSimulator } from './helpers/tls';
 
 const promtool = '/usr/bin/promtool';
-
-function openssl(args: string[]): string {
-  return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** A certificate's notAfter in seconds since the epoch, as openssl itself reads it. */
-function notAfterSeconds(certFile: string): number {
-  const iso = /notAfter=(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})Z/.exec(openssl(['x509', '-noout', '-enddate', '-dateopt', 'iso_8601', '-in', certFile]));
-  if (!iso) throw new Error(`no notAfter in ${certFile}`);
-  return Date.parse(`${iso[1]}T${iso[2]}Z`) / 1000;
-}
 
 /** Short-lived certificates for 127.0.0.1: a self-signed one (3 days), and a leaf (3 days) issued by a CA that expires first (2 days). */
 function makeCertificates(dir: string): {
   selfSigned: { key: string; cert: string; file: string };
   chained: { key: string; chain: string; leafFile: string; caFile: string };
 } {
-  const file = (name: string): string => path.join(dir, name);
-  const san = ['-addext', 'subjectAltName=IP:127.0.0.1'];
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    file('self.key'),
-    '-out',
-    file('self.crt'),
-    '-days',
-    '3',
-    '-subj',
-    '/CN=127.0.0.1',
-    ...san,
-  ]);
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Short-lived test CA',
-  ]);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('leaf.key'), '-out', file('leaf.csr'), '-subj', '/CN=127.0.0.1']);
-  fs.writeFileSync(file('leaf.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    file('leaf.csr'),
-    '-CA',
-    file('ca.crt'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    file('leaf.crt'),
-    '-days',
-    '3',
-    '-extfile',
-    file('leaf.ext'),
-  ]);
-  const read = (name: string): string => fs.readFileSync(file(name), 'utf8');
+  const self = selfSignedCertificate(dir, 'self', { commonName: '127.0.0.1', days: 3, loopback: true });
+  const ca = selfSignedCertificate(dir, 'ca', { commonName: 'Short-lived test CA', days: 2 });
+  const leaf = issuedCertificate(dir, 'leaf', ca, { commonName: '127.0.0.1', days: 3, loopback: true });
   return {
-    selfSigned: { key: read('self.key'), cert: read('self.crt'), file: file('self.crt') },
+    selfSigned: { key: self.key, cert: self.cert, file: self.certFile },
     // The server sends its leaf and the CA, as a real server sends its intermediates.
-    chained: { key: read('leaf.key'), chain: `${read('leaf.crt')}${read('ca.crt')}`, leafFile: file('leaf.crt'), caFile: file('ca.crt') },
-  };
-}
-
-/** The simulator over HTTPS with this key and certificate (chain). */
-async function startHttpsSimulator(key: string, cert: string): Promise<{ baseUrl: string; state: SimulatorState; stop(): Promise<void> }> {
-  const state = new SimulatorState();
-  const server = https.createServer({ key, cert }, createSimulatorApp(state));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v2/integrations`,
-    state,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    chained: { key: leaf.key, chain: `${leaf.cert}${ca.cert}`, leafFile: leaf.certFile, caFile: ca.certFile },
   };
 }
 
@@ -154,20 +76,14 @@ test.describe('certificate expiry and TLS version', () => {
     // The exporter trusts both roots the way production trusts a private CA: NODE_EXTRA_CA_CERTS, read at startup.
     const trusted = path.join(dir, 'trusted.pem');
     fs.writeFileSync(trusted, `${certs.selfSigned.cert}${fs.readFileSync(certs.chained.caFile, 'utf8')}`);
-    const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts'), {
-      env: {
-        NODE_EXTRA_CA_CERTS: trusted,
-        MONITOR_TARGETS_FILE: targetsFile,
-        MONITOR_PORT: '0',
-        MONITOR_HOST: '127.0.0.1',
-        // Generous: a TLS handshake on a loaded machine may take a while, and nothing here is about speed.
-        PROBE_INTERVAL_SECONDS: '2',
-        PROBE_TIMEOUT_SECONDS: '1.9',
-      },
+    const { process: exporter, url } = await startExporterCli({
+      NODE_EXTRA_CA_CERTS: trusted,
+      MONITOR_TARGETS_FILE: targetsFile,
+      // Generous: a TLS handshake on a loaded machine may take a while, and nothing here is about speed.
+      PROBE_INTERVAL_SECONDS: '2',
+      PROBE_TIMEOUT_SECONDS: '1.9',
     });
     try {
-      const port = (await exporter.waitFor(/listening on [\d.]+:(\d+)/, 'stderr'))[1];
-      const url = `http://127.0.0.1:${port}`;
       const expected = { selfsigned: notAfterSeconds(certs.selfSigned.file), chained: notAfterSeconds(certs.chained.caFile) };
       expect(notAfterSeconds(certs.chained.leafFile), 'the CA expires before the leaf it issued').toBeGreaterThan(expected.chained);
       for (const seconds of Object.values(expected)) {

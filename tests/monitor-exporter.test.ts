@@ -10,7 +10,7 @@ import { startSimulator } from '../simulator/server';
 import { eventually, repoRoot, runExporterCli, sampleValue, scrape, simulatorTarget, startQuietExporter, startRawServer } from './helpers/monitor-harness';
 import { startExporter } from '../monitors/exporter/server';
 import { requireBinary } from './helpers/binaries';
-import { startProcess, tsxCommand } from './helpers/processes';
+import { startExporterCli } from './helpers/exporter-cli';
 import { userError as userErrorOf } from './helpers/user-error';
 
 const testdata = path.join(repoRoot, 'monitors/exporter/testdata');
@@ -80,13 +80,10 @@ test.describe('configuration', () => {
 });
 
 test('npm run monitor with no API_BASE_URL probes the embedded simulator and stops cleanly on SIGTERM', async () => {
-  const exporter = startProcess(...tsxCommand('monitors/exporter/cli.ts'), {
-    env: { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERVAL_SECONDS: '0.5' },
-  });
+  const { process: exporter, url } = await startExporterCli({ PROBE_INTERVAL_SECONDS: '0.5' });
   try {
-    const port = (await exporter.waitFor(/listening on [^ ]+:(\d+)/, 'stderr'))[1];
     const text = await eventually('a successful probe of each operation', async () => {
-      const { text } = await scrape({ url: `http://127.0.0.1:${port}` });
+      const { text } = await scrape({ url });
       const both = sampleValue(text, 'probe_success', op) === 1 && sampleValue(text, 'probe_success', { ...op, operation: 'getCustomerUsage' }) === 1;
       return both ? text : undefined;
     });

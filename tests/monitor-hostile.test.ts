@@ -1,10 +1,10 @@
 // A hostile API cannot break the exporter: probes never throw, every delay is bounded, /probe is bounded, memory stays flat.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Secret } from '../config/secret';
+import { customerWithRole } from '../config/target';
 import { checkResponse, jsonDepthExceeds, loadContract } from '../contract/index';
 import type { ProbeSettings, ProbeTarget, TokenSource } from '../monitors/exporter/config';
 import { clampDelay, maxTimerDelayMs } from '../monitors/exporter/delay';
@@ -12,7 +12,8 @@ import { httpGet } from '../monitors/exporter/http-get';
 import { httpDateMs, maxRetryAfterSeconds, retryAfterSeconds } from '../monitors/exporter/probers';
 import { maxConcurrentScrapeProbes, startExporter, type RunningExporter } from '../monitors/exporter/server';
 import { startHostileTarget, type HostileMode, type HostileTarget } from './helpers/hostile-target';
-import { eventually, repoRoot, sampleValue, scrape } from './helpers/monitor-harness';
+import { eventually, sampleValue, scrape } from './helpers/monitor-harness';
+import { startProcess, tsxCommand } from './helpers/processes';
 
 const op = { operation: 'getCustomer', target: 'default' };
 const usage = { operation: 'getCustomerUsage', target: 'default' };
@@ -24,7 +25,7 @@ const mib = 1024 * 1024;
 const roomySettings: Partial<ProbeSettings> = { intervalSeconds: 1, timeoutSeconds: 0.9, jitterSeconds: 0.1 };
 
 function hostileTarget(hostile: HostileTarget, tokenSource?: TokenSource, baseUrl?: string): ProbeTarget {
-  const primary = hostile.customers.find((c) => c.role === 'primary')!;
+  const primary = customerWithRole(hostile.customers, 'primary');
   return {
     name: 'default',
     baseUrl: baseUrl ?? hostile.baseUrl,
@@ -117,8 +118,8 @@ test.describe('probes cannot throw', () => {
 
   test('a token file rotated to two lines: probes keep running, never throw, and neither line leaks', async () => {
     await withHostile('faithful', async (hostile) => {
-      const primary = hostile.customers.find((c) => c.role === 'primary')!;
-      const other = hostile.customers.find((c) => c.role === 'other')!;
+      const primary = customerWithRole(hostile.customers, 'primary');
+      const other = customerWithRole(hostile.customers, 'other');
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-hostile-token-'));
       const tokenFile = path.join(dir, 'token');
       fs.writeFileSync(tokenFile, `${primary.token}\n`);
@@ -382,26 +383,18 @@ test.describe('memory stays bounded against hostile bodies', () => {
     test(`${mode}: probes fail cleanly and the exporter's peak RSS stays under 300 MB`, async () => {
       test.skip(!fs.existsSync('/proc/self/status'), 'reads /proc/<pid>/status (Linux)');
       await withHostile(mode, async (hostile) => {
-        const primary = hostile.customers.find((c) => c.role === 'primary')!;
+        const primary = customerWithRole(hostile.customers, 'primary');
         // The exporter alone in a child process, so the figure is its own (not the test runner's or the target's).
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'tests/helpers/hostile-exporter-child.ts')], {
-          cwd: repoRoot,
+        const child = startProcess(...tsxCommand('tests/helpers/hostile-exporter-child.ts'), {
           env: {
-            PATH: process.env.PATH ?? '',
             EXPORTER_CHILD_SPEC: JSON.stringify({ baseUrl: hostile.baseUrl, customerId: primary.id, settings: roomySettings }),
             EXPORTER_CHILD_TOKEN: primary.token,
           },
-          stdio: ['ignore', 'pipe', 'pipe'],
+          // It lives as long as the test; the test's own timeout bounds it.
+          failAfterMs: 10 * 60_000,
         });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += String(d)));
-        child.stderr.on('data', (d) => (stderr += String(d)));
-        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
         try {
-          const url = await eventually('the child exporter listening', () => /"url":"([^"]+)"/.exec(stdout)?.[1], 30_000).catch((error: unknown) => {
-            throw new Error(`${String(error)}; child stderr: ${stderr}`);
-          });
+          const url = (await child.waitFor(/"url":"([^"]+)"/))[1]!;
           const exporter = { url };
           const counts = async (): Promise<string | undefined> => {
             const { text } = await scrape(exporter);
@@ -423,15 +416,14 @@ test.describe('memory stays bounded against hostile bodies', () => {
             expect(sampleValue(text, 'probe_success', labels)).toBe(0);
             expect(sampleValue(text, 'customer_api_probes_total', labels), 'no success: every probe is a failure').toBe(failureReasonsTotal(text, labels));
           }
-          const rss = residentBytes(child.pid!);
+          const rss = residentBytes(child.child.pid!);
           test.info().annotations.push({
             type: 'measured',
             description: `exporter child: peak RSS ${(rss.peak / mib).toFixed(0)} MiB, now ${(rss.now / mib).toFixed(0)} MiB`,
           });
           expect(rss.peak, 'peak RSS of the exporter process (VmHWM)').toBeLessThan(300 * 1000 * 1000);
         } finally {
-          child.kill('SIGTERM');
-          await exited;
+          await child.stop();
         }
       });
     });

@@ -1,5 +1,4 @@
 // End to end with a real Prometheus: it scrapes the exporter, runs the repo's rules, and every dashboard and rule expression evaluates.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,8 @@ import { expect, test } from '@playwright/test';
 import YAML from 'yaml';
 import { startExporter, type RunningExporter } from '../monitors/exporter/server';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
-import { closedPort, eventually, repoRoot, simulatorTarget } from './helpers/monitor-harness';
+import { closedPort, eventually, simulatorTarget } from './helpers/monitor-harness';
+import { tsxCommand } from './helpers/processes';
 import { collectPromqlExpressions, monitorPaths, type PromqlExpression } from './helpers/promql-exprs';
 import {
   activeAlerts,
@@ -16,7 +16,7 @@ import {
   ruleGroups,
   scrapeTargets,
   startPrometheus,
-  startProcess,
+  startService,
   type ActiveAlert,
   type RunningProcess,
 } from './helpers/prometheus-stack';
@@ -60,7 +60,7 @@ function needsHistory(e: PromqlExpression): boolean {
 }
 
 test('a real Prometheus scrapes the exporter, evaluates the rules, and every dashboard and rule expression answers', async () => {
-  const prometheusBinary = requireBinary('prometheus');
+  requireBinary('prometheus');
   test.setTimeout(120_000);
 
   const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -70,8 +70,7 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
   let healthy: RunningSimulator | undefined;
   let broken: RunningSimulator | undefined;
   let exporter: RunningExporter | undefined;
-  let prometheus: ChildProcess | undefined;
-  let prometheusLog = '';
+  let prometheus: RunningProcess | undefined;
   try {
     healthy = await startSimulator({ tokens: { cust_abc123: jwt } });
     // A second target that always answers 500, so failure and availability series carry real values.
@@ -109,17 +108,8 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
         '',
       ].join('\n'),
     );
-    prometheus = spawn(
-      prometheusBinary,
-      [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    prometheus.stdout?.on('data', (d) => (prometheusLog += String(d)));
-    prometheus.stderr?.on('data', (d) => (prometheusLog += String(d)));
-
-    await eventually('Prometheus ready', async () => (await fetch(`${baseUrl}/-/ready`)).ok, 30_000);
+    const started = await startPrometheus(configFile, port, path.join(dir, 'data'));
+    prometheus = started;
     const expressions = collectPromqlExpressions();
     expect(expressions.length, 'expressions collected from the dashboard and rules').toBeGreaterThan(20);
     const expected = expressions.filter(dataExpected);
@@ -135,7 +125,7 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
       },
       60_000,
     ).catch(() => undefined);
-    expect(missing, `expressions still without data; Prometheus log:\n${prometheusLog}`).toEqual([]);
+    expect(missing, `expressions still without data; Prometheus log:\n${started.log()}`).toEqual([]);
 
     for (const e of expressions) {
       const answer = await query(baseUrl, e.promql);
@@ -166,13 +156,7 @@ test('a real Prometheus scrapes the exporter, evaluates the rules, and every das
     expect(await value('customer_api:probe_failures:rate5m{target="broken",operation="getCustomer",reason="http_5xx"}')).toBeGreaterThan(0);
     expect(await value('customer_api_token_expiry_timestamp_seconds{target="default"}')).toBe(exp);
   } finally {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-      prometheus.kill('SIGTERM');
-      const timer = setTimeout(() => prometheus!.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await prometheus?.stop();
     await exporter?.stop();
     await healthy?.stop();
     await broken?.stop();
@@ -194,10 +178,7 @@ test('the shipped prometheus.yml and rules, against the default exporter, keep e
     const alertmanagerPort = await closedPort();
     // The default setup: `npm run monitor` with no API_* variable probes its embedded, faithful
     // simulator as target `default` every 30 s.
-    const startedExporter = startProcess(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'monitors/exporter/cli.ts')], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MONITOR_PORT: String(exporterPort), MONITOR_HOST: '127.0.0.1' },
-    });
+    const startedExporter = startService(...tsxCommand('monitors/exporter/cli.ts'), { env: { MONITOR_PORT: String(exporterPort), MONITOR_HOST: '127.0.0.1' } });
     exporter = startedExporter;
     const exporterLog = (): string => startedExporter.log();
     await eventually('the exporter to listen', async () => (await fetch(`http://127.0.0.1:${exporterPort}/healthz`)).ok, 30_000).catch((error: unknown) => {

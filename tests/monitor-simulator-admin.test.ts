@@ -3,8 +3,8 @@ import http from 'node:http';
 import os from 'node:os';
 import { expect, test } from '@playwright/test';
 import { startSimulator } from '../simulator/server';
-import { runExporterCommand } from './helpers/exporter-cli';
-import { startProcess, tsxCommand, type CollectingProcess } from './helpers/processes';
+import { runExporterCommand, startExporterCli } from './helpers/exporter-cli';
+import type { CollectingProcess } from './helpers/processes';
 import { eventually, sampleValue } from './helpers/monitor-harness';
 
 const op = { operation: 'getCustomer', target: 'default' };
@@ -12,12 +12,11 @@ const quickProbes = { MONITOR_PORT: '0', MONITOR_HOST: '127.0.0.1', PROBE_INTERV
 
 /** `npm run monitor` with these variables, its port and its embedded simulator's origin read from the start line. */
 async function startMonitor(env: Record<string, string>): Promise<{ process: CollectingProcess; url: string; simulatorOrigin: string; startLine: string }> {
-  const child = startProcess(...tsxCommand('monitors/exporter/cli.ts'), { env: { ...quickProbes, ...env } });
-  const [startLine, port, simulatorOrigin] = await child.waitFor(
+  const started = await startExporterCli(
+    { ...quickProbes, ...env },
     /listening on [\d.]+:(\d+) .*embedded simulator at (http:\/\/127\.0\.0\.1:\d+)\/v2\/integrations.*\n/,
-    'stderr',
   );
-  return { process: child, url: `http://127.0.0.1:${port}`, simulatorOrigin: simulatorOrigin!, startLine };
+  return { process: started.process, url: started.url, simulatorOrigin: started.startLine[2]!, startLine: started.startLine[0] };
 }
 
 async function metricsWhen(url: string, what: string, ready: (text: string) => boolean): Promise<string> {

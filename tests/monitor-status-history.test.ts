@@ -1,13 +1,13 @@
 // The status page remembers: history bar, failing/healthy since, last success, 1 h / 24 h ratios and the contract break, in Chromium and /status.json.
 import fs from 'node:fs';
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { ProbeHistory, recentResultsKept } from '../monitors/exporter/history';
 import { unsentFailure, type ProbeResult } from '../monitors/exporter/probers';
-import { startExporter } from '../monitors/exporter/server';
 import type { ProbeStatus, StatusReport } from '../monitors/exporter/status-page';
 import { startSimulator } from '../simulator/server';
 import { requireBinary } from './helpers/binaries';
-import { eventually, simulatorTarget } from './helpers/monitor-harness';
+import { eventually, startQuietExporter } from './helpers/monitor-harness';
+import { launchChromium, statusRow, statusTargets } from './helpers/status-page';
 
 /** A successful result, for the history's own tests. */
 function success(): ProbeResult {
@@ -59,33 +59,15 @@ test.describe('ProbeHistory (a synthetic clock)', () => {
   });
 });
 
-/** The row of one target×operation. */
-function row(page: Page, target: string, operation: string) {
-  return page.locator(`tr[data-target="${target}"][data-operation="${operation}"]`);
-}
-
 test('after an incident and its recovery, the page and /status.json show the history, failing since / healthy since, and the contract break', async ({}, testInfo) => {
   const chromiumBinary = requireBinary('chromium');
   test.setTimeout(90_000);
   const steady = await startSimulator();
   const incident = await startSimulator();
   const tokens = [...steady.customers, ...incident.customers].map((c) => c.token);
-  const exporter = await startExporter({
-    targets: [
-      simulatorTarget(steady, { name: 'mum1' }),
-      simulatorTarget(incident, { name: 'sg1' }),
-      simulatorTarget(steady, { name: 'expired', token: 'an-expired-token-0000' }),
-    ],
-    // A timeout far above any local answer: an extra timed-out probe on a loaded machine would only add a red cell.
-    settings: { intervalSeconds: 0.5, timeoutSeconds: 0.45, jitterSeconds: 0.05 },
-    port: 0,
-    defaultMetrics: false,
-    log: () => undefined,
-  });
-  const browser = await chromium.launch({
-    executablePath: chromiumBinary,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  // A timeout far above any local answer: an extra timed-out probe on a loaded machine would only add a red cell.
+  const exporter = await startQuietExporter(statusTargets(steady, incident), { intervalSeconds: 0.5, timeoutSeconds: 0.45, jitterSeconds: 0.05 });
+  const browser = await launchChromium(chromiumBinary);
   const statusJson = async (): Promise<StatusReport> => {
     const res = await fetch(`${exporter.url}/status.json`);
     expect(res.headers.get('content-type'), '/status.json is JSON').toContain('application/json');
@@ -148,7 +130,7 @@ test('after an incident and its recovery, the page and /status.json show the his
       expect(failing.successRatio.lastHour.ratio, 'the hour ratio fell').toBeLessThan(1);
 
       await pageWhere(async () => {
-        const r = row(page, 'sg1', 'getCustomer');
+        const r = statusRow(page, 'sg1', 'getCustomer');
         await expect(r.locator('.state')).toHaveText('FAILING', { timeout: 1000 });
         await expect(r.locator('.since')).toContainText('failing since', { timeout: 1000 });
         await expect(r.locator('.detail .contract')).toContainText('/data/users_count', { timeout: 1000 });
@@ -182,7 +164,7 @@ test('after an incident and its recovery, the page and /status.json show the his
       expect(healthy.successRatio.lastDay.probes, 'the day holds the hour').toBeGreaterThanOrEqual(ratio.probes);
 
       await pageWhere(async () => {
-        const r = row(page, 'sg1', 'getCustomer');
+        const r = statusRow(page, 'sg1', 'getCustomer');
         await expect(r.locator('.state')).toHaveText('UP', { timeout: 1000 });
         await expect(r.locator('.since')).toContainText('healthy since', { timeout: 1000 });
         await expect(r.locator('.detail')).toContainText('last failure', { timeout: 1000 });
@@ -190,9 +172,9 @@ test('after an incident and its recovery, the page and /status.json show the his
         await expect(r.locator('.ratio')).toContainText(/\d+\.\d %/, { timeout: 1000 });
         await expect(r.locator('.last-success')).toContainText(/UTC/, { timeout: 1000 });
       });
-      await expect(row(page, 'expired', 'getCustomer').locator('.last-success'), 'a target that never succeeded').toHaveText('never');
-      await expect(row(page, 'expired', 'getCustomer').locator('.since')).toContainText('failing since');
-      await expect(row(page, 'expired', 'getCustomer').locator('.ratio')).toContainText('0.0 %');
+      await expect(statusRow(page, 'expired', 'getCustomer').locator('.last-success'), 'a target that never succeeded').toHaveText('never');
+      await expect(statusRow(page, 'expired', 'getCustomer').locator('.since')).toContainText('failing since');
+      await expect(statusRow(page, 'expired', 'getCustomer').locator('.ratio')).toContainText('0.0 %');
       const html = await page.content();
       for (const token of tokens) expect(html.includes(token), 'no token in the page').toBe(false);
       const file = testInfo.outputPath('status-page-recovered.png');

@@ -1,9 +1,9 @@
 // The human status page in real headless Chromium: every target×operation with its state, failures with their reason, no token.
-import { chromium, expect, test } from '@playwright/test';
-import { startExporter } from '../monitors/exporter/server';
+import { expect, test } from '@playwright/test';
 import { startSimulator } from '../simulator/server';
 import { requireBinary } from './helpers/binaries';
-import { eventually, simulatorTarget } from './helpers/monitor-harness';
+import { eventually, startQuietExporter } from './helpers/monitor-harness';
+import { launchChromium, statusRow, statusTargets } from './helpers/status-page';
 
 test('the status page shows each target×operation, a failing target with its reason, and never the token', async () => {
   const chromiumBinary = requireBinary('chromium');
@@ -11,21 +11,8 @@ test('the status page shows each target×operation, a failing target with its re
   const healthy = await startSimulator();
   const drifting = await startSimulator({ mode: 'retyped-field' });
   const primary = healthy.customer('primary');
-  const exporter = await startExporter({
-    targets: [
-      simulatorTarget(healthy, { name: 'mum1' }),
-      simulatorTarget(drifting, { name: 'sg1' }),
-      simulatorTarget(healthy, { name: 'expired', token: 'an-expired-token-0000' }),
-    ],
-    settings: { intervalSeconds: 0.5, timeoutSeconds: 0.4 },
-    port: 0,
-    defaultMetrics: false,
-    log: () => undefined,
-  });
-  const browser = await chromium.launch({
-    executablePath: chromiumBinary,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const exporter = await startQuietExporter(statusTargets(healthy, drifting), { intervalSeconds: 0.5, timeoutSeconds: 0.4 });
+  const browser = await launchChromium(chromiumBinary);
   try {
     await eventually('every target probed', () => exporter.runner.states().every((s) => s.last !== undefined));
     const page = await browser.newPage();
@@ -33,7 +20,7 @@ test('the status page shows each target×operation, a failing target with its re
     await expect(page).toHaveTitle(/failing — Customer API probes/);
     await expect(page.locator('meta[http-equiv="refresh"]'), 'the page refreshes itself').toHaveAttribute('content', /^\d+$/);
 
-    const row = (target: string, operation: string) => page.locator(`tr[data-target="${target}"][data-operation="${operation}"]`);
+    const row = (target: string, operation: string) => statusRow(page, target, operation);
     for (const target of ['mum1', 'sg1', 'expired']) {
       for (const operation of ['getCustomer', 'getCustomerUsage']) {
         await expect(row(target, operation), `a row for ${target} × ${operation}`).toHaveCount(1);

@@ -1,5 +1,4 @@
 // Exporter access control the Prometheus way: an exporter-toolkit web configuration file gives HTTPS and basic auth.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
@@ -12,6 +11,7 @@ import { startExporter, type RunningExporter } from '../monitors/exporter/server
 import { BasicAuthChecker, loadWebConfig } from '../monitors/exporter/web-config';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { eventually, sampleValue, simulatorTarget } from './helpers/monitor-harness';
+import { issuedCertificate, selfSignedCertificate } from './helpers/tls';
 
 interface Pki {
   dir: string;
@@ -30,46 +30,23 @@ let pki: Pki;
 let hash: string;
 let sim: RunningSimulator;
 
-function openssl(dir: string, ...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 test.beforeAll(() => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-web-config-'));
   // The exporter's certificate: self-signed for 127.0.0.1 (the test trusts it as its own CA).
-  openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.crt',
-  );
+  const server = selfSignedCertificate(dir, 'server', { commonName: '127.0.0.1', days: 2, loopback: true });
   // A client CA, a client certificate it signed, and a stranger's self-signed one.
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test client CA', '-keyout', 'ca.key', '-out', 'ca.crt');
-  openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=prometheus', '-keyout', 'client.key', '-out', 'client.csr');
-  openssl(dir, 'x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'client.crt');
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=stranger', '-keyout', 'stranger.key', '-out', 'stranger.crt');
-  const p = (name: string): string => path.join(dir, name);
+  const ca = selfSignedCertificate(dir, 'ca', { commonName: 'test client CA', days: 2 });
+  const client = issuedCertificate(dir, 'client', ca, { commonName: 'prometheus', days: 2 });
+  const stranger = selfSignedCertificate(dir, 'stranger', { commonName: 'stranger', days: 2 });
   pki = {
     dir,
-    serverCert: p('server.crt'),
-    serverKey: p('server.key'),
-    clientCa: p('ca.crt'),
-    clientCert: p('client.crt'),
-    clientKey: p('client.key'),
-    strangerCert: p('stranger.crt'),
-    strangerKey: p('stranger.key'),
+    serverCert: server.certFile,
+    serverKey: server.keyFile,
+    clientCa: ca.certFile,
+    clientCert: client.certFile,
+    clientKey: client.keyFile,
+    strangerCert: stranger.certFile,
+    strangerKey: stranger.keyFile,
   };
   hash = bcrypt.hashSync(password, 10);
 });

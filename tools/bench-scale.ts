@@ -9,6 +9,7 @@ import { loadAverage, percentile, processUsage, round, sleep, spawnProgram, stop
 import { spawnBenchTarget } from './bench-target';
 import { mainThreadProfile, topCosts } from './cpu-profile';
 import { freePort } from './free-port';
+import { writeSyntheticTargets } from './targets-file';
 
 /** How one scale run is shaped. */
 export interface ScaleOptions {
@@ -106,13 +107,8 @@ export async function benchScale(options: ScaleOptions = defaultScaleOptions): P
   let exporter: ChildProcess | undefined;
   try {
     for (let i = 0; i < options.targetServers; i++) servers.push(await spawnBenchTarget(token));
-    const lines = ['targets:'];
-    for (let i = 0; i < options.targets; i++) {
-      const id = String(i).padStart(5, '0');
-      lines.push(`  - name: t${id}`, `    base_url: ${servers[i % servers.length]!.baseUrl}`, `    customer_id: cust_${id}`, '    token_env: BENCH_TOKEN');
-    }
     const targetsFile = path.join(dir, 'targets.yml');
-    fs.writeFileSync(targetsFile, `${lines.join('\n')}\n`);
+    writeSyntheticTargets(targetsFile, options.targets, servers, 'BENCH_TOKEN');
     const port = await freePort();
     const profileDir = path.join(dir, 'profile');
     exporter = spawnProgram(

@@ -11,6 +11,7 @@ import { startSimulator } from '../simulator/server';
 import { splitTargetsFile } from '../monitors/scale-out/shard';
 import { percentile, processUsage, round, stopChild } from './bench-common';
 import { spawnBenchTarget } from './bench-target';
+import { writeSyntheticTargets } from './targets-file';
 
 const repoRoot = path.resolve(__dirname, '..');
 const exampleConfig = path.join(repoRoot, 'monitors', 'scale-out', 'prometheus.yml');
@@ -74,13 +75,8 @@ async function shardedDemo(options: ShardOptions, dir: string, children: ChildPr
   const token = crypto.randomBytes(16).toString('hex');
   const apis = [await spawnBenchTarget(token), await spawnBenchTarget(token)];
   children.push(...apis.map((api) => api.child));
-  const lines = ['targets:'];
-  for (let i = 0; i < options.targets; i++) {
-    const id = String(i).padStart(5, '0');
-    lines.push(`  - name: t${id}`, `    base_url: ${apis[i % apis.length]!.baseUrl}`, `    customer_id: cust_${id}`, '    token_env: SHARD_DEMO_TOKEN');
-  }
   const allTargets = path.join(dir, 'targets.yml');
-  fs.writeFileSync(allTargets, `${lines.join('\n')}\n`);
+  writeSyntheticTargets(allTargets, options.targets, apis, 'SHARD_DEMO_TOKEN');
   const files = splitTargetsFile(allTargets, options.shards, path.join(dir, 'shards'));
   const ports: number[] = [];
   const exporters: ChildProcess[] = [];
@@ -255,7 +251,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-out-'));
   const children: ChildProcess[] = [];
   const simulator = await startSimulator();
-  const primary = simulator.customers.find((c) => c.role === 'primary')!;
+  const primary = simulator.customer('primary');
   try {
     const ports = [await freePort(), await freePort()];
     for (const port of ports) {
@@ -338,17 +334,7 @@ async function main(): Promise<void> {
             : 'no p95',
       ],
     ];
-    const deadline = Date.now() + 60_000;
-    for (const [name, check] of checks) {
-      let problem: string | undefined = 'not checked';
-      while (Date.now() < deadline) {
-        problem = await check().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
-        if (!problem) break;
-        await sleep(500);
-      }
-      if (problem) throw new UserError(`scale-out check failed: ${name}: ${problem}`);
-      console.log(`ok  ${name}`);
-    }
+    await runChecks(checks, Date.now() + 60_000, 'scale-out');
     console.log('scale-out: two exporters, one Prometheus, aggregated series present and consistent');
     await shardedDemo(shardOptions, dir, children);
   } finally {

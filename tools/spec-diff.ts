@@ -14,6 +14,7 @@ import {
 import { compareSpecs, groupDiffsByEndpoint, Severity, type FlatOpenAPIV3, type FlatOpenAPIV3_1, type RuleResult } from '@useoptic/openapi-utilities';
 import { RuleRunner } from '@useoptic/rulesets-base';
 import { BreakingChangesRuleset } from '@useoptic/standard-rulesets';
+import { UserError } from '../config/errors';
 
 const repoRoot = path.resolve(__dirname, '..');
 const contractPath = 'openapi/customer-management.yaml';
@@ -30,9 +31,9 @@ Exit 0: nothing breaking; 1: at least one breaking change; 2: usage or input err
 type OpenApiDocument = FlatOpenAPIV3.Document | FlatOpenAPIV3_1.Document;
 
 /** Where one side of the comparison came from, as recorded in the report. */
-type SpecSource = { input: string; kind: 'file'; path: string } | { input: string; kind: 'git'; ref: string; commit: string; path: string };
+export type SpecSource = { input: string; kind: 'file'; path: string } | { input: string; kind: 'git'; ref: string; commit: string; path: string };
 
-type SpecChange = {
+export type SpecChange = {
   severity: 'breaking' | 'non-breaking';
   /** operationId when the change is inside an operation that has one, else `METHOD /path`; null outside operations. */
   operation: string | null;
@@ -44,16 +45,13 @@ type SpecChange = {
   message: string;
 };
 
-type SpecDiffReport = {
+export type SpecDiffReport = {
   old: SpecSource;
   new: SpecSource;
   engine: { name: string; ruleset: string };
   summary: { breaking: number; nonBreaking: number };
   changes: SpecChange[];
 };
-
-/** An input problem the user can fix; reported as one sentence and exit 2. */
-class InputError extends Error {}
 
 type ParsedSpec = { source: SpecSource; jsonLike: OpenApiDocument; sourcemap: Awaited<ReturnType<typeof parseOpenAPIWithSourcemap>>['sourcemap'] };
 
@@ -101,7 +99,7 @@ async function loadSpec(input: string, role: 'OLD' | 'NEW'): Promise<ParsedSpec>
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new InputError(`${role} ${label} is not valid YAML or JSON: ${firstLine(error).replace(/:$/, '')}.`);
+    throw new UserError(`${role} ${label} is not valid YAML or JSON: ${firstLine(error).replace(/:$/, '')}.`);
   }
   assertOpenApi3(document, `${role} ${label}`);
 
@@ -113,15 +111,15 @@ async function loadSpec(input: string, role: 'OLD' | 'NEW'): Promise<ParsedSpec>
         : // The ref is handed to Optic as the resolved sha: its resolver runs `git show` through a shell.
           await parseOpenAPIFromRepoWithSourcemap<OpenApiDocument>(source.path, gitTopLevel(), source.commit);
   } catch (error) {
-    throw new InputError(`${role} ${label} could not be read as OpenAPI (a $ref may not resolve): ${oneLine(error)}`);
+    throw new UserError(`${role} ${label} could not be read as OpenAPI (a $ref may not resolve): ${oneLine(error)}`);
   }
   const version = checkOpenAPIVersion(result.jsonLike);
-  if (version === '2.x.x') throw new InputError(`${role} ${label} is not an OpenAPI 3.x document.`);
+  if (version === '2.x.x') throw new UserError(`${role} ${label} is not an OpenAPI 3.x document.`);
   try {
     validateOpenApiV3Document(result.jsonLike, result.sourcemap, { strictOpenAPI: true });
   } catch (error) {
     // Optic's message is the first failing rule, then a code frame of the document: keep the rule.
-    throw new InputError(`${role} ${label} is not a valid OpenAPI ${version} document: ${firstLine(error).replace(/^invalid openapi: /, '')}.`);
+    throw new UserError(`${role} ${label} is not a valid OpenAPI ${version} document: ${firstLine(error).replace(/^invalid openapi: /, '')}.`);
   }
   // As `optic diff` does: path-level parameters are pushed into each operation so that rules see them per operation.
   const denormalized = denormalize(result, version);
@@ -130,22 +128,22 @@ async function loadSpec(input: string, role: 'OLD' | 'NEW'): Promise<ParsedSpec>
 
 function resolveSource(input: string, role: 'OLD' | 'NEW'): SpecSource {
   if (fs.existsSync(input)) {
-    if (!fs.statSync(input).isFile()) throw new InputError(`${role} ${input} is a directory, not a spec file.`);
+    if (!fs.statSync(input).isFile()) throw new UserError(`${role} ${input} is a directory, not a spec file.`);
     return { input, kind: 'file', path: path.resolve(input) };
   }
   const separator = input.indexOf(':');
   const looksLikeFile = /\.(ya?ml|json)$/i.test(input);
-  if (looksLikeFile && separator === -1) throw new InputError(`${role} file not found: ${input}`);
+  if (looksLikeFile && separator === -1) throw new UserError(`${role} file not found: ${input}`);
   const ref = separator === -1 ? input : input.slice(0, separator);
   const specPath = separator === -1 ? contractPath : input.slice(separator + 1).replace(/^\/+/, '');
-  if (ref === '' || specPath === '') throw new InputError(`${role} ${input} is neither a file nor REF:path.`);
+  if (ref === '' || specPath === '') throw new UserError(`${role} ${input} is neither a file nor REF:path.`);
   // Optic's git resolver quotes the path into a shell command, so refuse anything a shell would interpret.
-  if (/["`$\\]/.test(specPath)) throw new InputError(`${role} path ${specPath} contains a character (" \` $ \\) that spec:diff does not accept.`);
+  if (/["`$\\]/.test(specPath)) throw new UserError(`${role} path ${specPath} contains a character (" \` $ \\) that spec:diff does not accept.`);
   const commit = resolveGitRef(ref, role);
   try {
     execFileSync('git', ['cat-file', '-e', `${commit}:${specPath}`], { cwd: gitTopLevel(), stdio: 'ignore' });
   } catch {
-    throw new InputError(`${role} ${specPath} does not exist at git ref ${ref}.`);
+    throw new UserError(`${role} ${specPath} does not exist at git ref ${ref}.`);
   }
   return { input, kind: 'git', ref, commit, path: specPath };
 }
@@ -159,7 +157,7 @@ function resolveGitRef(ref: string, role: 'OLD' | 'NEW'): string {
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
   } catch {
-    throw new InputError(`${role} ${ref} is neither a file nor a git ref of this repository.`);
+    throw new UserError(`${role} ${ref} is neither a file nor a git ref of this repository.`);
   }
 }
 
@@ -169,7 +167,7 @@ function gitTopLevel(): string {
     try {
       topLevel = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     } catch {
-      throw new InputError(`git refs need ${repoRoot} to be a git repository with git on PATH.`);
+      throw new UserError(`git refs need ${repoRoot} to be a git repository with git on PATH.`);
     }
   }
   return topLevel;
@@ -181,12 +179,12 @@ function gitShow(commit: string, specPath: string): string {
 
 function assertOpenApi3(document: unknown, label: string): void {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new InputError(`${label} is not an OpenAPI 3.x document: it is not a YAML/JSON object.`);
+    throw new UserError(`${label} is not an OpenAPI 3.x document: it is not a YAML/JSON object.`);
   }
   const { openapi, swagger } = document as { openapi?: unknown; swagger?: unknown };
-  if (swagger !== undefined) throw new InputError(`${label} is a Swagger ${JSON.stringify(swagger)} document; spec:diff compares OpenAPI 3.x documents.`);
+  if (swagger !== undefined) throw new UserError(`${label} is a Swagger ${JSON.stringify(swagger)} document; spec:diff compares OpenAPI 3.x documents.`);
   if (typeof openapi !== 'string' || !/^3\.[01]\.\d+$/.test(openapi)) {
-    throw new InputError(
+    throw new UserError(
       `${label} is not an OpenAPI 3.x document: its \`openapi\` field is ${openapi === undefined ? 'missing' : JSON.stringify(openapi)}, expected 3.0.x or 3.1.x.`,
     );
   }
@@ -368,7 +366,8 @@ function oneLine(error: unknown): string {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof InputError) console.error(`spec-diff: ${error.message}`);
+    // A user's mistake (an input that cannot be compared) is one sentence and exit 2, like a usage error.
+    if (error instanceof UserError) console.error(`spec-diff: ${error.message}`);
     else console.error(`spec-diff: unexpected failure: ${oneLine(error)}`);
     process.exit(2);
   },

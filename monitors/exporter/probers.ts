@@ -99,15 +99,15 @@ async function probeOperation(context: ProbeContext, operationId: OperationId, p
     context.log(`failure reason=other: ${detail}`);
     return unsentFailure('other', detail);
   }
-  const judged = judgeSafely(context, operationId, response);
+  const classified = classifySafely(context, operationId, response);
   // The HTTP exchange, which the phases partition; the contract check after it takes microseconds and is not the API's latency.
   const durationSeconds = response.totalSeconds;
   const result: ProbeResult = {
-    ...judged,
+    ...classified,
     statusCode: response.status ?? 0,
     durationSeconds,
     phases: response.phases,
-    retryAfterSeconds: judged.reason === 'throttled' ? retryAfterSeconds(response.headers['retry-after']) : undefined,
+    retryAfterSeconds: classified.reason === 'throttled' ? retryAfterSeconds(response.headers['retry-after']) : undefined,
     sent: response.failure?.kind !== 'invalid-request',
     tls: response.tls,
   };
@@ -115,15 +115,16 @@ async function probeOperation(context: ProbeContext, operationId: OperationId, p
   return result;
 }
 
-type Judgement = Pick<ProbeResult, 'success' | 'reason' | 'detail' | 'undocumentedProperties' | 'contractBreak'>;
+/** A response classified: success, or the one failure reason with its detail. */
+type Classification = Pick<ProbeResult, 'success' | 'reason' | 'detail' | 'undocumentedProperties' | 'contractBreak'>;
 
 /**
- * judge, made total: a fault while judging a response (a bug, or a body built to break the checker) is the probe
- * failing as reason="contract" — the response could not be shown to keep the contract — never an exception.
+ * classifyResponse, made total: a fault while classifying a response (a bug, or a body built to break the checker) is the
+ * probe failing as reason="contract" — the response could not be shown to keep the contract — never an exception.
  */
-function judgeSafely(context: ProbeContext, operationId: OperationId, response: GetResult): Judgement {
+function classifySafely(context: ProbeContext, operationId: OperationId, response: GetResult): Classification {
   try {
-    return judge(context, operationId, response);
+    return classifyResponse(context, operationId, response);
   } catch (error) {
     // The message of a checker fault says what broke ("Maximum call stack size exceeded"); redacted, it cannot carry the token.
     const message = error instanceof Error ? `: ${error.message.split('\n')[0]!.slice(0, 80)}` : '';
@@ -135,9 +136,15 @@ function judgeSafely(context: ProbeContext, operationId: OperationId, response: 
   }
 }
 
-/** probeFailureReason and the contract check: turns a raw GET result into success or one reason. */
-function judge(context: ProbeContext, operationId: OperationId, response: GetResult): Judgement {
-  const fail = (reason: FailureReason, detail: string): Judgement => ({ success: false, reason, detail, undocumentedProperties: 0, contractBreak: undefined });
+/** Turns a raw GET result into success or one failure reason: the transport failure, then the status, then the contract check. */
+function classifyResponse(context: ProbeContext, operationId: OperationId, response: GetResult): Classification {
+  const fail = (reason: FailureReason, detail: string): Classification => ({
+    success: false,
+    reason,
+    detail,
+    undocumentedProperties: 0,
+    contractBreak: undefined,
+  });
   if (response.failure) return fail(...describeFailure(response.failure, context.timeoutMs));
   const status = response.status ?? 0;
   if (status === 429) return fail('throttled', 'HTTP 429: the API is rate-limiting the probes');

@@ -1,7 +1,8 @@
 // The specs' HTTP clients: every request is remembered for its reproduction, and a 429 is retried after Retry-After within a budget.
-import { test, type APIRequestContext, type APIResponse } from '@playwright/test';
+import type { APIRequestContext, APIResponse } from '@playwright/test';
 import type { CredentialUse, HttpMethodName, RequestRecord } from '../../contract';
 import { credentialHeader, type CredentialName } from './credential-relay';
+import { maxThrottleRetries, waitAfterThrottle } from './throttle';
 
 /** Extra headers, and the requests this one depends on (for its reproduction). */
 export interface SendOptions {
@@ -16,12 +17,6 @@ export interface SentRequest {
   throttle?: { retries: number; retryAfter: string | undefined; waitedMs: number };
 }
 
-/** At most this many retries of one request after a 429. */
-export const maxThrottleRetries = 2;
-/** At most this long waited after 429s in all, per worker (one worker by default: per run). */
-export const throttleBudgetMs = 30_000;
-
-let throttleWaitedMs = 0;
 const sent = new WeakMap<APIResponse, SentRequest>();
 
 /** The request a response answers; throws for a response that did not come from a ContractClient. */
@@ -29,14 +24,6 @@ export function sentRequestOf(response: APIResponse): SentRequest {
   const found = sent.get(response);
   if (!found) throw new Error('this response was not sent through the api, disposableApi or anonymous fixture, so it cannot be judged or reproduced');
   return found;
-}
-
-/** Seconds (or an HTTP date) in a Retry-After header, as milliseconds from now; 1 s when absent or unreadable. */
-function retryAfterMs(value: string | undefined, now: number): number {
-  if (value === undefined) return 1000;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 1000 : Math.max(0, date - now);
 }
 
 /** A request context that talks to the relay as one credential (or none), remembering each request it sends. */
@@ -73,17 +60,12 @@ export class ContractClient {
         return response;
       }
       retryAfter = response.headers()['retry-after'];
-      const wait = retryAfterMs(retryAfter, Date.now());
-      // The vendor's rate limit is not drift: wait as asked, but never past the run's budget; then the test is throttled.
-      if (throttleWaitedMs + wait > throttleBudgetMs) {
+      const waited = await waitAfterThrottle(retryAfter);
+      if (waited === undefined) {
         sent.set(response, { request, throttle: { retries, retryAfter, waitedMs } });
         return response;
       }
-      const info = test.info();
-      if (info.timeout > 0) info.setTimeout(info.timeout + wait);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      throttleWaitedMs += wait;
-      waitedMs += wait;
+      waitedMs += waited;
       retries += 1;
     }
   }

@@ -7,14 +7,11 @@ import type { GeneratedCredential } from '../../contract/generators';
 import type { CredentialUse, GeneratedMethodName, RequestRecord } from '../../contract/records';
 import { credentialHeader, relayErrorHeader, relayKeyHeader } from './credential-relay';
 import { readRunHandoff, type TargetView } from './run-handoff';
+import { maxThrottleRetries, waitAfterThrottle } from './throttle';
 
 /** Name of the request log in the run's output folder: one JSON line per generated request, in order (the replay test compares two). */
 export const requestLogName = 'generated-requests.jsonl';
 
-/** At most this many retries of one request after a 429, and this long waited in all per worker. */
-const maxThrottleRetries = 2;
-const throttleBudgetMs = 30_000;
-let throttleWaitedMs = 0;
 let lastSentAt = 0;
 
 export interface GeneratedSend {
@@ -63,13 +60,9 @@ export class GeneratedClient {
       const bodyText = request.method === 'HEAD' ? '' : (await response.body()).toString('utf8');
       const status = response.status();
       if (status === 429 && retries < maxThrottleRetries) {
-        const wait = retryAfterMs(responseHeaders['retry-after']);
-        if (throttleWaitedMs + wait <= throttleBudgetMs) {
-          const info = test.info();
-          if (info.timeout > 0) info.setTimeout(info.timeout + wait);
-          await new Promise((resolve) => setTimeout(resolve, wait));
-          throttleWaitedMs += wait;
-          waitedMs += wait;
+        const waited = await waitAfterThrottle(responseHeaders['retry-after']);
+        if (waited !== undefined) {
+          waitedMs += waited;
           retries += 1;
           continue;
         }
@@ -107,14 +100,6 @@ export class GeneratedClient {
       ...(request.after && request.after.length > 0 ? { after: request.after } : {}),
     };
   }
-}
-
-/** Seconds (or an HTTP date) in a Retry-After header as milliseconds; 1 s when absent or unreadable. */
-function retryAfterMs(value: string | undefined): number {
-  if (value === undefined) return 1000;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
 }
 
 /** Appends the request to the run's request log (method, path, credential name, headers; never a token). */

@@ -79,7 +79,7 @@ export async function startHostileTarget(options: { mode?: HostileMode; tokens?:
   let mode: HostileMode = options.mode ?? 'faithful';
   const simulator = await startSimulator({ tokens: options.tokens });
   const simulatorUrl = new URL(simulator.baseUrl);
-  const primary = simulator.customers.find((c) => c.role === 'primary')!;
+  const primary = simulator.customer('primary');
   const requests: RecordedRequest[] = [];
   const deleted: string[] = [];
   const timers = new Set<NodeJS.Timeout>();

@@ -63,8 +63,8 @@ export async function scrape(
   return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
 }
 
-/** Polls until `check` returns a value that is not undefined/false, or fails with `what` after the timeout. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+/** Polls until `check` returns a value that is not undefined/false, or fails with `what` after the timeout (30 s: generous, so a busy machine only slows a test). */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

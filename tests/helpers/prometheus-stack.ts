@@ -1,51 +1,42 @@
 // Real Prometheus and Alertmanager processes for the monitoring tests: start, query, stop; a loopback webhook receiver.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { binaries } from './binaries';
 import { eventually } from './monitor-harness';
+import { startProcess, type ProcessOptions } from './processes';
 
 export { requireBinary } from './binaries';
 export const prometheusBinary = binaries.prometheus.path;
 export const alertmanagerBinary = binaries.alertmanager.path;
 
-/** A child process whose output is kept for failure messages. */
+/** A long-running child (Prometheus, Alertmanager, an exporter) whose output is kept for failure messages. */
 export interface RunningProcess {
   child: ChildProcess;
+  /** Everything it wrote, stdout then stderr. */
   log(): string;
+  /** SIGTERM, then SIGKILL if it has not exited 5 s later; resolves once it has. */
   stop(): Promise<void>;
 }
 
-export function startProcess(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd, env: options.env });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output += chunk.toString();
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let stopping: Promise<void> | undefined;
+/** Starts a service with tests/helpers/processes.ts (a clean environment plus `env`); it runs until stopped. */
+export function startService(command: string, args: readonly string[], options: ProcessOptions = {}): RunningProcess {
+  // The safety net of processes.ts is for hung one-shot programs; a service lives as long as its test (at most 30 min).
+  const started = startProcess(command, args, { failAfterMs: 30 * 60_000, ...options });
   return {
-    child,
-    log: () => output,
-    stop(): Promise<void> {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      })();
-      return stopping;
+    child: started.child,
+    log: () => `${started.stdout()}${started.stderr()}`,
+    async stop(): Promise<void> {
+      const timer = setTimeout(() => started.child.kill('SIGKILL'), 5_000);
+      await started.stop();
+      clearTimeout(timer);
     },
   };
 }
 
 /** Prometheus on 127.0.0.1:port with a throw-away TSDB in `dataDir`; resolves once /-/ready answers. */
 export async function startPrometheus(configFile: string, port: number, dataDir: string): Promise<RunningProcess> {
-  const prometheus = startProcess(prometheusBinary, [
+  const prometheus = startService(prometheusBinary, [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${dataDir}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -59,7 +50,7 @@ export async function startPrometheus(configFile: string, port: number, dataDir:
 
 /** Alertmanager on 127.0.0.1:port, clustering off; resolves once /-/ready answers. */
 export async function startAlertmanager(configFile: string, port: number, dataDir: string): Promise<RunningProcess> {
-  const alertmanager = startProcess(alertmanagerBinary, [
+  const alertmanager = startService(alertmanagerBinary, [
     `--config.file=${configFile}`,
     `--storage.path=${dataDir}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -91,6 +82,12 @@ export async function instantQuery(baseUrl: string, promql: string): Promise<Vec
   return answer.data?.resultType === 'vector' ? answer.data.result : [];
 }
 
+/** The `data` of a Prometheus HTTP API answer (a GET). */
+async function apiData<T>(baseUrl: string, pathAndQuery: string): Promise<T> {
+  const res = await fetch(`${baseUrl}${pathAndQuery}`);
+  return ((await res.json()) as { data: T }).data;
+}
+
 export interface ActiveAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -99,8 +96,7 @@ export interface ActiveAlert {
 
 /** Every pending or firing alert Prometheus holds now. */
 export async function activeAlerts(baseUrl: string): Promise<ActiveAlert[]> {
-  const res = await fetch(`${baseUrl}/api/v1/alerts`);
-  return ((await res.json()) as { data: { alerts: ActiveAlert[] } }).data.alerts;
+  return (await apiData<{ alerts: ActiveAlert[] }>(baseUrl, '/api/v1/alerts')).alerts;
 }
 
 export interface RuleGroupState {
@@ -110,8 +106,7 @@ export interface RuleGroupState {
 }
 
 export async function ruleGroups(baseUrl: string): Promise<RuleGroupState[]> {
-  const res = await fetch(`${baseUrl}/api/v1/rules`);
-  return ((await res.json()) as { data: { groups: RuleGroupState[] } }).data.groups;
+  return (await apiData<{ groups: RuleGroupState[] }>(baseUrl, '/api/v1/rules')).groups;
 }
 
 export interface ScrapeTargetState {
@@ -122,8 +117,7 @@ export interface ScrapeTargetState {
 }
 
 export async function scrapeTargets(baseUrl: string): Promise<ScrapeTargetState[]> {
-  const res = await fetch(`${baseUrl}/api/v1/targets?state=active`);
-  return ((await res.json()) as { data: { activeTargets: ScrapeTargetState[] } }).data.activeTargets;
+  return (await apiData<{ activeTargets: ScrapeTargetState[] }>(baseUrl, '/api/v1/targets?state=active')).activeTargets;
 }
 
 /** One Alertmanager webhook notification (the fields the tests read). */
