@@ -172,6 +172,11 @@ export const simulatorModes = {
       },
     },
   },
+  'null-field': {
+    description: 'Serves data.account_sid (getCustomer) as null, as a database NULL leaking through would; the page shows a string.',
+    gate: { verdict: 'fails', evidence: /\/data\/account_sid: type mismatch: expected "?string"?, observed null/ },
+    hooks: { shapeCustomer: (record) => ({ ...faithful.shapeCustomer(record), account_sid: null }) },
+  },
   'non-iso-date': {
     description: 'Serves created_at, updated_at and period start/end as "DD/MM/YYYY HH:mm:ss" instead of ISO 8601.',
     gate: { verdict: 'fails', evidence: /\/data\/created_at: format mismatch/ },
