@@ -1,5 +1,5 @@
 // The contract's public face: one compiled Contract per process (so once per Playwright worker), and the checks on it.
-import { compileContract, outlineContract, type Contract, type ContractOutline } from './validators';
+import { currentContract, outlineContract, precompiledContract, type Contract, type ContractOutline } from './validators';
 
 export {
   checkResponse,
@@ -18,6 +18,11 @@ export {
   Contract,
   compileContract,
   outlineContract,
+  precompiledContract,
+  standaloneValidators,
+  standaloneFiles,
+  type BodyValidator,
+  type StandaloneModule,
   type ContractOutline,
   type OperationContract,
   type OperationOutline,
@@ -61,13 +66,17 @@ export {
 
 let compiled: Contract | undefined;
 
-/** The contract compiled from openapi/customer-management.yaml, built on first use and kept for the process. */
+/**
+ * The contract of openapi/customer-management.yaml, built on first use and kept for the process: the standalone
+ * validators generated ahead of time (contract/validators.generated.js) while they match the document, else compiled now.
+ */
 export function loadContract(): Contract {
-  compiled ??= compileContract();
+  compiled ??= currentContract();
   return compiled;
 }
 
 /** The contract's operations and responses without validators (the reporter's view): the compiled one when there is one. */
 export function loadContractOutline(): ContractOutline {
+  compiled ??= precompiledContract();
   return compiled ?? outlineContract();
 }

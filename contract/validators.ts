@@ -1,10 +1,20 @@
 // Compiles ajv validators straight from the OpenAPI document, keyed by operationId then status: the only source of shapes.
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+//
+// The same validators are also generated ahead of time as standalone code (`npm run contract:validators` writes
+// contract/validators.generated.js): loadContract() uses them when their fingerprint (the document's bytes, this file and
+// the ajv versions) matches, and compiles at run time otherwise, so a stale file costs time, never a check.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import standaloneCode from 'ajv/dist/standalone';
 import addFormats from 'ajv-formats';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { UserError } from '../config/errors';
 import { documented, inferred, simulatorOnly, type Evidence } from './evidence';
 import { defaultContractPath, httpMethods, readOpenApiDocument, resolveRef, type HttpMethod, type OpenApiDocument } from './openapi';
+import * as generated from './validators.generated';
 
 /** One documented response of one operation: what it is and the ground for it, without validators. */
 export interface ResponseOutline {
@@ -26,14 +36,20 @@ export interface ResponseOutline {
   mediaTypeEvidence: Evidence;
 }
 
+/** A compiled body validator, at run time or ahead of time (standalone code): true or false, and ajv's errors (verbose: with `parentSchema`). */
+export interface BodyValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
 /** One documented response of one operation, with its compiled validators. */
 export interface ResponseContract extends ResponseOutline {
   /** Validates a body against the contract as written: every rule, documented and inferred. */
-  validate: ValidateFunction;
+  validate: BodyValidator;
   /** The same schema without its x-inferred parts: what the vendor's page itself says. */
-  validateDocumented: ValidateFunction;
+  validateDocumented: BodyValidator;
   /** The same schema with every object closed, to find undocumented properties (non-breaking drift). */
-  validateClosed: ValidateFunction;
+  validateClosed: BodyValidator;
 }
 
 export interface OperationOutline<R extends ResponseOutline = ResponseOutline> {
@@ -83,12 +99,31 @@ const schemaIdClosed = 'urn:customer-management:closed';
 const schemaId = 'urn:customer-management:as-written';
 const schemaIdDocumented = 'urn:customer-management:documented';
 
-/** Loads the OpenAPI document, checks it, and compiles a validator for every documented JSON response. */
-export function compileContract(file: string = defaultContractPath): Contract {
-  const document = readOpenApiDocument(file);
+/** The three validators of each documented response, by the name the standalone module exports them under. */
+const validatorKinds = ['validate', 'validateDocumented', 'validateClosed'] as const;
+type ValidatorKind = (typeof validatorKinds)[number];
+
+function validatorKey(operationId: string, status: number, kind: ValidatorKind): string {
+  return `${operationId} ${status} ${kind}`;
+}
+
+/**
+ * One ajv instance holding every schema of the document under its validator key (`getCustomer 200 validate`), not yet
+ * compiled: compileContract compiles them to functions, the standalone generator to code. Both see the same schemas.
+ */
+function contractAjv(document: OpenApiDocument, source: boolean): { ajv: Ajv2020; operations: Map<string, ReadOperation> } {
   // inlineRefs: false compiles each shared component once instead of inlining it into every response validator.
   // verbose: each error carries the schema node it failed in, whose x-inferred note is the finding's evidence.
-  const ajv = new Ajv2020({ allErrors: true, inlineRefs: false, strict: true, strictRequired: false, validateFormats: true, verbose: true });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    inlineRefs: false,
+    strict: true,
+    strictRequired: false,
+    validateFormats: true,
+    verbose: true,
+    code: { source },
+  });
+  // Also tells standalone code where the format checks live (ajv-formats/dist/formats).
   addFormats(ajv);
   ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs', ...extensionKeywords(document)]);
   const components = inheritInferredComponents(document.components?.schemas ?? {});
@@ -99,23 +134,162 @@ export function compileContract(file: string = defaultContractPath): Contract {
   } catch (error) {
     throw new UserError(`the OpenAPI document's component schemas do not compile: ${errorText(error)}`);
   }
-
-  const operations = new Map<string, OperationContract>();
-  for (const [operationId, operation] of readOperations(document)) {
-    const responses = new Map<number, ResponseContract>();
-    for (const [status, { outline, schema, where }] of operation.responses) {
+  const operations = readOperations(document);
+  for (const [operationId, operation] of operations) {
+    for (const [status, { schema, where }] of operation.responses) {
       const inherited = inheritInferred(schema, undefined);
+      const schemas: Record<ValidatorKind, unknown> = {
+        validate: rewriteRefs(inherited, schemaId),
+        validateDocumented: rewriteRefs(withoutInferred(inherited), schemaIdDocumented),
+        validateClosed: closeObjects(rewriteRefs(inherited, schemaIdClosed)),
+      };
+      for (const kind of validatorKinds) {
+        try {
+          ajv.addSchema(schemas[kind] as object, validatorKey(operationId, status, kind));
+        } catch (error) {
+          throw new UserError(`the schema of ${where} does not compile: ${errorText(error)}`);
+        }
+      }
+    }
+  }
+  return { ajv, operations };
+}
+
+/** The compiled contract from the document and a lookup of each response's validators. */
+function assembleContract(
+  document: OpenApiDocument,
+  operations: ReadonlyMap<string, ReadOperation>,
+  validator: (key: string, where: string) => BodyValidator,
+): Contract {
+  const compiled = new Map<string, OperationContract>();
+  for (const [operationId, operation] of operations) {
+    const responses = new Map<number, ResponseContract>();
+    for (const [status, { outline, where }] of operation.responses) {
       responses.set(status, {
         ...outline,
-        validate: compileOne(ajv, rewriteRefs(inherited, schemaId), where),
-        validateDocumented: compileOne(ajv, rewriteRefs(withoutInferred(inherited), schemaIdDocumented), where),
-        validateClosed: compileOne(ajv, closeObjects(rewriteRefs(inherited, schemaIdClosed)), where),
+        validate: validator(validatorKey(operationId, status, 'validate'), where),
+        validateDocumented: validator(validatorKey(operationId, status, 'validateDocumented'), where),
+        validateClosed: validator(validatorKey(operationId, status, 'validateClosed'), where),
       });
     }
-    operations.set(operationId, { operationId, method: operation.method, path: operation.path, responses });
+    compiled.set(operationId, { operationId, method: operation.method, path: operation.path, responses });
   }
-  return new Contract(document, operations);
+  return new Contract(document, compiled);
 }
+
+/** Loads the OpenAPI document, checks it, and compiles a validator for every documented JSON response (at run time, always). */
+export function compileContract(file: string = defaultContractPath): Contract {
+  const document = readOpenApiDocument(file);
+  const { ajv, operations } = contractAjv(document, false);
+  return assembleContract(document, operations, (key, where) => {
+    try {
+      const validate = ajv.getSchema(key);
+      if (!validate) throw new Error(`no schema ${key}`);
+      return validate;
+    } catch (error) {
+      throw new UserError(`the schema of ${where} does not compile: ${errorText(error)}`);
+    }
+  });
+}
+
+/** What the standalone module is built from; when any of it changes, the module is stale and is not used. */
+function fingerprint(documentBytes: Buffer): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(documentBytes).update('\0').update(fs.readFileSync(__filename)).update('\0');
+  for (const pkg of ['ajv', 'ajv-formats']) hash.update(`${pkg}@${packageVersion(pkg)}\0`);
+  return hash.digest('hex');
+}
+
+function packageVersion(pkg: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return String(manifest.version);
+}
+
+/** What contract/validators.generated.js exports. */
+export type StandaloneModule = Pick<typeof generated, 'fingerprint' | 'document' | 'validators'>;
+
+/**
+ * The contract from the standalone module (contract/validators.generated.js) when it was generated from exactly this
+ * document, this file and these ajv versions; undefined when it is stale (or the document is another file), and the
+ * caller compiles at run time. Loading it costs a file hash instead of a YAML parse and an ajv compile.
+ */
+export function precompiledContract(file: string = defaultContractPath, standalone: StandaloneModule = generated): Contract | undefined {
+  if (path.resolve(file) !== defaultContractPath) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return undefined; // compileContract says what is wrong
+  }
+  if (standalone.fingerprint !== fingerprint(bytes)) return undefined;
+  const document = standalone.document as OpenApiDocument;
+  return assembleContract(document, readOperations(document), (key) => {
+    const validate = standalone.validators[key];
+    if (!validate) throw new Error(`contract/validators.generated.js has no validator "${key}": run \`npm run contract:validators\``);
+    return validate;
+  });
+}
+
+/** The precompiled contract when current, else one compiled now: what loadContract keeps for the process. */
+export function currentContract(): Contract {
+  return precompiledContract() ?? compileContract();
+}
+
+/** The standalone module's two files, contract/validators.generated.js and its .d.ts, for this document. */
+export function standaloneValidators(file: string = defaultContractPath): { js: string; dts: string } {
+  const bytes = fs.readFileSync(file);
+  const document = readOpenApiDocument(file);
+  // The module carries the parsed document as JSON: it must survive the trip unchanged (no YAML-only values).
+  const json = JSON.stringify(document);
+  if (!isDeepStrictEqual(JSON.parse(json), document)) {
+    throw new UserError(`${file} holds values JSON cannot carry (e.g. .inf or a YAML tag): the standalone validators cannot be generated`);
+  }
+  const { ajv, operations } = contractAjv(document, true);
+  const keys: Record<string, string> = {};
+  for (const [operationId, operation] of operations)
+    for (const status of operation.responses.keys())
+      for (const kind of validatorKinds) keys[validatorKey(operationId, status, kind)] = validatorKey(operationId, status, kind);
+  let code: string;
+  try {
+    code = standaloneCode(ajv, keys);
+  } catch (error) {
+    throw new UserError(`the standalone validators cannot be generated: ${errorText(error)}`);
+  }
+  const relative = path.relative(path.resolve(__dirname, '..'), file);
+  const js = [
+    `// Generated by \`npm run contract:validators\` from ${relative} (contract/validators.ts): do not edit.`,
+    '// loadContract() uses it only while its fingerprint matches the document, contract/validators.ts and the ajv versions.',
+    '"use strict";',
+    `exports.fingerprint = ${JSON.stringify(fingerprint(bytes))};`,
+    `exports.document = JSON.parse(${JSON.stringify(json)});`,
+    `exports.validators = (function () {`,
+    'const exports = {};',
+    code.replace(/^"use strict";/, ''),
+    'return exports;',
+    '})();',
+    '',
+  ].join('\n');
+  return { js, dts: standaloneDeclarations };
+}
+
+const standaloneDeclarations = `// Generated by \`npm run contract:validators\` (contract/validators.ts): the types of contract/validators.generated.js.
+import type { ErrorObject } from 'ajv';
+
+/** What the module was generated from (the document's bytes, contract/validators.ts, the ajv versions), hashed. */
+export declare const fingerprint: string;
+/** The parsed OpenAPI document. */
+export declare const document: unknown;
+/** Every response's validators by \`operationId status kind\`, e.g. \`getCustomer 200 validateClosed\`. */
+export declare const validators: Readonly<Record<string, ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }>>;
+`;
+
+/** The standalone module's files, beside this one. */
+export const standaloneFiles = {
+  js: path.join(__dirname, 'validators.generated.js'),
+  dts: path.join(__dirname, 'validators.generated.d.ts'),
+};
 
 /** The document's operations and responses, checked, without compiling anything (the reporter's view). */
 export function outlineContract(file: string = defaultContractPath): ContractOutline {
@@ -184,14 +358,6 @@ function readOperations(document: OpenApiDocument): Map<string, ReadOperation> {
     }
   }
   return operations;
-}
-
-function compileOne(ajv: Ajv2020, schema: unknown, where: string): ValidateFunction {
-  try {
-    return ajv.compile(schema as object);
-  } catch (error) {
-    throw new UserError(`the schema of ${where} does not compile: ${errorText(error)}`);
-  }
 }
 
 /** Points `#/components/schemas/X` references at the compiled component bundle `<id>#/$defs/X`. */
@@ -319,4 +485,17 @@ function extensionKeywords(document: OpenApiDocument): string[] {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+if (require.main === module) {
+  // npm run contract:validators: writes the standalone module for the default document.
+  try {
+    const { js, dts } = standaloneValidators();
+    fs.writeFileSync(standaloneFiles.js, js);
+    fs.writeFileSync(standaloneFiles.dts, dts);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), standaloneFiles.js)} (${Math.round(js.length / 1024)} KiB) and its .d.ts\n`);
+  } catch (error) {
+    process.stderr.write(`error: ${errorText(error)}\n`);
+    process.exitCode = 2;
+  }
 }

@@ -6,13 +6,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
 import type { Figure } from './bench';
-import { loadAverage, processUsage, round, sleep, spawnProgram, stopChild, waitForOk, withLoad, type LoadedFigure } from './bench-common';
+import {
+  blackboxBinary,
+  loadAverage,
+  processUsage,
+  requireBlackbox,
+  round,
+  sleep,
+  spawnProgram,
+  stopChild,
+  waitForOk,
+  withLoad,
+  writeBlackboxConfig,
+  type LoadedFigure,
+} from './bench-common';
 import { spawnBenchTarget } from './bench-target';
 import { mainThreadProfile, topCosts } from './cpu-profile';
 import { sampleValue } from './exposition';
 import { freePort } from './free-port';
-
-const blackboxBinary = '/usr/bin/prometheus-blackbox-exporter';
 
 export interface BlackboxOptions {
   /** Probes per second sent to each exporter. */
@@ -61,7 +72,7 @@ async function drive(urls: ReadonlyArray<string>, rate: number, seconds: number)
 
 /** CPU per probe of our exporter and of blackbox_exporter, same target, same header, same rate, same count. */
 export async function benchBlackbox(options: BlackboxOptions = defaultBlackboxOptions): Promise<Figure[]> {
-  if (!fs.existsSync(blackboxBinary)) throw new UserError(`${blackboxBinary} is missing: apt-get install prometheus-blackbox-exporter`);
+  requireBlackbox();
   const section = 'blackbox';
   const token = crypto.randomBytes(16).toString('hex');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-blackbox-'));
@@ -71,26 +82,8 @@ export async function benchBlackbox(options: BlackboxOptions = defaultBlackboxOp
     children.push(target.child);
     const customerId = 'cust_00001';
     const targetUrl = `${target.baseUrl}/${customerId}`;
-    const blackboxConfig = path.join(dir, 'blackbox.yml');
-    fs.writeFileSync(
-      blackboxConfig,
-      [
-        'modules:',
-        '  customer_api:',
-        '    prober: http',
-        '    timeout: 5s',
-        '    http:',
-        '      method: GET',
-        '      valid_status_codes: [200]',
-        '      headers:',
-        `        Authorization: "Bearer ${token}"`,
-        '        Accept: application/json',
-        // The nearest blackbox has to our contract check: a regular expression over the body.
-        '      fail_if_body_not_matches_regexp:',
-        `        - '"customer_id":"${customerId}"'`,
-        '',
-      ].join('\n'),
-    );
+    // The nearest blackbox has to our contract check: a regular expression over the body.
+    const blackboxConfig = writeBlackboxConfig(dir, token, { headers: { Accept: 'application/json' }, bodyMustMatch: [`"customer_id":"${customerId}"`] });
     const blackboxPort = await freePort();
     const blackbox = spawn(blackboxBinary, [`--config.file=${blackboxConfig}`, `--web.listen-address=127.0.0.1:${blackboxPort}`, '--log.level=error'], {
       stdio: 'ignore',

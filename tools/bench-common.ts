@@ -102,3 +102,24 @@ export async function waitForOk(url: string, what: string, child: ChildProcess, 
     await sleep(100);
   }
 }
+
+/** prometheus-blackbox-exporter, as Debian installs it; what the probe and blackbox sections compare against. */
+export const blackboxBinary = '/usr/bin/prometheus-blackbox-exporter';
+
+/** Throws, saying how to install it, when blackbox_exporter is not installed: before anything is started. */
+export function requireBlackbox(): void {
+  if (!fs.existsSync(blackboxBinary)) throw new UserError(`${blackboxBinary} is missing: apt-get install prometheus-blackbox-exporter`);
+}
+
+/**
+ * A blackbox_exporter config in `dir` with one `customer_api` module: GET with the bearer token, 200 only, and the extra
+ * headers and body regular expressions given. Returns its path.
+ */
+export function writeBlackboxConfig(dir: string, token: string, options: { headers?: Record<string, string>; bodyMustMatch?: string[] } = {}): string {
+  const file = path.join(dir, 'blackbox.yml');
+  const headers = Object.entries(options.headers ?? {}).map(([name, value]) => `        ${name}: ${value}`);
+  const body = options.bodyMustMatch?.length ? ['      fail_if_body_not_matches_regexp:', ...options.bodyMustMatch.map((re) => `        - '${re}'`)] : [];
+  const lines = ['modules:', '  customer_api:', '    prober: http', '    timeout: 5s', '    http:', '      method: GET', '      valid_status_codes: [200]'];
+  fs.writeFileSync(file, [...lines, '      headers:', `        Authorization: "Bearer ${token}"`, ...headers, ...body, ''].join('\n'));
+  return file;
+}

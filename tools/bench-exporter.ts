@@ -5,38 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
 import type { Figure } from './bench';
+import { blackboxBinary, median, processUsage, requireBlackbox, round, sleep, spawnProgram, stopChild, waitForOk, writeBlackboxConfig } from './bench-common';
 import { sampleValues } from './exposition';
 import { freePort } from './free-port';
 
-const repoRoot = path.resolve(__dirname, '..');
-const blackboxBinary = '/usr/bin/prometheus-blackbox-exporter';
 const injectedLatencySeconds = 0.05;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A TypeScript program of this repo in its own node process (so its CPU and memory are its own). */
-function spawnProgram(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const running = (): boolean => child.exitCode === null;
-  if (!running()) return;
-  child.kill('SIGTERM');
-  await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(3000)]);
-  if (running()) child.kill('SIGKILL');
-}
 
 interface Simulator {
   child: ChildProcess;
@@ -60,40 +33,12 @@ async function startSimulatorProcess(latencyMs: number): Promise<Simulator> {
   }
 }
 
-async function waitForOk(url: string, what: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new UserError(`${what} did not start for the benchmark`);
-    await sleep(100);
-  }
-}
-
 /** Our probe and blackbox_exporter's, alternately, on the same URL with the same bearer header, against 50 ms injected latency. */
 export async function benchProbeAccuracy(probes = 60): Promise<Figure[]> {
-  if (!fs.existsSync(blackboxBinary)) throw new UserError(`${blackboxBinary} is missing: apt-get install prometheus-blackbox-exporter`);
+  requireBlackbox();
   const simulator = await startSimulatorProcess(injectedLatencySeconds * 1000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-probe-'));
-  const blackboxConfig = path.join(dir, 'blackbox.yml');
-  fs.writeFileSync(
-    blackboxConfig,
-    [
-      'modules:',
-      '  customer_api:',
-      '    prober: http',
-      '    timeout: 5s',
-      '    http:',
-      '      method: GET',
-      '      valid_status_codes: [200]',
-      '      headers:',
-      `        Authorization: "Bearer ${simulator.token}"`,
-      '',
-    ].join('\n'),
-  );
+  const blackboxConfig = writeBlackboxConfig(dir, simulator.token);
   const blackboxPort = await freePort();
   const blackbox = spawn(blackboxBinary, [`--config.file=${blackboxConfig}`, `--web.listen-address=127.0.0.1:${blackboxPort}`], { stdio: 'ignore' });
   const exporterPort = await freePort();
@@ -106,8 +51,8 @@ export async function benchProbeAccuracy(probes = 60): Promise<Figure[]> {
     PROBE_INTERVAL_SECONDS: '3600',
   });
   try {
-    await waitForOk(`http://127.0.0.1:${blackboxPort}/-/healthy`, 'blackbox_exporter', blackbox);
-    await waitForOk(`http://127.0.0.1:${exporterPort}/healthz`, 'the exporter', exporter);
+    await waitForOk(`http://127.0.0.1:${blackboxPort}/-/healthy`, 'blackbox_exporter', blackbox, 20_000);
+    await waitForOk(`http://127.0.0.1:${exporterPort}/healthz`, 'the exporter', exporter, 20_000);
     const targetUrl = `${simulator.baseUrl}/${simulator.customerId}`;
     const ours: number[] = [];
     const theirs: number[] = [];
@@ -159,15 +104,6 @@ export async function benchProbeAccuracy(probes = 60): Promise<Figure[]> {
   }
 }
 
-/** CPU ticks (user + system) and resident memory of a process, from /proc. */
-function processUsage(pid: number): { cpuSeconds: number; rssBytes: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rssPages = Number(fields[21]);
-  return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
-}
-
 /** The exporter probing N targets every 15 s: CPU share, CPU per probe, RSS over the window, /metrics time. */
 async function costAt(targetCount: number, windowSeconds: number, simulator: Simulator): Promise<Figure[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cost-'));
@@ -187,7 +123,7 @@ async function costAt(targetCount: number, windowSeconds: number, simulator: Sim
   });
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   try {
-    await waitForOk(`http://127.0.0.1:${port}/healthz`, 'the exporter', exporter);
+    await waitForOk(`http://127.0.0.1:${port}/healthz`, 'the exporter', exporter, 20_000);
     await sleep(31_000); // two full intervals: every target probed twice, jitter included, caches and JIT warm
     const probesNow = async () => sampleValues(await (await fetch(metricsUrl)).text(), 'customer_api_probes_total').reduce((s, v) => s + v, 0);
     const startProbes = await probesNow();

@@ -32,30 +32,36 @@ export interface ExporterSettings extends ProbeSettings {
   webConfigFile: string | undefined;
 }
 
-export const defaultProbeSettings: ProbeSettings = {
-  intervalSeconds: 30,
-  timeoutSeconds: 10,
-  jitterSeconds: 3,
-  bodyLimitBytes: 1024 * 1024,
-};
+/**
+ * The one place the probe defaults live, for the CLI's variables and startExporter's options alike: every 30 s, a
+ * timeout of 10 s (or half the interval when that is shorter), a jitter of a tenth of the interval, a 1 MiB body cap.
+ */
+export function resolveProbeSettings(given: Partial<ProbeSettings> = {}): ProbeSettings {
+  const intervalSeconds = given.intervalSeconds ?? 30;
+  return {
+    intervalSeconds,
+    timeoutSeconds: given.timeoutSeconds ?? Math.min(10, intervalSeconds / 2),
+    jitterSeconds: given.jitterSeconds ?? intervalSeconds / 10,
+    bodyLimitBytes: given.bodyLimitBytes ?? 1024 * 1024,
+  };
+}
 
 /** Reads PROBE_* and MONITOR_* variables; throws one UserError naming everything that is wrong. */
 export function loadExporterSettings(env: Env = process.env): ExporterSettings {
   // PROBE_* and MONITOR_* are the exporter's own: any unknown one is refused; elsewhere a near-miss of a known name is.
   const problems = unknownVariableProblems(env, { prefixes: ['PROBE_', 'MONITOR_'], owner: "the exporter's" });
   if (problems.length > 0) throw new UserError(problems.join('; '));
-  const intervalSeconds =
-    positiveNumber(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', problems, maxIntervalSeconds) ?? defaultProbeSettings.intervalSeconds;
-  const timeoutSeconds =
-    positiveNumber(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', problems, maxIntervalSeconds) ??
-    Math.min(defaultProbeSettings.timeoutSeconds, intervalSeconds / 2);
-  const jitterSeconds = nonNegativeNumber(env.PROBE_JITTER_SECONDS, 'PROBE_JITTER_SECONDS', problems, maxIntervalSeconds) ?? intervalSeconds / 10;
-  const bodyLimitBytes = integer(env.PROBE_BODY_LIMIT_BYTES, 'PROBE_BODY_LIMIT_BYTES', 1, 1024 * 1024 * 1024, problems) ?? defaultProbeSettings.bodyLimitBytes;
+  const probe = resolveProbeSettings({
+    intervalSeconds: positiveNumber(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', problems, maxIntervalSeconds),
+    timeoutSeconds: positiveNumber(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', problems, maxIntervalSeconds),
+    jitterSeconds: nonNegativeNumber(env.PROBE_JITTER_SECONDS, 'PROBE_JITTER_SECONDS', problems, maxIntervalSeconds),
+    bodyLimitBytes: integer(env.PROBE_BODY_LIMIT_BYTES, 'PROBE_BODY_LIMIT_BYTES', 1, 1024 * 1024 * 1024, problems),
+  });
   const port = integer(env.MONITOR_PORT, 'MONITOR_PORT', 0, 65_535, problems) ?? 9464;
   const host = env.MONITOR_HOST?.trim() || '0.0.0.0';
   const targetsFile = env.MONITOR_TARGETS_FILE?.trim() || undefined;
   const webConfigFile = env.MONITOR_WEB_CONFIG_FILE?.trim() || undefined;
-  const settings = { intervalSeconds, timeoutSeconds, jitterSeconds, bodyLimitBytes, port, host, targetsFile, webConfigFile };
+  const settings = { ...probe, port, host, targetsFile, webConfigFile };
   if (problems.length === 0) problems.push(...probeSettingsProblems(settings));
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return settings;

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { UserError } from '../../config/errors';
 import { loadContract } from '../../contract/index';
-import { defaultProbeSettings, probeSettingsProblems, type ProbeSettings, type ProbeTarget } from './config';
+import { probeSettingsProblems, resolveProbeSettings, type ProbeSettings, type ProbeTarget } from './config';
 import { ExporterMetrics, singleProbeRegistry } from './metrics';
 import { isOperationId, operationIds, type ProbeResult } from './probers';
 import { discardProbeLog, ProbeRunner } from './scheduler';
@@ -58,13 +58,7 @@ const scrapeTimeoutOffsetSeconds = 0.5;
 
 /** Starts the exporter: validates settings, starts the schedule, listens. */
 export async function startExporter(options: ExporterOptions): Promise<RunningExporter> {
-  const intervalSeconds = options.settings?.intervalSeconds ?? defaultProbeSettings.intervalSeconds;
-  const settings: ProbeSettings = {
-    intervalSeconds,
-    timeoutSeconds: options.settings?.timeoutSeconds ?? Math.min(defaultProbeSettings.timeoutSeconds, intervalSeconds / 2),
-    jitterSeconds: options.settings?.jitterSeconds ?? intervalSeconds / 10,
-    bodyLimitBytes: options.settings?.bodyLimitBytes ?? defaultProbeSettings.bodyLimitBytes,
-  };
+  const settings = resolveProbeSettings(options.settings);
   const problems = probeSettingsProblems(settings);
   if (options.targets.length === 0) problems.push('there is no target to probe');
   if (problems.length > 0) throw new UserError(problems.join('; '));

@@ -1,0 +1,129 @@
+// The validators generated ahead of time (contract/validators.generated.js): current with the document, used only while
+// current, and judging every body exactly as the validators compiled at run time do, failures and their evidence included.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect } from '@playwright/test';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import {
+  checkResponse,
+  compileContract,
+  loadContract,
+  precompiledContract,
+  standaloneFiles,
+  standaloneValidators,
+  type BodyValidator,
+  type Contract,
+} from '../contract';
+import { resolveRef } from '../contract/openapi';
+import * as generated from '../contract/validators.generated';
+import { repoRoot } from './helpers/run-gate';
+
+const contractFile = path.join(repoRoot, 'openapi', 'customer-management.yaml');
+const kinds = ['validate', 'validateDocumented', 'validateClosed'] as const;
+
+/** Every example body of every documented response, by `operationId status`. */
+function exampleBodies(contract: Contract): Map<string, unknown[]> {
+  const bodies = new Map<string, unknown[]>();
+  for (const operation of contract.operations.values()) {
+    const item = contract.document.paths?.[operation.path] as OpenAPIV3_1.PathItemObject;
+    const responses = (item[operation.method] as OpenAPIV3_1.OperationObject).responses ?? {};
+    for (const [status, responseOrRef] of Object.entries(responses)) {
+      const response = resolveRef<OpenAPIV3_1.ResponseObject>(contract.document, responseOrRef);
+      const examples = Object.values(response.content?.['application/json']?.examples ?? {});
+      bodies.set(
+        `${operation.operationId} ${status}`,
+        examples.map((e): unknown => resolveRef<OpenAPIV3_1.ExampleObject>(contract.document, e).value as unknown),
+      );
+    }
+  }
+  return bodies;
+}
+
+const replacements: unknown[] = [null, 0, -1, 1.5, '', 'x', 'not-a-date', '2024-13-45T99:99:99Z', true, false, [], {}, [1], { a: 1 }];
+
+/** The body and variants of it that break it in every place: each value retyped, each property removed, an extra one added. */
+function mutations(body: unknown): unknown[] {
+  const out: unknown[] = [body, null, [], {}, 'text', 0];
+  const visit = (node: unknown, replace: (value: unknown) => unknown): void => {
+    for (const value of replacements) out.push(replace(value));
+    if (Array.isArray(node)) {
+      const items = node as unknown[];
+      items.forEach((item, index) =>
+        visit(item, (value) => {
+          const copy = [...items];
+          copy[index] = value;
+          return replace(copy);
+        }),
+      );
+    } else if (typeof node === 'object' && node !== null) {
+      const record = node as Record<string, unknown>;
+      out.push(replace({ ...record, zz_undocumented: 1 }));
+      for (const key of Object.keys(record)) {
+        const { [key]: _removed, ...without } = record;
+        out.push(replace(without));
+        visit(record[key], (value) => replace({ ...record, [key]: value }));
+      }
+    }
+  };
+  visit(body, (value) => value);
+  return out;
+}
+
+/** What a validator said about a body: its verdict and every error, evidence (parentSchema) included. */
+function verdict(validate: BodyValidator, body: unknown): unknown {
+  const valid = validate(body);
+  return { valid, errors: valid ? null : structuredClone(validate.errors) };
+}
+
+test.describe('the standalone validators (contract/validators.generated.js)', () => {
+  test('are current with the document and contract/validators.ts', () => {
+    const { js, dts } = standaloneValidators(contractFile);
+    expect(fs.readFileSync(standaloneFiles.js, 'utf8') === js, 'run `npm run contract:validators` and commit the result').toBe(true);
+    expect(fs.readFileSync(standaloneFiles.dts, 'utf8'), 'run `npm run contract:validators` and commit the result').toBe(dts);
+    expect(precompiledContract(), 'the generated module matches its fingerprint').toBeDefined();
+  });
+
+  test('are what loadContract uses, and never when they are stale or for another document', () => {
+    expect(loadContract().response('getCustomer', 200).validate).toBe(generated.validators['getCustomer 200 validate']);
+    // A stale module (another document, another contract/validators.ts or ajv) is not used: the contract is compiled instead.
+    expect(precompiledContract(contractFile, { ...generated, fingerprint: '0'.repeat(64) })).toBeUndefined();
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'standalone-')), 'customer-management.yaml');
+    fs.copyFileSync(contractFile, copy);
+    expect(precompiledContract(copy), 'another file, even with the same bytes').toBeUndefined();
+  });
+
+  test('judge every body as the run-time validators do: verdicts, errors, evidence and findings', () => {
+    const runtime = compileContract(contractFile);
+    const standalone = precompiledContract(contractFile);
+    expect(standalone, 'the generated module is current').toBeDefined();
+    let bodies = 0;
+    let failures = 0;
+    for (const [response, examples] of exampleBodies(runtime)) {
+      const [operationId, status] = response.split(' ') as [string, string];
+      const compiled = runtime.response(operationId, Number(status));
+      const generatedOne = standalone!.response(operationId, Number(status));
+      expect({ ...generatedOne, validate: 0, validateDocumented: 0, validateClosed: 0 }, `${response} outline`).toEqual({
+        ...compiled,
+        validate: 0,
+        validateDocumented: 0,
+        validateClosed: 0,
+      });
+      for (const body of examples.flatMap(mutations)) {
+        for (const kind of kinds) {
+          const expected = verdict(compiled[kind], body);
+          expect(verdict(generatedOne[kind], body), `${response} ${kind} on ${JSON.stringify(body)}`).toEqual(expected);
+          if (!(expected as { valid: boolean }).valid) failures++;
+        }
+        const observed = { status: Number(status), contentType: 'application/json', bodyText: JSON.stringify(body) };
+        expect(checkResponse(standalone!, operationId, observed), `${response} findings on ${observed.bodyText}`).toEqual(
+          checkResponse(runtime, operationId, observed),
+        );
+        bodies++;
+      }
+    }
+    // Every response's examples, broken in every place: most variants fail, so the failures were compared too.
+    expect(bodies).toBeGreaterThan(1000);
+    expect(failures).toBeGreaterThan(bodies);
+  });
+});
