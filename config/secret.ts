@@ -40,7 +40,9 @@ const minimumFragmentLength = 8;
 export function redactText(text: string, secrets: Secrets): string {
   let out = text;
   for (const value of secretValues(secrets)) {
-    const pattern = patternsFor(value).text;
+    const forms = patternsFor(value);
+    if (!mayHold(out, forms, 'text')) continue;
+    const pattern = forms.regExp('text');
     pattern.lastIndex = 0;
     if (pattern.test(out)) {
       pattern.lastIndex = 0;
@@ -61,7 +63,9 @@ export function redactBytes(buf: Buffer, secrets: Secrets): Buffer {
   const original = buf.toString('latin1');
   let out = original;
   for (const value of values) {
-    const pattern = patternsFor(value).bytes;
+    const forms = patternsFor(value);
+    if (!mayHold(out, forms, 'bytes')) continue;
+    const pattern = forms.regExp('bytes');
     pattern.lastIndex = 0;
     if (pattern.test(out)) {
       pattern.lastIndex = 0;
@@ -80,11 +84,29 @@ function secretValues(secrets: Secrets): string[] {
   return values;
 }
 
+/**
+ * Every form of one secret. The regular expressions (one for JS strings, where a non-ASCII character appears as itself,
+ * one for bytes read as latin1, where it appears as its UTF-8 bytes) are large: V8 takes ~0.15 s to compile each on
+ * first use, so they are built only when `mayHold` cannot rule a match out.
+ */
 interface Patterns {
-  /** For JS strings (UTF-16): a non-ASCII character appears as itself. */
-  text: RegExp;
-  /** For bytes read as latin1: a non-ASCII character appears as its UTF-8 bytes. */
-  bytes: RegExp;
+  /** The forms in which every character is itself: the value and its base64 forms, as JS text and as latin1 bytes. */
+  literals: Record<Mode, string[]>;
+  /** The hex form, lower case (it matches in either case). */
+  hexLower: string;
+  /** Whether the value has a space (which a query string may write as `+`). */
+  hasSpace: boolean;
+  regExp(mode: Mode): RegExp;
+}
+
+/**
+ * False only when no form can be in `text`: without `%` or `\` (nor `+` for a value with a space) every character of a
+ * match would be itself, so a match would be one of the literal forms or the hex form, each found with a plain search.
+ */
+function mayHold(text: string, forms: Patterns, mode: Mode): boolean {
+  if (text.includes('%') || text.includes('\\') || (forms.hasSpace && text.includes('+'))) return true;
+  if (forms.literals[mode].some((literal) => text.includes(literal))) return true;
+  return text.toLowerCase().includes(forms.hexLower);
 }
 
 // Building a pattern costs more than using it: keep the recent ones (the same few tokens are redacted over and over).
@@ -98,7 +120,14 @@ function patternsFor(value: string): Patterns {
     cache.set(value, hit);
     return hit;
   }
-  const patterns = { text: new RegExp(formsPattern(value, 'text'), 'g'), bytes: new RegExp(formsPattern(value, 'bytes'), 'g') };
+  const built: Partial<Record<Mode, RegExp>> = {};
+  const encoded = encodedForms(value);
+  const patterns: Patterns = {
+    literals: { text: [value, ...encoded], bytes: [Buffer.from(value, 'utf8').toString('latin1'), ...encoded] },
+    hexLower: Buffer.from(value, 'utf8').toString('hex'),
+    hasSpace: value.includes(' '),
+    regExp: (mode) => (built[mode] ??= new RegExp(formsPattern(value, mode), 'g')),
+  };
   cache.set(value, patterns);
   if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
   return patterns;
@@ -109,6 +138,16 @@ type Mode = 'text' | 'bytes';
 /** One alternation of every form of `value`, longest first so the longest form is the one replaced. */
 function formsPattern(value: string, mode: Mode): string {
   const bytes = Buffer.from(value, 'utf8');
+  const forms = [{ length: value.length, source: flexible(value, mode) }];
+  for (const form of encodedForms(value)) forms.push({ length: form.length, source: flexible(form, mode) });
+  forms.push({ length: bytes.length * 2, source: [...bytes].map(hexByte).join('') });
+  forms.sort((a, b) => b.length - a.length);
+  return forms.map((f) => `(?:${f.source})`).join('|');
+}
+
+/** The base64 and base64url forms of `value`'s UTF-8 bytes: padded, unpadded, and the fragments at each byte offset. */
+function encodedForms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
   const encoded = new Set<string>();
   for (const alphabet of ['base64', 'base64url'] as const) {
     const full = bytes.toString(alphabet);
@@ -116,11 +155,7 @@ function formsPattern(value: string, mode: Mode): string {
     encoded.add(full.replace(/=+$/, ''));
     for (const fragment of base64Fragments(bytes, alphabet)) if (fragment.length >= minimumFragmentLength) encoded.add(fragment);
   }
-  const forms = [{ length: value.length, source: flexible(value, mode) }];
-  for (const form of encoded) forms.push({ length: form.length, source: flexible(form, mode) });
-  forms.push({ length: bytes.length * 2, source: [...bytes].map(hexByte).join('') });
-  forms.sort((a, b) => b.length - a.length);
-  return forms.map((f) => `(?:${f.source})`).join('|');
+  return [...encoded];
 }
 
 /**

@@ -1,6 +1,7 @@
 // The simulator's seeded customers, their per-run tokens, and the deterministic usage counters it reports for them.
 import crypto from 'node:crypto';
-import { readOpenApiDocument, responseExample } from '../contract/openapi';
+import { loadContract } from '../contract';
+import { responseExample } from '../contract/openapi';
 import type { components } from '../contract/openapi-types.generated';
 
 import type { CustomerRole } from '../config/target';
@@ -36,10 +37,11 @@ interface DocumentedExamples {
 
 let documentedExamples: DocumentedExamples | undefined;
 
-// Read lazily: importing the simulator (or its mode table) parses no YAML; the first customer seeded does.
+// Read lazily: importing the simulator (or its mode table) loads no contract; the first customer seeded does, and it is
+// the process's one contract (the gate's runner and the exporter have it already), not a second parse of the YAML.
 function documented(): DocumentedExamples {
   if (!documentedExamples) {
-    const contractDocument = readOpenApiDocument();
+    const contractDocument = loadContract().document;
     const customerExample = responseExample(contractDocument, 'getCustomer', 200) as Schemas['GetCustomerResponse'];
     const usageExample = responseExample(contractDocument, 'getCustomerUsage', 200) as Schemas['GetCustomerUsageResponse'];
     const deleteExample = responseExample(contractDocument, 'deleteCustomer', 200) as Schemas['DeleteCustomerResponse'];
