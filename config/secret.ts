@@ -75,6 +75,21 @@ export function redactBytes(buf: Buffer, secrets: Secrets): Buffer {
   return out === original ? buf : Buffer.from(out, 'latin1');
 }
 
+/**
+ * Builds and compiles the redaction patterns of these secrets now (~0.15 s each the first time), so that the first
+ * answer that needs them does not wait: the relay calls it while Playwright starts its workers.
+ */
+export function prepareRedaction(secrets: Secrets): void {
+  for (const value of secretValues(secrets)) {
+    const forms = patternsFor(value);
+    for (const mode of ['text', 'bytes'] as const) {
+      const pattern = forms.regExp(mode);
+      pattern.lastIndex = 0;
+      pattern.test('%');
+    }
+  }
+}
+
 function secretValues(secrets: Secrets): string[] {
   const values: string[] = [];
   for (const secret of secrets) {

@@ -349,6 +349,10 @@ test.describe('npm run drift', () => {
       });
       expect(run.exitCode, run.failureText || run.stderr).toBe(0);
       expect([...target.methods]).toEqual(['GET']);
+      // requests.json counts what the relay sent: everything the target saw but the one preflight GET before the tests.
+      const gets = target.counts.get('GET') ?? 0;
+      expect(gets, 'the target saw the preflight and the tests').toBeGreaterThan(1);
+      expect(readJson(run.reportsDir, 'requests.json')).toEqual({ target: 'remote', requests: gets - 1, byMethod: { GET: gets - 1 } });
       const coverage = readJson(run.reportsDir, 'coverage.json') as CoverageReport;
       const deleteCells = coverage.cells.filter((c) => c.operation === 'deleteCustomer');
       expect(deleteCells.map((c) => `${c.status} ${c.state}`)).toEqual([
@@ -380,9 +384,11 @@ function fakeResult(status: TestResult['status'], records: ContractRecord[], ann
 async function startRecordedSimulator() {
   const state = new SimulatorState({ mode: 'faithful' });
   const methods = new Set<string>();
+  const counts = new Map<string, number>();
   const app = express();
   app.use((req, _res, next) => {
     methods.add(req.method);
+    counts.set(req.method, (counts.get(req.method) ?? 0) + 1);
     next();
   });
   app.use(createSimulatorApp(state));
@@ -392,6 +398,7 @@ async function startRecordedSimulator() {
   return {
     state,
     methods,
+    counts,
     baseUrl: `http://127.0.0.1:${port}${simulatorBasePath}`,
     stop: async () => {
       server.closeAllConnections();

@@ -25,11 +25,12 @@ function gateSize(): { tests: number; files: number } {
 }
 
 /**
- * A bare Playwright project with `tests` trivial API tests over `files` files: one worker, a global setup that starts a
- * loopback server, and the gate's reporter set (list, junit, json, html, and a trivial custom reporter standing in for
- * the contract reporter). Same Playwright (node_modules is linked), same worker count, no fixtures, no contract.
+ * A bare Playwright project with `tests` trivial API tests over `files` files, sending `requests` requests between them
+ * (one each, or spread evenly when there are more): one worker, a global setup that starts a loopback server, and the
+ * gate's reporter set (list, junit, json, html, and a trivial custom reporter standing in for the contract reporter).
+ * Same Playwright (node_modules is linked), same worker count, no fixtures, no contract.
  */
-function generateFloorProject(dir: string, tests: number, files: number, workers: number): void {
+function generateFloorProject(dir: string, tests: number, files: number, workers: number, requests = tests): void {
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   fs.writeFileSync(
     path.join(dir, 'playwright.config.ts'),
@@ -85,15 +86,19 @@ export default class CountReporter implements Reporter {
   fs.mkdirSync(path.join(dir, 'specs'));
   for (let f = 0; f < files; f++) {
     const count = Math.floor(tests / files) + (f < tests % files ? 1 : 0);
-    const cases = Array.from(
-      { length: count },
-      (_, i) => `test('answers customer ${f}-${i}', async ({ request }) => {
-  const res = await request.get(\`\${process.env.FLOOR_BASE_URL}/c${f}-${i}\`);
-  expect(res.status(), 'status').toBe(200);
-  expect((await res.json()).data.customer_id, 'echoed id').toBe('/c${f}-${i}');
+    const before = f * Math.floor(tests / files) + Math.min(f, tests % files);
+    const cases = Array.from({ length: count }, (_, i) => {
+      const n = before + i;
+      const sends = Math.floor(requests / tests) + (n < requests % tests ? 1 : 0);
+      return `test('answers customer ${f}-${i}', async ({ request }) => {
+  for (let r = 0; r < ${sends}; r++) {
+    const res = await request.get(\`\${process.env.FLOOR_BASE_URL}/c${f}-${i}-\${r}\`);
+    expect(res.status(), 'status').toBe(200);
+    expect((await res.json()).data.customer_id, 'echoed id').toBe(\`/c${f}-${i}-\${r}\`);
+  }
 });
-`,
-    );
+`;
+    });
     fs.writeFileSync(path.join(dir, 'specs', `floor-${f}.spec.ts`), `import { test, expect } from '@playwright/test';\n\n${cases.join('\n')}`);
   }
 }
@@ -116,21 +121,36 @@ export function benchFloor(runs: number): Figure[] {
   const { tests, files } = gateSize();
   const workers = loadGateSettings(process.env, repoRoot).workers;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-floor-'));
+  const sameWorkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-floor-requests-'));
   try {
-    generateFloorProject(dir, tests, files, workers);
-    const gate: number[] = [];
-    const floor: number[] = [];
-    const loads: LoadAverage[] = [];
-    for (let i = 0; i < runs; i++) {
-      floor.push(timeRun(['test', '-c', path.join(dir, 'playwright.config.ts')], dir, baseEnv(), 0, 'the floor project'));
+    const timeGate = (): { ms: number; requests: number } => {
       const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-floor-gate-'));
       try {
-        gate.push(
-          timeRun(['test'], repoRoot, { ...baseEnv(), CONTRACT_REPORTS_DIR: reports }, 0, 'the gate (`npm run contract` against the faithful simulator)'),
+        const ms = timeRun(
+          ['test'],
+          repoRoot,
+          { ...baseEnv(), CONTRACT_REPORTS_DIR: reports },
+          0,
+          'the gate (`npm run contract` against the faithful simulator)',
         );
+        const traffic = JSON.parse(fs.readFileSync(path.join(reports, 'requests.json'), 'utf8')) as { requests: number };
+        return { ms, requests: traffic.requests };
       } finally {
         fs.rmSync(reports, { recursive: true, force: true });
       }
+    };
+    // One untimed gate run counts the requests it sends (reports/requests.json): the second floor sends as many.
+    const requests = timeGate().requests;
+    generateFloorProject(dir, tests, files, workers);
+    generateFloorProject(sameWorkDir, tests, files, workers, requests);
+    const gate: number[] = [];
+    const floor: number[] = [];
+    const sameWork: number[] = [];
+    const loads: LoadAverage[] = [];
+    for (let i = 0; i < runs; i++) {
+      floor.push(timeRun(['test', '-c', path.join(dir, 'playwright.config.ts')], dir, baseEnv(), 0, 'the floor project'));
+      sameWork.push(timeRun(['test', '-c', path.join(sameWorkDir, 'playwright.config.ts')], sameWorkDir, baseEnv(), 0, 'the request-matched floor project'));
+      gate.push(timeGate().ms);
       loads.push(loadAverage());
     }
     const listFloor = timeRun(['test', '--list', '-c', path.join(dir, 'playwright.config.ts')], dir, baseEnv(), 0, 'the floor project --list');
@@ -138,7 +158,9 @@ export function benchFloor(runs: number): Figure[] {
     const load = loadAverage();
     const g = median(gate);
     const f = median(floor);
+    const w = median(sameWork);
     const ratio = g / f;
+    const workRatio = g / w;
     const runsText = (values: number[]): string => values.map((v) => (v / 1000).toFixed(2)).join(', ');
     const loadsText = loads.map((l) => l.load1.toFixed(2)).join(', ');
     const figures: LoadedFigure[] = [
@@ -174,6 +196,26 @@ export function benchFloor(runs: number): Figure[] {
       withLoad(
         {
           section,
+          name: `the same bare project sending the gate's ${requests} requests (reports/requests.json) instead of ${tests}, median of ${runs} (${runsText(sameWork)} s)`,
+          value: round(w / 1000, 2),
+          unit: 's',
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
+          name: `gate / Playwright floor for the same tests and requests: ${round(g / 1000, 2)} s / ${round(w / 1000, 2)} s`,
+          value: round(workRatio, 2),
+          unit: '×',
+          goal: '≤ 1.1×',
+          met: workRatio <= 1.1,
+        },
+        load,
+      ),
+      withLoad(
+        {
+          section,
           name: 'playwright test --list: gate / floor',
           value: round(listGate / listFloor, 2),
           unit: `× (${round(listGate / 1000, 2)} s / ${round(listFloor / 1000, 2)} s)`,
@@ -184,5 +226,6 @@ export function benchFloor(runs: number): Figure[] {
     return figures;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(sameWorkDir, { recursive: true, force: true });
   }
 }

@@ -23,7 +23,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { authorizationValue, type TargetConfig } from '../../config/target';
-import { redactBytes, redactText, type Secret } from '../../config/secret';
+import { prepareRedaction, redactBytes, redactText, type Secret } from '../../config/secret';
 
 /** Header a spec sets to ask the relay for a credential by name; its value is `primary` or `disposable`, optionally `; scheme=Basic`. */
 export const credentialHeader = 'x-contract-credential';
@@ -48,7 +48,15 @@ export interface CredentialRelayOptions {
 export interface CredentialRelay {
   /** Relay root, with a trailing slash: requests to `${url}cust_1/usage` reach `${baseUrl}/cust_1/usage`. */
   url: string;
+  /** What the relay has sent to the target so far, by method (refused requests never reach it and are not counted). */
+  sent(): RelayTraffic;
   stop(): Promise<void>;
+}
+
+/** The requests a run sent to its target: what `requests.json` reports. */
+export interface RelayTraffic {
+  requests: number;
+  byMethod: Record<string, number>;
 }
 
 /** The methods the relay sends at all: GET and DELETE (the operations), HEAD and OPTIONS (safe), PUT, POST and PATCH (bodiless method checks). */
@@ -102,6 +110,7 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   const keyDigest = digest(options.key);
   const protectedIds = new Set([target.customerId, target.otherCustomerId].filter((id): id is string => !!id).map((id) => id.trim().toLowerCase()));
   const inFlight = new Set<AbortController>();
+  const traffic: RelayTraffic = { requests: 0, byMethod: {} };
   let ownHost = '';
 
   /** The upstream URL for a request-target, or a refusal: only ever the configured origin under the base path. */
@@ -212,6 +221,8 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
     res.on('close', () => {
       if (inFlight.has(controller)) controller.abort();
     });
+    traffic.requests += 1;
+    traffic.byMethod[method] = (traffic.byMethod[method] ?? 0) + 1;
     let answer: UpstreamAnswer;
     try {
       answer = await exchange(client, agent, url, method, headers, body, limit, timeoutMs, controller.signal);
@@ -262,8 +273,11 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   });
   const { port } = server.address() as AddressInfo;
   ownHost = `127.0.0.1:${port}`;
+  // Compiled while Playwright starts its workers, not in the first answer's path.
+  setImmediate(() => prepareRedaction(secrets));
   return {
     url: `http://${ownHost}/`,
+    sent: () => ({ requests: traffic.requests, byMethod: { ...traffic.byMethod } }),
     stop: async () => {
       for (const controller of inFlight) controller.abort();
       agent.destroy();

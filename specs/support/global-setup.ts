@@ -1,5 +1,7 @@
 // Run-wide setup: start the embedded simulator (when API_BASE_URL is unset) or check the real target, then the credential relay.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { exitOnUserError, UserError } from '../../config/errors';
 import { authorizationValue, loadTargetConfig, simulatorHandoffVariable, type SimulatorHandoff, type TargetConfig } from '../../config/target';
 import { redactText } from '../../config/secret';
@@ -30,8 +32,15 @@ async function setUp(): Promise<() => Promise<void>> {
   if (target.kind === 'remote') await preflight(target);
   // A fresh secret per run: only this process and the workers it spawns (which inherit the variable) know it.
   const key = crypto.randomBytes(32).toString('base64url');
-  const relay = await startCredentialRelay(target, { key, bodyLimitBytes: loadGateSettings().bodyLimitBytes });
-  stops.push(() => relay.stop());
+  const settings = loadGateSettings();
+  const relay = await startCredentialRelay(target, { key, bodyLimitBytes: settings.bodyLimitBytes });
+  stops.push(async () => {
+    // How many requests the run sent to the target, by method: the load a gate puts on an API (and the bench's floor).
+    const traffic = { target: target.kind, ...relay.sent() };
+    fs.mkdirSync(settings.reportsDir, { recursive: true });
+    fs.writeFileSync(path.join(settings.reportsDir, 'requests.json'), `${JSON.stringify(traffic, null, 2)}\n`);
+    await relay.stop();
+  });
   // The workers get the relay and the target's ids, never a token: the relay alone holds the tokens.
   Object.assign(process.env, handoffVariables({ relayUrl: relay.url, relayKey: key, target: targetView(target) }));
   return async () => {
