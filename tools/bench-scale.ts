@@ -1,6 +1,7 @@
 // The scale benchmark: one exporter probing 10,000 targets every 15 s on loopback — CPU, /metrics time, RSS, schedule delay.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -64,10 +65,28 @@ function readScrape(text: string, ms: number): Scrape {
   return { ms, bytes: text.length, series, probes, delayBuckets, delayCount };
 }
 
+/**
+ * One scrape, timed from the request to its last byte, as Prometheus times it: the raw bytes are collected with
+ * node:http and decoded only after the clock stops (fetch's decoding of 55 MB into a string took longer than the
+ * exporter's own work, and Prometheus does no such thing).
+ */
 async function scrape(url: string): Promise<Scrape> {
   const started = performance.now();
-  const text = await (await fetch(url)).text();
-  return readScrape(text, performance.now() - started);
+  const { body, ms } = await new Promise<{ body: Buffer; ms: number }>((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const elapsed = performance.now() - started;
+          if (res.statusCode === 200) resolve({ body: Buffer.concat(chunks), ms: elapsed });
+          else reject(new Error(`${url} answered ${res.statusCode}`));
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+  return readScrape(body.toString('latin1'), ms);
 }
 
 /** histogram_quantile over the difference of two scrapes' buckets (linear within a bucket, as Prometheus does). */
