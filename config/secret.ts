@@ -38,18 +38,12 @@ const minimumFragmentLength = 8;
  * and hex of its UTF-8 bytes.
  */
 export function redactText(text: string, secrets: Secrets): string {
-  let out = text;
-  for (const value of secretValues(secrets)) {
-    const forms = patternsFor(value);
-    if (!mayHold(out, forms, 'text')) continue;
-    const pattern = forms.regExp('text');
-    pattern.lastIndex = 0;
-    if (pattern.test(out)) {
-      pattern.lastIndex = 0;
-      out = out.replace(pattern, redacted);
-    }
-  }
-  return out;
+  return replaceForms(text, secretValues(secrets), 'text', true);
+}
+
+/** `redactText` without the plain-search shortcut, always running the full pattern: the reference its tests compare with. */
+export function redactTextExhaustively(text: string, secrets: Secrets): string {
+  return replaceForms(text, secretValues(secrets), 'text', false);
 }
 
 /**
@@ -61,18 +55,24 @@ export function redactBytes(buf: Buffer, secrets: Secrets): Buffer {
   if (values.length === 0 || buf.length === 0) return buf;
   // latin1 maps each byte to one character and back, so the bytes around a match survive unchanged.
   const original = buf.toString('latin1');
-  let out = original;
+  const out = replaceForms(original, values, 'bytes', true);
+  return out === original ? buf : Buffer.from(out, 'latin1');
+}
+
+/** Every form of each value in `text` replaced by [REDACTED]; the large pattern only runs where a form may be. */
+function replaceForms(text: string, values: readonly string[], mode: Mode, shortcut: boolean): string {
+  let out = text;
   for (const value of values) {
     const forms = patternsFor(value);
-    if (!mayHold(out, forms, 'bytes')) continue;
-    const pattern = forms.regExp('bytes');
+    if (shortcut && !mayHold(out, forms, mode)) continue;
+    const pattern = forms.regExp(mode);
     pattern.lastIndex = 0;
     if (pattern.test(out)) {
       pattern.lastIndex = 0;
       out = out.replace(pattern, redacted);
     }
   }
-  return out === original ? buf : Buffer.from(out, 'latin1');
+  return out;
 }
 
 /**

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { authorizationValue as sharedAuthorizationValue, loadToken, tokenTextProblem, TokenReader, type TokenSource } from '../config/credentials';
-import { redactBytes, redactText, Secret } from '../config/secret';
+import fc from 'fast-check';
+import { redactBytes, redactText, redactTextExhaustively, Secret } from '../config/secret';
 import { authorizationValue, loadBaseTarget, loadTargetConfig } from '../config/target';
 import { loadTargetsFile, type TokenSource as ExporterTokenSource } from '../monitors/exporter/config';
 import { TokenReader as ExporterTokenReader, jwtExpiry } from '../monitors/exporter/token';
@@ -244,6 +245,40 @@ test.describe('redaction catches every form of a token', () => {
     expect(redactText(text, secrets)).toBe(text);
     expect(redactText('abc abc', ['abc'])).toBe('abc abc');
     expect(redactText('a secret_value b', [undefined, 'secret_value'])).toBe('a [REDACTED] b');
+  });
+
+  test("the plain-search shortcut never changes a result: random texts mixing a random token's characters in every form", () => {
+    const tokenChar = fc.constantFrom(...'abcXYZ019-._~+/=:'.split(''));
+    const encodings = [
+      (c: string) => c,
+      (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`,
+      (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      (c: string) => (c === '/' ? '\\/' : c),
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(tokenChar, { minLength: 8, maxLength: 24 }).map((chars) => chars.join('')),
+        fc.array(fc.tuple(fc.nat(encodings.length - 1), fc.constantFrom('token', 'base64', 'hex', 'noise', 'char')), { maxLength: 30 }),
+        fc.string({ maxLength: 12 }),
+        (token, pieces, noise) => {
+          const bytes = Buffer.from(token);
+          let text = noise;
+          for (const [encoding, kind] of pieces) {
+            const encode = encodings[encoding]!;
+            if (kind === 'token') text += Array.from(token).map(encode).join('');
+            else if (kind === 'base64') text += bytes.toString('base64');
+            else if (kind === 'hex') text += bytes.toString('hex').toUpperCase();
+            else if (kind === 'char') text += encode(token[encoding % token.length]!);
+            else text += noise;
+          }
+          const secrets = [new Secret(token)];
+          expect(redactText(text, secrets)).toBe(redactTextExhaustively(text, secrets));
+          expect(redactBytes(Buffer.from(text, 'latin1'), secrets).toString('latin1')).toBe(redactTextExhaustively(text, secrets));
+        },
+      ),
+      { seed: 20261127, numRuns: 300 },
+    );
   });
 
   test('redactBytes redacts every form and keeps the other bytes exactly, even when they are not UTF-8', () => {
