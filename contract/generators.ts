@@ -1,10 +1,9 @@
 // fast-check arbitraries drawn from the OpenAPI document's parameter schemas: valid and invalid path ids and query strings, seeded and shrinkable.
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { httpMethods, resolveRef, type OpenApiDocument } from './openapi';
+import { httpMethods, resolveRef } from './openapi';
 import type { GeneratedMethodName } from './records';
+import type { BodyValidator, Contract } from './validators';
 
 /** Schemathesis' two generation modes: input the document allows, and input it does not. */
 export type GenerationMode = 'positive' | 'negative';
@@ -49,7 +48,7 @@ export interface GenerationTarget {
   hasDisposableCredential: boolean;
 }
 
-/** One parameter of an operation as the document declares it, with a validator compiled from its schema. */
+/** One parameter of an operation as the document declares it, with its schema's validator (from the contract). */
 export interface ParameterModel {
   name: string;
   in: 'path' | 'query';
@@ -57,7 +56,7 @@ export interface ParameterModel {
   schema: Record<string, unknown>;
   /** The schema's `format`s (through anyOf/oneOf): what the positive values are drawn from. */
   formats: string[];
-  validate: ValidateFunction;
+  validate: BodyValidator;
 }
 
 /** An operation of the document with its parameters: the generators are made from these. */
@@ -75,34 +74,34 @@ function formatsOf(schema: Record<string, unknown>): string[] {
   return [...own, ...branches.flatMap(formatsOf)];
 }
 
-/** Every operation's parameters (path-level and operation-level, `$ref`s resolved) with validators compiled from their schemas. */
-export function operationModels(document: OpenApiDocument): Map<string, OperationModel> {
-  // strict: false: the document's own x- keywords are not JSON Schema vocabulary; the gate's validators check them strictly.
-  // validateSchema: false: compiling ajv's meta-schema costs ~0.1 s in every process that loads the generated phase, and
-  // these parameter schemas are already checked by Redocly's lint of the document (npm test, `npm run lint:openapi`).
-  const ajv = new Ajv2020({ strict: false, validateFormats: true, validateSchema: false });
-  addFormats(ajv);
+/**
+ * Every operation's parameters (path-level and operation-level, `$ref`s resolved) with their schemas' validators, which
+ * the contract compiles with the response validators (ahead of time in contract/validators.generated.js).
+ */
+export function operationModels(contract: Contract): Map<string, OperationModel> {
+  const document = contract.document;
   const models = new Map<string, OperationModel>();
   for (const [path, itemOrRef] of Object.entries(document.paths ?? {})) {
     const item = resolveRef<OpenAPIV3_1.PathItemObject>(document, itemOrRef ?? {});
     for (const method of httpMethods) {
       const operation = item[method] as OpenAPIV3_1.OperationObject | undefined;
-      if (!operation?.operationId) continue;
+      const operationId = operation?.operationId;
+      if (!operation || !operationId) continue;
       const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => {
         const parameter = resolveRef<OpenAPIV3_1.ParameterObject>(document, p);
         const schema = resolveRef<Record<string, unknown>>(document, (parameter.schema ?? {}) as Record<string, unknown>);
         if (parameter.in !== 'path' && parameter.in !== 'query')
-          throw new Error(`${operation.operationId}: the generators know path and query parameters, not ${parameter.in}`);
+          throw new Error(`${operationId}: the generators know path and query parameters, not ${parameter.in}`);
         return {
           name: parameter.name,
           in: parameter.in,
           required: parameter.required ?? false,
           schema,
           formats: formatsOf(schema),
-          validate: ajv.compile(schema),
+          validate: contract.parameter(operationId, parameter.in, parameter.name),
         } satisfies ParameterModel;
       });
-      models.set(operation.operationId, { operationId: operation.operationId, method: method.toUpperCase() as GeneratedMethodName, path, parameters });
+      models.set(operationId, { operationId, method: method.toUpperCase() as GeneratedMethodName, path, parameters });
     }
   }
   return models;

@@ -5,5 +5,5 @@ import type { ErrorObject } from 'ajv';
 export declare const fingerprint: string;
 /** The parsed OpenAPI document. */
 export declare const document: unknown;
-/** Every response's validators by `operationId status kind`, e.g. `getCustomer 200 validateClosed`. */
+/** Every response's validators by `operationId status kind`, e.g. `getCustomer 200 validateClosed`, and every parameter's by `operationId in name parameter`. */
 export declare const validators: Readonly<Record<string, ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }>>;

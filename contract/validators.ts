@@ -7,9 +7,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
-import standaloneCode from 'ajv/dist/standalone';
-import addFormats from 'ajv-formats';
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject } from 'ajv/dist/2020';
+import type * as AjvStandalone from 'ajv/dist/standalone';
+import type * as AjvFormats from 'ajv-formats';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { UserError } from '../config/errors';
 import { documented, inferred, simulatorOnly, type Evidence } from './evidence';
@@ -73,7 +74,16 @@ export class Contract implements ContractOutline {
   constructor(
     readonly document: OpenApiDocument,
     readonly operations: ReadonlyMap<string, OperationContract>,
+    /** Each path and query parameter's schema validator, by `operationId in name`: what the generated phase draws input with. */
+    private readonly parameters: ReadonlyMap<string, BodyValidator> = new Map(),
   ) {}
+
+  /** The validator of a parameter's schema; throws when the operation declares no such path or query parameter. */
+  parameter(operationId: string, where: 'path' | 'query', name: string): BodyValidator {
+    const found = this.parameters.get(parameterKey(operationId, where, name));
+    if (!found) throw new Error(`${operationId} declares no ${where} parameter "${name}" with a schema`);
+    return found;
+  }
 
   /** The operation with this operationId; throws when the contract has none. */
   operation(operationId: string): OperationContract {
@@ -107,14 +117,33 @@ function validatorKey(operationId: string, status: number, kind: ValidatorKind):
   return `${operationId} ${status} ${kind}`;
 }
 
+function parameterKey(operationId: string, where: 'path' | 'query', name: string): string {
+  return `${operationId} ${where} ${name} parameter`;
+}
+
+/**
+ * ajv itself, loaded only to compile: ~80 ms per process (ajv, ajv-formats) that a process using the standalone module
+ * (contract/validators.generated.js, which needs only ajv's small runtime files) never spends.
+ */
+function ajvModules(): { Ajv: typeof Ajv2020; addFormats: typeof AjvFormats.default; standaloneCode: typeof AjvStandalone.default } {
+  /* eslint-disable @typescript-eslint/no-require-imports -- deliberately lazy; import() is not usable under Playwright's loader */
+  return {
+    Ajv: (require('ajv/dist/2020') as { default: typeof Ajv2020 }).default,
+    addFormats: (require('ajv-formats') as typeof AjvFormats).default,
+    standaloneCode: (require('ajv/dist/standalone') as typeof AjvStandalone).default,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
 /**
  * One ajv instance holding every schema of the document under its validator key (`getCustomer 200 validate`), not yet
  * compiled: compileContract compiles them to functions, the standalone generator to code. Both see the same schemas.
  */
 function contractAjv(document: OpenApiDocument, source: boolean): { ajv: Ajv2020; operations: Map<string, ReadOperation> } {
+  const { Ajv, addFormats } = ajvModules();
   // inlineRefs: false compiles each shared component once instead of inlining it into every response validator.
   // verbose: each error carries the schema node it failed in, whose x-inferred note is the finding's evidence.
-  const ajv = new Ajv2020({
+  const ajv = new Ajv({
     allErrors: true,
     inlineRefs: false,
     strict: true,
@@ -151,8 +180,25 @@ function contractAjv(document: OpenApiDocument, source: boolean): { ajv: Ajv2020
         }
       }
     }
+    for (const parameter of operation.parameters) {
+      try {
+        ajv.addSchema(rewriteRefs(parameter.schema, schemaId), parameterKey(operationId, parameter.in, parameter.name));
+      } catch (error) {
+        throw new UserError(`the schema of ${parameter.where} does not compile: ${errorText(error)}`);
+      }
+    }
   }
   return { ajv, operations };
+}
+
+/** Every key of the contract's ajv instance: three validators per response, one per parameter. */
+function validatorKeys(operations: ReadonlyMap<string, ReadOperation>): string[] {
+  const keys: string[] = [];
+  for (const [operationId, operation] of operations) {
+    for (const status of operation.responses.keys()) for (const kind of validatorKinds) keys.push(validatorKey(operationId, status, kind));
+    for (const parameter of operation.parameters) keys.push(parameterKey(operationId, parameter.in, parameter.name));
+  }
+  return keys;
 }
 
 /** The compiled contract from the document and a lookup of each response's validators. */
@@ -174,7 +220,14 @@ function assembleContract(
     }
     compiled.set(operationId, { operationId, method: operation.method, path: operation.path, responses });
   }
-  return new Contract(document, compiled);
+  const parameters = new Map<string, BodyValidator>();
+  for (const [operationId, operation] of operations) {
+    for (const parameter of operation.parameters) {
+      const key = parameterKey(operationId, parameter.in, parameter.name);
+      parameters.set(key, validator(key, parameter.where));
+    }
+  }
+  return new Contract(document, compiled, parameters);
 }
 
 /** Loads the OpenAPI document, checks it, and compiles a validator for every documented JSON response (at run time, always). */
@@ -247,13 +300,10 @@ export function standaloneValidators(file: string = defaultContractPath): { js: 
     throw new UserError(`${file} holds values JSON cannot carry (e.g. .inf or a YAML tag): the standalone validators cannot be generated`);
   }
   const { ajv, operations } = contractAjv(document, true);
-  const keys: Record<string, string> = {};
-  for (const [operationId, operation] of operations)
-    for (const status of operation.responses.keys())
-      for (const kind of validatorKinds) keys[validatorKey(operationId, status, kind)] = validatorKey(operationId, status, kind);
+  const keys = Object.fromEntries(validatorKeys(operations).map((key) => [key, key]));
   let code: string;
   try {
-    code = standaloneCode(ajv, keys);
+    code = ajvModules().standaloneCode(ajv, keys);
   } catch (error) {
     throw new UserError(`the standalone validators cannot be generated: ${errorText(error)}`);
   }
@@ -281,7 +331,7 @@ import type { ErrorObject } from 'ajv';
 export declare const fingerprint: string;
 /** The parsed OpenAPI document. */
 export declare const document: unknown;
-/** Every response's validators by \`operationId status kind\`, e.g. \`getCustomer 200 validateClosed\`. */
+/** Every response's validators by \`operationId status kind\`, e.g. \`getCustomer 200 validateClosed\`, and every parameter's by \`operationId in name parameter\`. */
 export declare const validators: Readonly<Record<string, ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }>>;
 `;
 
@@ -310,6 +360,8 @@ interface ReadOperation {
   method: HttpMethod;
   path: string;
   responses: Map<number, { outline: ResponseOutline; schema: Record<string, unknown>; where: string }>;
+  /** Path-level and operation-level path and query parameters with a schema, `$ref`s resolved. */
+  parameters: Array<{ name: string; in: 'path' | 'query'; schema: Record<string, unknown>; where: string }>;
 }
 
 /** Every operation and documented response of the document, with its evidence and JSON schema; refuses what cannot be checked. */
@@ -354,7 +406,14 @@ function readOperations(document: OpenApiDocument): Map<string, ReadOperation> {
         };
         responses.set(status, { outline, schema: json.schema as Record<string, unknown>, where });
       }
-      operations.set(operationId, { method, path: pathTemplate, responses });
+      const parameters: ReadOperation['parameters'] = [];
+      for (const parameterOrRef of [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])]) {
+        const parameter = resolveRef<OpenAPIV3_1.ParameterObject>(document, parameterOrRef);
+        if ((parameter.in !== 'path' && parameter.in !== 'query') || !parameter.schema) continue;
+        const schema = resolveRef<Record<string, unknown>>(document, parameter.schema as Record<string, unknown>);
+        parameters.push({ name: parameter.name, in: parameter.in, schema, where: `${operationId}'s ${parameter.in} parameter ${parameter.name}` });
+      }
+      operations.set(operationId, { method, path: pathTemplate, responses, parameters });
     }
   }
   return operations;

@@ -1,7 +1,8 @@
 // The reference simulator: an in-memory express implementation of the Customer Management API; its routes and state (modes.ts says how each mode behaves).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type express from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import {
   customerWithRole,
   documentedDeleteMessage,
@@ -186,12 +187,19 @@ function validateOptions(options: SimulatorOptions): void {
   }
 }
 
+/** express, loaded when the first app is built (~60–100 ms): startSimulator listens first and builds the app after. */
+function expressModule(): typeof express {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy; import() is not usable under Playwright's loader
+  return require('express') as typeof express;
+}
+
 /**
  * Builds the simulator's express app. Pass a SimulatorState to keep control of mode and data
  * (startSimulator does), or options to get a fresh state.
  */
 export function createSimulatorApp(options: SimulatorOptions | SimulatorState = {}): express.Express {
   const state = options instanceof SimulatorState ? options : new SimulatorState(options);
+  const express = expressModule();
   const app = express();
   app.disable('x-powered-by');
   // Conditional GETs would answer 304 without a body, which no operation documents.
@@ -375,9 +383,14 @@ function sendUnauthorized(res: Response, state: SimulatorState, message: string)
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const state = new SimulatorState(options);
-  const app = createSimulatorApp(state);
+  // The app (and express with it) is built shortly after the port is bound, while the caller gets on with its own start
+  // (the gate's global setup returns and Playwright starts its worker), or by the first request if that comes sooner.
+  let app: express.Express | undefined;
+  const ensureApp = (): express.Express => (app ??= createSimulatorApp(state));
   const host = options.host ?? '127.0.0.1';
-  const server = http.createServer(app);
+  const server = http.createServer((req, res) => {
+    ensureApp()(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -386,6 +399,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const warmUp = setTimeout(ensureApp, 150);
+  warmUp.unref();
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let stopping: Promise<void> | undefined;
   const customers = state.customers.map(({ id, token, role }) => ({ id, token, role }));
@@ -403,6 +418,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     reset: () => state.reset(),
     requestCount: () => state.requestCount(),
     stop(): Promise<void> {
+      clearTimeout(warmUp);
       stopping ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         state.cancelDelays();

@@ -2,7 +2,7 @@
 //
 // It runs before delete-customer.spec.ts (Playwright runs files in name order within a worker), while the disposable
 // customer still exists; a broken API can only lose that disposable customer, and the DELETE spec is then blocked naming this test.
-import { test, expect, customerPath, noteConsumed, requireState } from './fixtures';
+import { test, expect, customerPath, handedOverTarget, noteConsumed, requireState } from './fixtures';
 import { crossTenantDeleteRefusal } from './support/claims';
 import { loadGeneratedSettings } from '../config/settings';
 
@@ -10,9 +10,10 @@ const disposable = 'the disposable customer';
 
 test.describe('generated › stateful', () => {
   test.skip(loadGeneratedSettings().examples === 0, 'CONTRACT_EXAMPLES=0: the generated phase is off');
-  test.skip(({ target }) => target.readOnly, 'read-only run (CONTRACT_READ_ONLY=1): DELETE is never sent');
+  const run = handedOverTarget();
+  test.skip(run?.readOnly === true, 'read-only run (CONTRACT_READ_ONLY=1): DELETE is never sent');
   test.skip(
-    ({ target }) => !target.allowDelete || !target.deleteCustomerId,
+    !!run && (!run.allowDelete || !run.deleteCustomerId),
     'needs the disposable customer: API_ALLOW_DELETE=1 with API_DELETE_CUSTOMER_ID and API_DELETE_TOKEN',
   );
 

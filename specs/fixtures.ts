@@ -5,6 +5,8 @@ import { contractMatchers } from './support/contract-matcher';
 import { ContractClient } from './support/exchanges';
 import { readRunHandoff, type TargetView } from './support/run-handoff';
 
+export { handedOverTarget } from './support/run-handoff';
+
 export { expectRules, noteConsumed, requireState } from './support/verdicts';
 export { documented, inferred } from '../contract/evidence';
 

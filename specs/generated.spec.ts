@@ -28,12 +28,26 @@ const settings = loadGeneratedSettings();
 const runSeed = settings.seed ?? crypto.randomInt(0, 2 ** 31 - 1);
 /** Requests a failing property may spend on shrinking, on top of its examples: bounded, so a broken real target is not flooded. */
 const shrinkRequestBudget = 60;
+/** Generated requests in flight at once against the embedded simulator (a real target gets one at a time, CONTRACT_MAX_RPS). */
+const simulatorConcurrency = 8;
 /** Warnings kept per test (one record each): the first of each message, so an advisory on every 401 is reported once. */
 const maxWarningRecords = 5;
 
 const contract = loadContract();
-const models = operationModels(contract.document);
+const models = operationModels(contract);
 const replayHint = (title: string): string => `replay: CONTRACT_SEED=${runSeed} npm run contract -- --grep "${title.replace(/["\\`$]/g, '\\$&')}"`;
+
+/** A generated case by value: the key its verdict and exchange are kept under. */
+function caseKey(generated: GeneratedCase): string {
+  return JSON.stringify(generated);
+}
+
+/** Maps `items` through `send`, at most `limit` at a time, results in the items' order. */
+async function inBatches<T, R>(items: readonly T[], limit: number, send: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += limit) results.push(...(await Promise.all(items.slice(start, start + limit).map(send))));
+  return results;
+}
 
 /** Turns the records of a test into its outcome; throws the failure with its seed, input and reproduction on top. */
 async function settleGenerated(records: ContractRecord[], exchange: GeneratedExchange | undefined, heading: string): Promise<void> {
@@ -48,7 +62,7 @@ test.describe('generated', () => {
     const modes: GenerationMode[] = model.method === 'DELETE' ? ['negative'] : ['positive', 'negative'];
     for (const mode of modes) {
       const title = `${model.operationId} ${mode}: seeded examples from the document`;
-      test(title, async ({ playwright, target }) => {
+      test(title, async ({ target }) => {
         if (model.method === 'DELETE') {
           test.skip(target.readOnly, 'read-only run (CONTRACT_READ_ONLY=1): no DELETE is sent');
           test.skip(
@@ -57,22 +71,22 @@ test.describe('generated', () => {
           );
         }
         const seed = testSeed(runSeed, `${model.operationId} ${mode}`);
-        const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+        const client = GeneratedClient.open(target, settings.maxRps);
+        const concurrency = target.kind === 'remote' ? 1 : simulatorConcurrency;
         const generationTarget = { ...target, hasDisposableCredential: target.allowDelete && !target.readOnly && !!target.deleteCustomerId };
         const categories = caseCategories(model, mode, generationTarget);
-        const judged = new Map<GeneratedCase, { record: ContractRecord; exchange: GeneratedExchange }>();
+        const judged = new Map<string, { record: ContractRecord; exchange: GeneratedExchange }>();
+        const verdicts = new Map<string, boolean>();
         const warnings = new Map<string, ContractRecord>();
         let requests = 0;
         let throttled: ContractRecord | undefined;
-        const property = async (generated: GeneratedCase): Promise<boolean> => {
-          if (throttled || requests >= Math.max(settings.examples, categories.length) + shrinkRequestBudget) return true;
+        const budget = Math.max(settings.examples, categories.length) + shrinkRequestBudget;
+        const send = (generated: GeneratedCase): Promise<GeneratedExchange> => {
           requests += 1;
-          const exchange = await client.send({
-            operation: model.operationId,
-            method: model.method,
-            path: casePath(model, generated),
-            credential: generated.credential,
-          });
+          return client.send({ operation: model.operationId, method: model.method, path: casePath(model, generated), credential: generated.credential });
+        };
+        /** Judges one exchange, remembering the verdict by the case's value (fast-check's replay draws equal, not identical, objects). */
+        const judge = (generated: GeneratedCase, exchange: GeneratedExchange): boolean => {
           if (exchange.status === 429) {
             throttled = judgeGenerated({ contract, exchange, generated, enforceHeaders: settings.enforceHeaders }, [], title, runFacts());
             throttled = {
@@ -88,26 +102,55 @@ test.describe('generated', () => {
             `${title}: ${generated.why}`,
             runFacts(),
           );
-          judged.set(generated, { record, exchange });
+          judged.set(caseKey(generated), { record, exchange });
           if (record.outcome === 'warned') {
             for (const finding of record.findings)
               if (!warnings.has(finding.message) && warnings.size < maxWarningRecords) warnings.set(finding.message, record);
           }
+          verdicts.set(caseKey(generated), record.outcome !== 'failed');
           return record.outcome !== 'failed';
         };
+        const property = async (generated: GeneratedCase): Promise<boolean> => {
+          const known = verdicts.get(caseKey(generated));
+          if (known !== undefined) return known;
+          if (throttled || requests >= budget) return true;
+          return judge(generated, await send(generated));
+        };
         // The budget is spread over the categories of input (at least one example each), each its own seeded, shrinking run.
+        const runs = categories.map((category, index) => ({
+          category,
+          settings: {
+            seed: testSeed(seed, String(index)),
+            numRuns: Math.max(1, Math.floor(settings.examples / categories.length) + (index < settings.examples % categories.length ? 1 : 0)),
+            endOnFailure: false,
+          },
+        }));
+        if (concurrency > 1) {
+          // The examples fast-check's runs draw (fc.sample with the same seed draws the same values, in the same order), all
+          // categories' at once, sent several at a time and judged in order; fast-check then runs only from the first category
+          // with a failure, replaying these verdicts and sending just its shrinks. A real target gets every request one by
+          // one, as fast-check asks for it (concurrency 1).
+          const examples = runs.flatMap((run) => fc.sample(run.category, { seed: run.settings.seed, numRuns: run.settings.numRuns }));
+          const exchanges = await inBatches(examples, concurrency, send);
+          examples.forEach((example, i) => {
+            const exchange = exchanges[i];
+            if (!throttled && exchange) judge(example, exchange);
+          });
+        }
         let result: fc.RunDetails<[GeneratedCase]> | undefined;
-        for (const [index, category] of categories.entries()) {
-          const numRuns = Math.max(1, Math.floor(settings.examples / categories.length) + (index < settings.examples % categories.length ? 1 : 0));
-          result = await fc.check(fc.asyncProperty(category, property), { seed: testSeed(seed, String(index)), numRuns, endOnFailure: false });
+        const isThrottled = (): boolean => throttled !== undefined;
+        for (const run of runs) {
+          if (isThrottled()) break;
+          if (concurrency > 1 && fc.sample(run.category, run.settings).every((example) => verdicts.get(caseKey(example)) === true)) continue;
+          result = await fc.check(fc.asyncProperty(run.category, property), run.settings);
           if (result.failed || throttled) break;
         }
-        await client.dispose();
+        client.dispose();
         const warned = [...new Set(warnings.values())];
         if (throttled) return settleGenerated([throttled, ...warned], undefined, '');
         if (!result?.failed || !result.counterexample) return settleGenerated(warned, undefined, '');
         const [shrunk] = result.counterexample;
-        const failure = judged.get(shrunk);
+        const failure = judged.get(caseKey(shrunk));
         if (!failure) throw new Error(`the generated property failed without a judged exchange (seed ${seed}): ${String(result.errorInstance)}`);
         const heading = [
           `generated ${model.operationId} (${mode}) failed after ${result.numRuns} example(s), shrunk ${result.numShrinks} time(s), run seed ${runSeed} (test seed ${seed}, path ${result.counterexamplePath})`,
@@ -126,7 +169,7 @@ test.describe('generated', () => {
     const item = resolveRef<OpenAPIV3_1.PathItemObject>(contract.document, itemOrRef ?? {});
     const getOperation = item.get?.operationId;
     if (!getOperation) continue;
-    test(`undocumented methods on ${pathTemplate}`, async ({ playwright, target }) => {
+    test(`undocumented methods on ${pathTemplate}`, async ({ target }) => {
       // Against a real target the generated phase sends only GET, and DELETE to the disposable or a missing id.
       test.skip(
         target.kind === 'remote',
@@ -134,7 +177,7 @@ test.describe('generated', () => {
       );
       const documentedMethods = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].filter((m) => m in item).map((m) => m.toUpperCase()));
       const stateChanging = target.readOnly ? [] : (['PUT', 'POST', 'PATCH'] as const).filter((m) => !documentedMethods.has(m));
-      const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+      const client = GeneratedClient.open(target, settings.maxRps);
       const safeCredential = target.allowDelete && !target.readOnly && target.deleteCustomerId ? 'disposable' : 'none';
       const records: ContractRecord[] = [];
       const sends = [
@@ -163,7 +206,7 @@ test.describe('generated', () => {
         );
         if (records.at(-1)?.outcome === 'failed') last = exchange;
       }
-      await client.dispose();
+      client.dispose();
       await settleGenerated(
         records,
         last,
@@ -172,8 +215,8 @@ test.describe('generated', () => {
     });
   }
 
-  test('Accept values the document does not offer get a documented answer or 406', async ({ playwright, target }) => {
-    const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+  test('Accept values the document does not offer get a documented answer or 406', async ({ target }) => {
+    const client = GeneratedClient.open(target, settings.maxRps);
     const records: ContractRecord[] = [];
     let last: GeneratedExchange | undefined;
     for (const accept of ['application/xml', 'text/html', 'text/plain', 'application/json;q=0, application/xml']) {
@@ -200,7 +243,7 @@ test.describe('generated', () => {
       );
       if (records.at(-1)?.outcome === 'failed') last = exchange;
     }
-    await client.dispose();
+    client.dispose();
     await settleGenerated(
       records.filter((r) => r.outcome !== 'passed'),
       last,
@@ -210,7 +253,7 @@ test.describe('generated', () => {
 
   // The stateful checks are the document's links on deleteCustomer's 200: after a DELETE that answered 200, each linked
   // operation on the same customer must answer the link's x-expected-status.
-  test('stateful: the links of a successful DELETE (use after free)', async ({ playwright, target }) => {
+  test('stateful: the links of a successful DELETE (use after free)', async ({ target }) => {
     test.skip(target.readOnly, 'read-only run (CONTRACT_READ_ONLY=1): no DELETE is sent');
     test.skip(
       !target.allowDelete || !target.deleteCustomerId,
@@ -224,7 +267,7 @@ test.describe('generated', () => {
       ([name, linkOrRef]) => [name, resolveRef<OpenAPIV3_1.LinkObject & Record<string, unknown>>(contract.document, linkOrRef)] as const,
     );
     test.skip(links.length === 0, 'deleteCustomer 200 declares no links');
-    const client = await GeneratedClient.open(playwright.request, target, settings.maxRps);
+    const client = GeneratedClient.open(target, settings.maxRps);
     const path = encodeURIComponent(id);
     const before = await client.send({ operation: 'getCustomer', method: 'GET', path, credential: 'disposable' });
     let source: RequestRecord;
@@ -232,7 +275,7 @@ test.describe('generated', () => {
     if (before.status === 200) {
       const deletion = await client.send({ operation: 'deleteCustomer', method: 'DELETE', path, credential: 'disposable' });
       if (deletion.status !== 200) {
-        await client.dispose();
+        client.dispose();
         test.skip(true, `blocked: deleteCustomer answered ${deletion.status} to DELETE /${path}, so the links (which start from a 200) cannot be followed`);
       }
       noteConsumed('the disposable customer', `the generated stateful test deleted it (DELETE /${path} answered 200) to follow deleteCustomer's links`);
@@ -276,7 +319,7 @@ test.describe('generated', () => {
       );
       if (records.at(-1)?.outcome === 'failed') last = exchange;
     }
-    await client.dispose();
+    client.dispose();
     await settleGenerated(records, last, `generated stateful checks from deleteCustomer's links (source: ${curlFor(source)})`);
   });
 });

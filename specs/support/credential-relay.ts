@@ -273,8 +273,9 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   });
   const { port } = server.address() as AddressInfo;
   ownHost = `127.0.0.1:${port}`;
-  // Compiled while Playwright starts its workers, not in the first answer's path.
-  setImmediate(() => prepareRedaction(secrets));
+  // Compiled while Playwright starts its workers (~1 s), not in global setup's path nor the first answer's (a first answer
+  // sooner than this compiles them itself).
+  setTimeout(() => prepareRedaction(secrets), 150).unref();
   return {
     url: `http://${ownHost}/`,
     sent: () => ({ requests: traffic.requests, byMethod: { ...traffic.byMethod } }),
