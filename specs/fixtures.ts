@@ -13,6 +13,8 @@ export { documented, inferred } from '../contract/evidence';
 interface WorkerFixtures {
   /** Where requests go (through the relay) and with which customer ids; no token: only the relay holds them. */
   target: TargetView;
+  /** One request context per credential and worker, shared by the tests the worker runs (see below). */
+  contexts: Readonly<Record<CredentialName | 'none', APIRequestContext>>;
 }
 
 interface TestFixtures {
@@ -31,20 +33,29 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  api: async ({ playwright, target }, use) => {
-    const context = await requestContext(playwright.request, 'primary');
-    await use(new ContractClient(context, 'primary', target.authScheme));
-    await context.dispose();
+  // Worker-scoped: creating and disposing a context costs ~10–20 ms, and most tests use two. Nothing leaks from one test to
+  // the next through them: they talk only to the loopback relay, which forwards no cookie and no header but its list, and
+  // each test's requests are still reported as that test's steps.
+  contexts: [
+    async ({ playwright }, use) => {
+      const contexts = {
+        primary: await requestContext(playwright.request, 'primary'),
+        disposable: await requestContext(playwright.request, 'disposable'),
+        none: await requestContext(playwright.request, undefined),
+      };
+      await use(contexts);
+      for (const context of Object.values(contexts)) await context.dispose();
+    },
+    { scope: 'worker' },
+  ],
+  api: async ({ contexts, target }, use) => {
+    await use(new ContractClient(contexts.primary, 'primary', target.authScheme));
   },
-  disposableApi: async ({ playwright, target }, use) => {
-    const context = await requestContext(playwright.request, 'disposable');
-    await use(new ContractClient(context, 'disposable', target.authScheme));
-    await context.dispose();
+  disposableApi: async ({ contexts, target }, use) => {
+    await use(new ContractClient(contexts.disposable, 'disposable', target.authScheme));
   },
-  anonymous: async ({ playwright, target }, use) => {
-    const context = await requestContext(playwright.request, undefined);
-    await use(new ContractClient(context, undefined, target.authScheme));
-    await context.dispose();
+  anonymous: async ({ contexts, target }, use) => {
+    await use(new ContractClient(contexts.none, undefined, target.authScheme));
   },
 });
 

@@ -117,7 +117,7 @@ test.describe('generated', () => {
           return judge(generated, await send(generated));
         };
         // The budget is spread over the categories of input (at least one example each), each its own seeded, shrinking run.
-        const runs = categories.map((category, index) => ({
+        const runs = categories.map((category, index): { category: typeof category; settings: fc.Parameters<[GeneratedCase]>; examples?: GeneratedCase[] } => ({
           category,
           settings: {
             seed: testSeed(seed, String(index)),
@@ -130,7 +130,8 @@ test.describe('generated', () => {
           // categories' at once, sent several at a time and judged in order; fast-check then runs only from the first category
           // with a failure, replaying these verdicts and sending just its shrinks. A real target gets every request one by
           // one, as fast-check asks for it (concurrency 1).
-          const examples = runs.flatMap((run) => fc.sample(run.category, { seed: run.settings.seed, numRuns: run.settings.numRuns }));
+          for (const run of runs) run.examples = fc.sample(run.category, { seed: run.settings.seed, numRuns: run.settings.numRuns });
+          const examples = runs.flatMap((run) => run.examples ?? []);
           const exchanges = await inBatches(examples, concurrency, send);
           examples.forEach((example, i) => {
             const exchange = exchanges[i];
@@ -141,7 +142,7 @@ test.describe('generated', () => {
         const isThrottled = (): boolean => throttled !== undefined;
         for (const run of runs) {
           if (isThrottled()) break;
-          if (concurrency > 1 && fc.sample(run.category, run.settings).every((example) => verdicts.get(caseKey(example)) === true)) continue;
+          if (run.examples?.every((example) => verdicts.get(caseKey(example)) === true)) continue;
           result = await fc.check(fc.asyncProperty(run.category, property), run.settings);
           if (result.failed || throttled) break;
         }
