@@ -211,10 +211,10 @@ Options:
                          validators  responses checked per second, per operation
                          probe       our probe against prometheus-blackbox-exporter on the same URL
                          exporter    CPU, /metrics time and RSS at 1, 100 and 1,000 targets
-                         floor       the gate against a bare Playwright project of the same size, 3 runs each
+                         floor       the gate against a bare Playwright project of the same size, --runs runs each, interleaved
                          blackbox    CPU per probe, ours against blackbox_exporter, same target and rate
                          scale       one exporter, 10,000 targets every 15 s: CPU, /metrics, RSS, schedule delay
-  --runs N             gate runs, a whole number >= 1 (default 5)
+  --runs N             gate and floor runs, a whole number >= 1 (default 5)
   --soak-seconds N     seconds of the 1,000-target exporter window, a whole number >= 1 (default 60)
   --out DIR            where bench.json and bench.md go (default reports/)
   -h, --help           print this help and exit
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
   if (sections.includes('validators')) figures.push(...benchValidators(2));
   if (sections.includes('probe')) figures.push(...(await benchProbeAccuracy()));
   if (sections.includes('exporter')) figures.push(...(await benchExporterCost(options.soakSeconds)));
-  if (sections.includes('floor')) figures.push(...benchFloor(3));
+  if (sections.includes('floor')) figures.push(...benchFloor(runs));
   if (sections.includes('blackbox')) figures.push(...(await benchBlackbox()));
   if (sections.includes('scale')) figures.push(...(await benchScale()));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
