@@ -126,4 +126,51 @@ test.describe('the standalone validators (contract/validators.generated.js)', ()
     expect(bodies).toBeGreaterThan(1000);
     expect(failures).toBeGreaterThan(bodies);
   });
+
+  test("judge every parameter value as the run-time validators do (the generated phase's input)", () => {
+    const runtime = compileContract(contractFile);
+    const standalone = precompiledContract(contractFile)!;
+    const values: unknown[] = [
+      'cust_abc123',
+      'C',
+      'x'.repeat(200),
+      '',
+      ' ',
+      '2024-01-31',
+      '2024-02-30',
+      '2024-01-31T10:00:00Z',
+      '2024-01-31T10:00:00+05:30',
+      '2024-01-31 10:00:00',
+      '20240131',
+      'not-a-date',
+      '../x',
+      0,
+      null,
+      [],
+    ];
+    const parameters: Array<[string, 'path' | 'query', string]> = [
+      ['getCustomer', 'path', 'customer_id'],
+      ['deleteCustomer', 'path', 'customer_id'],
+      ['getCustomerUsage', 'path', 'customer_id'],
+      ['getCustomerUsage', 'query', 'start_date'],
+      ['getCustomerUsage', 'query', 'end_date'],
+    ];
+    let accepted = 0;
+    let refused = 0;
+    for (const [operationId, where, name] of parameters) {
+      const compiled = runtime.parameter(operationId, where, name);
+      const ahead = standalone.parameter(operationId, where, name);
+      expect(ahead, `${operationId} ${name} comes from the generated module`).toBe(generated.validators[`${operationId} ${where} ${name} parameter`]);
+      for (const value of values) {
+        const expected = verdict(compiled, value);
+        expect(verdict(ahead, value), `${operationId} ${where} ${name} on ${JSON.stringify(value)}`).toEqual(expected);
+        if ((expected as { valid: boolean }).valid) accepted++;
+        else refused++;
+      }
+    }
+    // Both outcomes were compared: the dates accept some values and refuse others, and so do the ids.
+    expect(accepted).toBeGreaterThan(5);
+    expect(refused).toBeGreaterThan(5);
+    expect(() => runtime.parameter('getCustomer', 'query', 'start_date')).toThrow(/declares no query parameter "start_date"/);
+  });
 });
