@@ -61,7 +61,7 @@ export class GeneratedClient {
   async send(request: GeneratedSend): Promise<GeneratedExchange> {
     const record = this.describe(request);
     logRequest(record);
-    // No Accept unless given: the negotiation checks send their own; the others send application/json as the fixtures do.
+    // Accept: application/json as the fixtures send it, unless the request gives its own (the negotiation checks do).
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers, [relayKeyHeader]: this.relayKey };
     if (request.credential !== 'none') headers[credentialHeader] = request.credential;
     // Resolved as Playwright resolves a path against its baseURL (WHATWG URL), so the relay sees the same request-target.
