@@ -13,6 +13,7 @@ import { test } from '@playwright/test';
 import type { GeneratedExchange } from '../../contract/checks';
 import type { GeneratedCredential } from '../../contract/generators';
 import type { CredentialUse, GeneratedMethodName, RequestRecord } from '../../contract/records';
+import { loadGateSettings } from '../../config/settings';
 import { credentialHeader, relayErrorHeader, relayKeyHeader } from './credential-relay';
 import { readRunHandoff, type TargetView } from './run-handoff';
 import { maxThrottleRetries, waitAfterThrottle } from './throttle';
@@ -41,6 +42,8 @@ export class GeneratedClient {
     private readonly relayUrl: URL,
     private readonly relayKey: string,
     private readonly target: TargetView,
+    /** The run's CONTRACT_BODY_LIMIT_BYTES: the most the relay passes on. */
+    private readonly bodyLimitBytes: number,
     /** Minimum milliseconds between two requests (0: the embedded simulator is not limited). */
     private readonly minIntervalMs: number,
   ) {}
@@ -50,7 +53,7 @@ export class GeneratedClient {
     const url = new URL(relayUrl);
     if (url.protocol !== 'http:' || !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname))
       throw new Error(`the generated phase only talks to the loopback credential relay, not ${url.origin}`);
-    return new GeneratedClient(url, relayKey, target, target.kind === 'remote' ? 1000 / maxRps : 0);
+    return new GeneratedClient(url, relayKey, target, loadGateSettings().bodyLimitBytes, target.kind === 'remote' ? 1000 / maxRps : 0);
   }
 
   dispose(): void {
@@ -98,7 +101,16 @@ export class GeneratedClient {
     return new Promise((resolve, reject) => {
       const outgoing = http.request(url, { method, headers, agent: this.agent, timeout: relayTimeoutMs }, (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          // The relay already caps every body at CONTRACT_BODY_LIMIT_BYTES; this bound holds even if it did not.
+          if (size > this.bodyLimitBytes + relaySlackBytes)
+            outgoing.destroy(
+              new Error(`the credential relay answered ${method} ${url.pathname} with more than ${this.bodyLimitBytes} bytes (CONTRACT_BODY_LIMIT_BYTES)`),
+            );
+          else chunks.push(chunk);
+        });
         response.on('error', reject);
         response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: flatHeaders(response.headers), body: Buffer.concat(chunks) }));
       });
@@ -131,6 +143,9 @@ export class GeneratedClient {
     };
   }
 }
+
+/** Room above the body limit for what the relay writes itself (its 502 messages are one line). */
+const relaySlackBytes = 64 * 1024;
 
 /** Longer than the relay's own upstream limit (20 s), so a slow target is the relay's 502 with its reason, not a timeout here. */
 const relayTimeoutMs = 25_000;
