@@ -1,5 +1,6 @@
-// `npm run bench`, `npm run simulator` and `npm run scale-out:demo` answer --help with their flags and variables, and refuse a mistake in one line, exit 2.
+// `npm run bench`, `npm run simulator`, `npm run scale-out:demo` and `npm run contract` answer --help with their flags and variables; the first three refuse a mistake in one line, exit 2.
 import { expect, test } from '@playwright/test';
+import { gateVariables, targetVariables } from '../config/settings';
 import { runProcess, tsxCommand, type ProcessExit } from './helpers/processes';
 
 /** Runs a TypeScript entry point as npm does (node + tsx) with a clean environment. */
@@ -74,5 +75,22 @@ test.describe('npm run scale-out:demo', () => {
       expect(help.stdout, `--help mentions ${text}`).toContain(text);
     expectOneErrorLine(await runCli('tools/scale-out-demo.ts', ['--bogus', '1']), /unknown option --bogus/);
     expectOneErrorLine(await runCli('tools/scale-out-demo.ts', ['--shards', 'two']), /--shards needs a whole number/);
+  });
+});
+
+test.describe('npm run contract', () => {
+  test("--help prints the gate's own help (every gate variable, the reports), then Playwright's options, and runs no test", async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await runProcess('node', ['tools/contract.cjs', flag], { failAfterMs: 30_000 });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('Usage: npm run contract');
+      for (const variable of [...Object.keys(targetVariables), ...Object.keys(gateVariables), 'SIMULATOR_MODE'])
+        expect(run.stdout, `--help lists ${variable}`).toContain(variable);
+      for (const report of ['summary.md', 'junit.xml', 'drift.md', 'coverage.md']) expect(run.stdout, `--help names ${report}`).toContain(report);
+      const gateHelpEnds = run.stdout.indexOf("Playwright's options");
+      expect(gateHelpEnds, 'the gate help comes first').toBeGreaterThan(run.stdout.indexOf('CONTRACT_STRICTNESS'));
+      expect(run.stdout.slice(gateHelpEnds), "Playwright's own options follow").toContain('--grep');
+      expect(run.stdout, 'no test ran').not.toMatch(/Contract gate: (PASSED|FAILED)/);
+    }
   });
 });
