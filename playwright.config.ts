@@ -40,6 +40,8 @@ export default defineConfig({
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
     ['json', { outputFile: path.join(reportsDir, 'results.json') }],
     ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],
+    // After html: writes the run's findings at the top of its index.html.
+    [require.resolve('./reporters/findings-html'), { outputDir: reportsDir }],
   ],
   use: {
     // No trace by default: recording one costs every test its API calls written to disk (about 0.7 s of a 6 s run), and a

@@ -20,5 +20,7 @@ export default defineConfig({
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
     ['json', { outputFile: path.join(reportsDir, 'results.json') }],
     ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],
+    // After html: writes the run's findings at the top of its index.html.
+    [require.resolve('./reporters/findings-html'), { outputDir: reportsDir }],
   ],
 });
