@@ -121,11 +121,43 @@ function repositoryEdges(): ImportEdge[] {
   );
 }
 
+/** The import loops among files (each as the files around it, first file repeated at the end); empty when there are none. */
+function importLoops(edges: readonly ImportEdge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const edge of edges) next.set(edge.from, [...(next.get(edge.from) ?? []), edge.to]);
+  const loops: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const to of next.get(file) ?? []) {
+      if (state.get(to) === 'open') loops.push([...stack.slice(stack.indexOf(to)), to]);
+      else if (!state.has(to)) visit(to);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...next.keys()].sort()) if (!state.has(file)) visit(file);
+  return loops;
+}
+
 test.describe('import layers', () => {
   test('no file imports a higher layer or a sibling, except the listed edges', () => {
     const edges = repositoryEdges();
     expect(edges.length, 'the imports were found').toBeGreaterThan(100);
     expect(layerViolations(edges)).toEqual([]);
+  });
+
+  test('no import loop: no file reaches itself through its imports (type-only imports included)', () => {
+    expect(importLoops(repositoryEdges()).map((loop) => loop.join(' → '))).toEqual([]);
+  });
+
+  test('the loop check finds a loop of two and of three files, and passes a diamond', () => {
+    const edge = (from: string, to: string): ImportEdge => ({ from, to, specifier: to });
+    expect(importLoops([edge('tools/a.ts', 'tools/b.ts'), edge('tools/b.ts', 'tools/a.ts')])).toEqual([['tools/a.ts', 'tools/b.ts', 'tools/a.ts']]);
+    expect(importLoops([edge('a.ts', 'b.ts'), edge('b.ts', 'c.ts'), edge('c.ts', 'a.ts')])).toHaveLength(1);
+    expect(importLoops([edge('a.ts', 'b.ts'), edge('a.ts', 'c.ts'), edge('b.ts', 'd.ts'), edge('c.ts', 'd.ts')])).toEqual([]);
   });
 
   test('every allowed edge is still an import of the tree (none is kept after the need is gone)', () => {

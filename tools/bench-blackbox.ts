@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
-import type { Figure } from './bench';
 import {
   blackboxBinary,
   loadAverage,
@@ -19,6 +18,7 @@ import {
   withLoad,
   writeBlackboxConfig,
   type LoadedFigure,
+  type Figure,
 } from './bench-common';
 import { spawnBenchTarget } from './bench-target';
 import { mainThreadProfile, topCosts } from './cpu-profile';

@@ -4,7 +4,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
-import type { Figure } from './bench';
+
+/** One figure the bench prints: its section, name, value and unit, and its goal when it has one. */
+export interface Figure {
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  goal?: string;
+  met?: boolean;
+}
 
 export const repoRoot = path.resolve(__dirname, '..');
 

@@ -4,8 +4,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
-import type { Figure } from './bench';
-import { blackboxBinary, median, processUsage, requireBlackbox, round, sleep, spawnProgram, stopChild, waitForOk, writeBlackboxConfig } from './bench-common';
+import {
+  blackboxBinary,
+  median,
+  processUsage,
+  requireBlackbox,
+  round,
+  sleep,
+  spawnProgram,
+  stopChild,
+  waitForOk,
+  writeBlackboxConfig,
+  type Figure,
+} from './bench-common';
 import { sampleValues } from './exposition';
 import { freePort } from './free-port';
 

@@ -5,8 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../config/errors';
 import { loadGateSettings } from '../config/settings';
-import type { Figure } from './bench';
-import { loadAverage, median, repoRoot, round, withLoad, type LoadAverage, type LoadedFigure } from './bench-common';
+import { loadAverage, median, repoRoot, round, withLoad, type LoadAverage, type LoadedFigure, type Figure } from './bench-common';
 
 const playwrightCli = require.resolve('@playwright/test/cli');
 

@@ -5,8 +5,19 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Figure } from './bench';
-import { loadAverage, percentile, processUsage, round, sleep, spawnProgram, stopChild, waitForOk, withLoad, type LoadedFigure } from './bench-common';
+import {
+  loadAverage,
+  percentile,
+  processUsage,
+  round,
+  sleep,
+  spawnProgram,
+  stopChild,
+  waitForOk,
+  withLoad,
+  type LoadedFigure,
+  type Figure,
+} from './bench-common';
 import { spawnBenchTarget } from './bench-target';
 import { mainThreadProfile, topCosts } from './cpu-profile';
 import { freePort } from './free-port';

@@ -8,6 +8,7 @@ import { checkResponse, compileContract, loadContract, precompiledContract } fro
 import { exitOnUserError, UserError } from '../config/errors';
 import { gateDefaults } from '../config/settings';
 import { startSimulator } from '../simulator/server';
+import type { Figure } from './bench-common';
 import { benchExporterCost, benchProbeAccuracy } from './bench-exporter';
 import { benchBlackbox } from './bench-blackbox';
 import { benchFloor } from './bench-floor';
@@ -17,15 +18,6 @@ const repoRoot = path.resolve(__dirname, '..');
 const playwrightCli = require.resolve('@playwright/test/cli');
 
 /** One measured figure with its unit and, where the issue sets one, its goal. */
-export interface Figure {
-  section: string;
-  name: string;
-  value: number;
-  unit: string;
-  goal?: string;
-  met?: boolean;
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
