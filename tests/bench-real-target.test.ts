@@ -1,7 +1,7 @@
 // The real-target bench's pure helpers: the busiest minute a target saw, and the settings that lift the gate's pace.
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
-import { busiestWindow, liftedPaceEnv } from '../tools/bench-real-target';
+import { busiestWindow, durationsByFile, liftedPaceEnv } from '../tools/bench-real-target';
 
 /** The busiest window by brute force: for every instant, how many instants fall in [it, it + window). */
 function bruteForce(instants: ReadonlyArray<number>, windowMs: number): number {
@@ -43,5 +43,23 @@ test.describe('liftedPaceEnv', () => {
     const both = liftedPaceEnv(() => true);
     expect(Object.keys(both).sort()).toEqual(['CONTRACT_MAX_REQUESTS_PER_MINUTE', 'CONTRACT_MAX_RPS']);
     expect(Number(both.CONTRACT_MAX_REQUESTS_PER_MINUTE)).toBeGreaterThanOrEqual(6_000);
+  });
+});
+
+test.describe('durationsByFile', () => {
+  test('sums every result of every test per spec file, nested describe blocks included', () => {
+    const report = {
+      suites: [
+        {
+          file: 'generated.spec.ts',
+          specs: [{ file: 'generated.spec.ts', tests: [{ results: [{ duration: 1000 }, { duration: 500 }] }] }],
+          suites: [{ file: 'generated.spec.ts', specs: [{ tests: [{ results: [{ duration: 250 }] }] }] }],
+        },
+        { file: 'get-customer.spec.ts', specs: [{ tests: [{ results: [{ duration: 40 }] }, { results: [] }] }] },
+        { file: 'empty.spec.ts' },
+      ],
+    };
+    expect(Object.fromEntries(durationsByFile(report))).toEqual({ 'generated.spec.ts': 1750, 'get-customer.spec.ts': 40 });
+    expect(durationsByFile({}).size).toBe(0);
   });
 });

@@ -111,6 +111,27 @@ export function liftedPaceEnv(known: (name: string) => boolean = isKnownVariable
   return env;
 }
 
+/** A Playwright JSON report, as far as the bench reads it: each suite's file and its tests' durations. */
+export interface ReportSuite {
+  file?: string;
+  specs?: ReadonlyArray<{ file?: string; tests?: ReadonlyArray<{ results?: ReadonlyArray<{ duration?: number }> }> }>;
+  suites?: ReadonlyArray<ReportSuite>;
+}
+
+/** Milliseconds of test time per spec file in a Playwright JSON report (every result of every test, nested suites included). */
+export function durationsByFile(report: { suites?: ReadonlyArray<ReportSuite> }): Map<string, number> {
+  const totals = new Map<string, number>();
+  const visit = (suite: ReportSuite, file: string): void => {
+    for (const spec of suite.specs ?? []) {
+      const where = spec.file ?? suite.file ?? file;
+      for (const t of spec.tests ?? []) for (const r of t.results ?? []) totals.set(where, (totals.get(where) ?? 0) + (r.duration ?? 0));
+    }
+    for (const inner of suite.suites ?? []) visit(inner, inner.file ?? suite.file ?? file);
+  };
+  for (const suite of report.suites ?? []) visit(suite, suite.file ?? '(unknown)');
+  return totals;
+}
+
 interface ChildRun {
   code: number | null;
   ms: number;
@@ -221,6 +242,7 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
     const reported: number[] = [];
     const received: number[] = [];
     const busiest: number[] = [];
+    const byFile = new Map<string, number[]>();
     const loads: LoadAverage[] = [];
     for (let i = 0; i < runs; i++) {
       target.reset();
@@ -240,6 +262,8 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
         gate.push(gateRun.ms);
         const traffic = JSON.parse(fs.readFileSync(path.join(reports, 'requests.json'), 'utf8')) as { requests: number };
         reported.push(traffic.requests);
+        const results = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8')) as { suites?: ReportSuite[] };
+        for (const [file, ms] of durationsByFile(results)) byFile.set(file, [...(byFile.get(file) ?? []), ms]);
       } finally {
         fs.rmSync(reports, { recursive: true, force: true });
       }
@@ -315,6 +339,15 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
         load,
       ),
       withLoad(minute, load),
+      // Where the gate's time goes: test time per spec file (Playwright's own start, setup and reporters are the rest).
+      ...[...byFile]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([file, values]) =>
+          withLoad(
+            { section, name: `${head}: … of the gate, tests of ${file}, median of ${values.length}`, value: round(median(values) / 1000, 2), unit: 's' },
+            load,
+          ),
+        ),
     ];
   } finally {
     fs.rmSync(floorDir, { recursive: true, force: true });
