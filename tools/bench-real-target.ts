@@ -339,6 +339,19 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
         load,
       ),
       withLoad(minute, load),
+      ...(scenario.latencyMs > 0
+        ? [
+            withLoad(
+              {
+                section,
+                name: `${head}: the target's latency alone for the requests it received, one at a time (${median(received)} × ${scenario.latencyMs} ms; what a sequential gate cannot go below)`,
+                value: round((median(received) * scenario.latencyMs) / 1000, 2),
+                unit: 's',
+              },
+              load,
+            ),
+          ]
+        : []),
       // Where the gate's time goes: test time per spec file (Playwright's own start, setup and reporters are the rest).
       ...[...byFile]
         .sort(([a], [b]) => a.localeCompare(b))
