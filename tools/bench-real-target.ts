@@ -99,16 +99,14 @@ function gateTargetEnv(target: CountingTarget): Record<string, string> {
 
 /**
  * The settings that lift the pace as far as the gate allows, for the variables config/settings.ts knows when the bench
- * runs: CONTRACT_MAX_RPS at its maximum and, once it exists, CONTRACT_MAX_REQUESTS_PER_MINUTE at its own (or 60,000).
+ * runs: CONTRACT_MAX_REQUESTS_PER_MINUTE at its maximum once it exists (CONTRACT_MAX_RPS, then deprecated, stays unset:
+ * it would only add spacing), else CONTRACT_MAX_RPS at its maximum (the per-second pace of the generated phase).
  */
 export function liftedPaceEnv(known: (name: string) => boolean = isKnownVariable): Record<string, string> {
   const limits = gateLimits as Readonly<Record<string, NumberRule | undefined>>;
-  const env: Record<string, string> = {};
-  if (known('CONTRACT_MAX_RPS')) env.CONTRACT_MAX_RPS = String(limits.maxRps?.max ?? 1000);
-  if (known('CONTRACT_MAX_REQUESTS_PER_MINUTE')) {
-    env.CONTRACT_MAX_REQUESTS_PER_MINUTE = String(limits.maxRequestsPerMinute?.max ?? limits.requestsPerMinute?.max ?? 60_000);
-  }
-  return env;
+  if (known('CONTRACT_MAX_REQUESTS_PER_MINUTE')) return { CONTRACT_MAX_REQUESTS_PER_MINUTE: String(limits.maxRequestsPerMinute?.max ?? 60_000) };
+  if (known('CONTRACT_MAX_RPS')) return { CONTRACT_MAX_RPS: String(limits.maxRps?.max ?? 1000) };
+  return {};
 }
 
 /** A Playwright JSON report, as far as the bench reads it: each suite's file and its tests' durations. */
