@@ -91,6 +91,16 @@ function selectedBy(matchers: string[], known: string[]): string[] {
   );
 }
 
+/** Where each alert must go: the heartbeat to its own receiver, failed notifications to tickets and the pager. */
+function expectedReceiver(alert: string, severity: string): string {
+  if (alert === 'CustomerApiWatchdog') return 'customer-api-heartbeat';
+  if (alert === 'CustomerApiNotificationsFailing') return 'customer-api-tickets,customer-api-pager';
+  return severity === 'critical' ? 'customer-api-pager' : 'customer-api-tickets';
+}
+
+/** Alerts about the monitoring itself: they page on their own and must never mute a target's alert. */
+const monitoringAlerts = ['CustomerApiExporterDown', 'CustomerApiProbesStale', 'CustomerApiWatchdog'];
+
 test.describe('Alertmanager configuration', () => {
   test('amtool check-config accepts monitors/alertmanager/alertmanager.yml', () => {
     requireBinary('amtool');
@@ -100,18 +110,18 @@ test.describe('Alertmanager configuration', () => {
     expect(output, 'the inhibitions are there').toMatch(/\d+ inhibit rules/);
   });
 
-  test('amtool config routes test: pages go to the pager, everything else to tickets', () => {
+  test('amtool config routes test: pages go to the pager, the heartbeat to its dead man\'s switch, everything else to tickets', () => {
     requireBinary('amtool');
     const cases: Array<{ labels: string[]; receiver: string }> = [
       // Every alert the rules define, as Prometheus sends it.
       ...alertDefinitions().map(({ alert, severity }) => ({
         labels: [`alertname=${alert}`, `severity=${severity}`, 'service=customer-api', 'target=default'],
-        receiver: severity === 'critical' ? 'customer-api-pager' : 'customer-api-tickets',
+        receiver: expectedReceiver(alert, severity),
       })),
-      // The exporter-down alert has no target.
+      // The exporter-down alert has no target, and pages: nothing else tells anyone the monitoring is blind.
       {
-        labels: ['alertname=CustomerApiExporterDown', 'severity=warning', 'service=customer-api', 'instance=localhost:9464'],
-        receiver: 'customer-api-tickets',
+        labels: ['alertname=CustomerApiExporterDown', 'severity=critical', 'service=customer-api', 'instance=localhost:9464'],
+        receiver: 'customer-api-pager',
       },
       // Somebody else's critical alert is not a Customer API page.
       { labels: ['alertname=NodeDown', 'severity=critical', 'service=other'], receiver: 'customer-api-tickets' },
@@ -156,8 +166,19 @@ test.describe('Alertmanager configuration', () => {
     const cycles = edges.filter(([a, b]) => edges.some(([c, d]) => c === b && d === a));
     expect(cycles, 'mutual inhibitions (both alerts would be muted)').toEqual([]);
     const sources = new Set(edges.map(([source]) => source));
-    for (const required of ['CustomerApiExporterDown', 'CustomerApiProbeFailing', 'CustomerApiTokenRejected', 'CustomerApiContractBroken']) {
+    for (const required of ['CustomerApiProbeFailing', 'CustomerApiTokenRejected', 'CustomerApiContractBroken']) {
       expect(sources.has(required), `${required} mutes the alerts below it`).toBe(true);
+    }
+    // Issue 19: ExporterDown muted every alert while it was only a ticket, so a vendor outage paged nobody. The
+    // monitoring alerts page themselves and mute nothing; the held cause alerts send no "resolved" meanwhile.
+    for (const rule of config.inhibit_rules) {
+      for (const source of selectedBy(rule.source_matchers, known).filter((name) => monitoringAlerts.includes(name))) {
+        if (rule.equal.includes('alertname')) continue;
+        expect(selectedBy(rule.target_matchers, known), `${source} mutes no alert`).toEqual([]);
+      }
+    }
+    for (const { alert, severity } of alertDefinitions().filter((d) => d.alert === 'CustomerApiExporterDown' || d.alert === 'CustomerApiProbesStale')) {
+      expect(severity, `${alert} pages`).toBe('critical');
     }
     expect(
       config.inhibit_rules.some(
@@ -199,7 +220,7 @@ function firingByTarget(received: { body: WebhookNotification }[]): Map<string, 
   return byTarget;
 }
 
-test('Alertmanager inhibits what a cause explains: target down > token/throttle > contract > budget, critical > warning, exporter down > all', async () => {
+test('Alertmanager inhibits what a cause explains: target down > token/throttle > contract > budget, critical > warning; exporter down mutes nothing', async () => {
   requireBinary('alertmanager');
   test.setTimeout(90_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-inhibit-'));
@@ -234,8 +255,8 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
       crit('CustomerApiAvailabilityBudgetBurn', 'budget'),
       warn('CustomerApiAvailabilityBudgetBurn', 'budget'),
       warn('CustomerApiLatencyBudgetBurn', 'budget'),
-      // A stuck probe loop: the gauges are frozen, so is the failing-probe alert.
-      warn('CustomerApiProbesStale', 'stale'),
+      // A stuck probe loop pages itself; the failing-probe alert it froze stays visible (no inhibition).
+      crit('CustomerApiProbesStale', 'stale'),
       crit('CustomerApiProbeFailing', 'stale'),
     ]);
     const expectedActive = [
@@ -244,7 +265,8 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
       'contract CustomerApiContractBroken critical',
       'budget CustomerApiAvailabilityBudgetBurn critical',
       'budget CustomerApiLatencyBudgetBurn warning',
-      'stale CustomerApiProbesStale warning',
+      'stale CustomerApiProbesStale critical',
+      'stale CustomerApiProbeFailing critical',
     ];
     let states = new Map<string, string>();
     await eventually(
@@ -279,22 +301,21 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
     const pages = receiver.received.filter((n) => n.path.endsWith('/page')).flatMap((n) => n.body.alerts.map((a) => a.labels.severity));
     expect(new Set(pages), 'the pager receives critical alerts only').toEqual(new Set(['critical']));
 
-    // The exporter goes down: it mutes every other Customer API alert.
-    await postAlerts(baseUrl, [{ alertname: 'CustomerApiExporterDown', severity: 'warning', instance: 'localhost:9464', job: 'customer-api-exporter' }]);
+    // The exporter goes down: it pages on its own and mutes nothing (a vendor outage seen elsewhere still pages).
+    await postAlerts(baseUrl, [{ alertname: 'CustomerApiExporterDown', severity: 'critical', instance: 'localhost:9464', job: 'customer-api-exporter' }]);
     await eventually(
-      'every other alert muted by CustomerApiExporterDown',
-      async () => {
-        states = await alertStates(baseUrl);
-        return (
-          [...states]
-            .filter(([, state]) => state === 'active')
-            .map(([key]) => key)
-            .join(',') === '- CustomerApiExporterDown warning'
-        );
-      },
+      'the exporter-down page',
+      () => receiver!.received.some((n) => n.path.endsWith('/page') && n.body.alerts.some((a) => a.labels.alertname === 'CustomerApiExporterDown')),
       30_000,
-    ).catch(() => undefined);
-    expect([...states].filter(([, state]) => state === 'active').map(([key]) => key)).toEqual(['- CustomerApiExporterDown warning']);
+    );
+    states = await alertStates(baseUrl);
+    expect(
+      [...states]
+        .filter(([, state]) => state === 'active')
+        .map(([key]) => key)
+        .sort(),
+      'CustomerApiExporterDown mutes nothing',
+    ).toEqual([...expectedActive, '- CustomerApiExporterDown critical'].sort());
   } finally {
     await alertmanager?.stop();
     await receiver?.stop();
