@@ -179,7 +179,9 @@ test.describe('Prometheus configuration and rules', () => {
       const severities = rule.alert === heartbeatAlert ? ['none'] : ['critical', 'warning'];
       expect(severities, `${rule.alert} has severity ${severities.join(' or ')}`).toContain(rule.labels?.severity);
       expect(rule.labels?.service, `${rule.alert} carries service="customer-api" for Alertmanager routing and inhibition`).toBe('customer-api');
-      expect(rule.annotations?.runbook_url, `${rule.alert} links its runbook by an absolute URL`).toBe(`{{ $externalLabels.runbook_base_url }}/${rule.alert}.md`);
+      expect(rule.annotations?.runbook_url, `${rule.alert} links its runbook by an absolute URL`).toBe(
+        `{{ $externalLabels.runbook_base_url }}/${rule.alert}.md`,
+      );
       if (/\btarget\b/.test(rule.expr)) {
         expect(rule.annotations?.status_page_url, `${rule.alert} links the status page`).toBe('{{ $externalLabels.status_page_url }}');
       }
@@ -201,7 +203,8 @@ test.describe('Prometheus configuration and rules', () => {
     const sections = ['## What it means', '## Confirm', '## What to do'];
     // A runbook confirms with the suite's own tools: the gate, a /probe?debug=true call or the status page.
     // The self-monitoring runbooks confirm on Prometheus' or Alertmanager's own pages, or with amtool/promtool.
-    const suiteCommand = /npm run (contract|drift)|localhost:9464\/probe\?[^`]*debug=true|localhost:9464\/(?:healthz|metrics)?`|status page|localhost:909[03]\/|amtool |promtool /;
+    const suiteCommand =
+      /npm run (contract|drift)|localhost:9464\/probe\?[^`]*debug=true|localhost:9464\/(?:healthz|metrics)?`|status page|localhost:909[03]\/|amtool |promtool /;
     const problems: string[] = [];
     for (const name of names) {
       const file = path.join(runbooksDir, `${name}.md`);
