@@ -531,3 +531,62 @@ test('end to end, each incident is one notification group naming its cause: cont
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Posts alerts as Prometheus does: firing ones with a short endsAt it keeps renewing, resolved ones with endsAt now. */
+async function sendAsPrometheus(baseUrl: string, firing: Array<Record<string, string>>, resolved: Array<Record<string, string>> = []): Promise<void> {
+  const now = Date.now();
+  const body = [
+    ...firing.map((labels) => ({ labels: { service: 'customer-api', ...labels }, endsAt: new Date(now + 60_000).toISOString() })),
+    ...resolved.map((labels) => ({ labels: { service: 'customer-api', ...labels }, endsAt: new Date(now).toISOString() })),
+  ];
+  const res = await fetch(`${baseUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.ok, `POST /api/v2/alerts answered ${res.status}`).toBe(true);
+}
+
+test('the drill through the shipped Alertmanager: the exporter dies during a paged outage, one page for it, no "resolved" for the target', async () => {
+  requireBinary('alertmanager');
+  test.setTimeout(90_000);
+  // What Prometheus sends in the drill, as customer-api.rules.incidents.test.yml ("the drill") proves for the rules:
+  // ProbeFailing fires before, during (held) and after the exporter's death; ExporterDown fires, then resolves.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-drill-'));
+  let receiver: WebhookReceiver | undefined;
+  let alertmanager: RunningProcess | undefined;
+  try {
+    receiver = await startWebhookReceiver();
+    const configFile = path.join(dir, 'alertmanager.yml');
+    fs.writeFileSync(configFile, testAlertmanagerConfig(receiver.url));
+    const port = await closedPort();
+    alertmanager = await startAlertmanager(configFile, port, path.join(dir, 'data'));
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const outage = { alertname: 'CustomerApiProbeFailing', severity: 'critical', target: 'outage' };
+    const exporterDown = { alertname: 'CustomerApiExporterDown', severity: 'critical', job: 'customer-api-exporter', instance: 'localhost:9464' };
+    const pages = (): WebhookNotification[] => receiver!.received.filter((n) => n.path.endsWith('/page')).map((n) => n.body);
+    const pagesAbout = (alertname: string, status: 'firing' | 'resolved'): number =>
+      pages().filter((n) => n.alerts.some((a) => a.labels.alertname === alertname && a.status === status)).length;
+
+    // 1. The outage pages.
+    await sendAsPrometheus(baseUrl, [outage]);
+    await eventually('the outage page', () => pagesAbout('CustomerApiProbeFailing', 'firing') > 0, 30_000);
+    // 2. The exporter dies: ProbeFailing is held (still sent as firing), ExporterDown fires and pages.
+    await sendAsPrometheus(baseUrl, [outage, exporterDown]);
+    await eventually('the exporter-down page', () => pagesAbout('CustomerApiExporterDown', 'firing') > 0, 30_000);
+    // 3. Restarted, the target still down: ExporterDown resolves, ProbeFailing goes on.
+    await sendAsPrometheus(baseUrl, [outage], [exporterDown]);
+    await eventually('the exporter-down resolution', () => pagesAbout('CustomerApiExporterDown', 'resolved') > 0, 30_000);
+    // Several group intervals (2 s in this copy) for anything else to arrive.
+    for (let i = 0; i < 3; i++) await sendAsPrometheus(baseUrl, [outage]).then(() => new Promise((resolve) => setTimeout(resolve, 2_000)));
+
+    expect(pagesAbout('CustomerApiProbeFailing', 'resolved'), `no "resolved" for the still-broken target:\n${JSON.stringify(pages(), null, 1)}`).toBe(0);
+    const exporterPages = pages().filter((n) => n.alerts.some((a) => a.labels.alertname === 'CustomerApiExporterDown' && a.status === 'firing'));
+    expect(exporterPages.length, 'one critical page for the exporter').toBe(1);
+    expect(new Set(exporterPages.flatMap((n) => n.alerts.map((a) => a.labels.severity))), 'it is a page').toEqual(new Set(['critical']));
+    expect(
+      receiver.received.filter((n) => n.path.endsWith('/ticket')),
+      'nothing of the drill goes to tickets only',
+    ).toEqual([]);
+  } finally {
+    await alertmanager?.stop();
+    await receiver?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
