@@ -236,9 +236,14 @@ function schemaFindings(response: ResponseContract, body: unknown): Array<Omit<D
     }
   }
   if (!response.validateClosed(body)) {
+    const evidence = weakest(response.bodyEvidence, documented("the page's Response does not show it"));
+    let undocumented = 0;
     for (const error of response.validateClosed.errors ?? []) {
-      if (error.keyword === 'additionalProperties')
-        push(fromAjvError(error, body, 'non-breaking', weakest(response.bodyEvidence, documented("the page's Response does not show it"))));
+      if (error.keyword !== 'additionalProperties') continue;
+      // Beyond the listed ones only the pointer counts (boundPerKind): their values are not looked up.
+      undocumented += 1;
+      const finding = fromAjvError(error, undocumented <= maxFindingsPerKind ? body : undefined, 'non-breaking', evidence);
+      push(finding);
     }
   }
   return out;
@@ -256,7 +261,11 @@ function boundPerKind(findings: readonly SchemaFinding[]): Array<{ finding: Sche
     const count = (seen.get(key) ?? 0) + 1;
     seen.set(key, count);
     if (count <= maxFindingsPerKind) kept.push({ finding });
-    else overflow.set(key, [...(overflow.get(key) ?? []), finding]);
+    else {
+      const rest = overflow.get(key) ?? [];
+      if (rest.length === 0) overflow.set(key, rest);
+      rest.push(finding);
+    }
   }
   for (const rest of overflow.values()) {
     const first = rest[0]!;
