@@ -52,11 +52,17 @@ export interface ReportInjectingTarget {
 }
 
 /**
- * Starts the simulator and a front on 127.0.0.1 that rewrites the primary customer's 200 (the hostile value, the
- * hostile names and `flood` uniquely named properties, new names in every answer) and every usage 200 (the forged log
- * lines as text/plain). Everything else goes through as the simulator answers it.
+ * Starts the simulator and a front on 127.0.0.1 that rewrites the primary customer's 200 (when hostile: the hostile
+ * value and names; `flood` uniquely named properties, new names in every answer) and, when hostile, every usage 200
+ * (the forged log lines as text/plain). Everything else goes through as the simulator answers it.
  */
-export async function startReportInjectingTarget(options: { flood: number; tokens?: Partial<Record<string, string>> }): Promise<ReportInjectingTarget> {
+export async function startReportInjectingTarget(options: {
+  /** Whether to inject the hostile value, names and text body; false: only the flood. */
+  hostile: boolean;
+  /** How many made-up properties to add to each answer of the primary customer. */
+  flood: number;
+  tokens?: Partial<Record<string, string>>;
+}): Promise<ReportInjectingTarget> {
   const simulator = await startSimulator({ tokens: options.tokens });
   const simulatorUrl = new URL(simulator.baseUrl);
   const primaryPath = `${simulatorBasePath}/${encodeURIComponent(simulator.customer('primary').id)}`;
@@ -71,7 +77,7 @@ export async function startReportInjectingTarget(options: { flood: number; token
       answer.on('end', () => {
         let body = Buffer.concat(parts);
         const { 'transfer-encoding': _te, connection: _c, 'content-length': _cl, ...rest } = answer.headers;
-        if (req.method === 'GET' && answer.statusCode === 200 && pathOnly.endsWith('/usage')) {
+        if (options.hostile && req.method === 'GET' && answer.statusCode === 200 && pathOnly.endsWith('/usage')) {
           res.writeHead(200, { 'content-type': 'text/plain' }).end(hostileTextBody);
           return;
         }
@@ -85,8 +91,11 @@ export async function startReportInjectingTarget(options: { flood: number; token
 
   const inject = (text: string, answer: number): string => {
     const parsed = JSON.parse(text) as { data: Record<string, unknown> };
-    const data: Record<string, unknown> = { ...parsed.data, users_count: hostileValue };
-    hostileNames.forEach((name, i) => (data[name] = `${hostileValue} #${i}`));
+    const data: Record<string, unknown> = { ...parsed.data };
+    if (options.hostile) {
+      data.users_count = hostileValue;
+      hostileNames.forEach((name, i) => (data[name] = `${hostileValue} #${i}`));
+    }
     // Named to sort after the hostile names, so the per-run bound cuts the flood, not the names this test looks for.
     for (let i = 0; i < options.flood; i++) data[`zz_made_up_${answer}_${i}`] = i;
     return JSON.stringify({ ...parsed, data });
