@@ -92,7 +92,7 @@ export interface MarkdownOptions {
 
 /**
  * A Markdown code span around untrusted text: its fence one backtick longer than the longest run of backticks inside,
- * padded when the text starts or ends with a backtick or a space, every control and line ending a visible escape (a
+ * padded when the text starts or ends with a backtick or a space (unless it is all spaces), every control and line ending a visible escape (a
  * lone CR ends a Markdown line), `|` escaped in a cell. Nothing inside a code span renders as HTML, a link or a heading.
  */
 export function markdownCode(text: string, options: MarkdownOptions = {}): string {
@@ -101,7 +101,8 @@ export function markdownCode(text: string, options: MarkdownOptions = {}): strin
   if (inner.length === 0) return '` `';
   const longestRun = Math.max(0, ...(inner.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longestRun + 1);
-  const pad = /^[` ]|[` ]$/.test(inner) ? ' ' : '';
+  // CommonMark strips one space from each end of a span that starts and ends with one, unless it is all spaces.
+  const pad = /^[` ]|[` ]$/.test(inner) && /[^ ]/.test(inner) ? ' ' : '';
   return `${fence}${pad}${inner}${pad}${fence}`;
 }
 
