@@ -1,9 +1,13 @@
 // Aggregates the specs' contract records into findings, test counts and coverage, and renders drift, coverage and summary reports from them.
 import {
+  boundMarkdown,
   countFindings,
   countsText,
   findingLine,
+  markdownCode,
+  markdownText,
   requestLine,
+  terminalText,
   type ContractOutline,
   type ContractRecord,
   type Finding,
@@ -51,7 +55,29 @@ export interface RunVerdict {
   counts: FindingCounts;
   tests: TestCounts;
   findings: AggregatedFinding[];
+  /** Findings of a kind beyond maxRunFindingsPerKind: counted (in `counts` too), not listed. */
+  omitted: OmittedFindings[];
 }
+
+/** How many findings of one kind and severity a run did not list. */
+export interface OmittedFindings {
+  kind: Finding['kind'];
+  severity: Finding['severity'];
+  count: number;
+}
+
+/** At most this many distinct findings of one kind and severity are listed per run (drift.json, drift.md, summary.md). */
+export const maxRunFindingsPerKind = 50;
+/** At most this many distinct observed values are kept per finding. */
+const maxObservedValues = 10;
+/** At most this many test names are kept per finding (its count still counts every sighting). */
+const maxTestsPerFinding = 20;
+/** summary.md (and so $GITHUB_STEP_SUMMARY, limited to 1 MiB a step by GitHub) stays under this many bytes. */
+export const maxSummaryBytes = 512 * 1024;
+/** drift.md stays under this many bytes. */
+export const maxDriftMarkdownBytes = 2 * 1024 * 1024;
+/** At most this many breaking findings are rows of summary.md, and non-breaking pointers named in it; drift.md lists the rest. */
+const maxSummaryRows = 100;
 
 const levelRank = { documented: 0, inferred: 1, 'simulator-only': 2 } as const;
 
@@ -77,9 +103,10 @@ export function aggregateFindings(contract: ContractOutline, verdicts: readonly 
     const seen = byKey.get(key);
     if (seen) {
       seen.count += 1;
-      if (!seen.tests.includes(verdict.title)) seen.tests.push(verdict.title);
+      if (seen.tests.length < maxTestsPerFinding && !seen.tests.includes(verdict.title)) seen.tests.push(verdict.title);
       const values = seen.observedValues ?? [seen.observed];
-      if (!values.some((v) => JSON.stringify(v) === JSON.stringify(finding.observed))) seen.observedValues = [...values, finding.observed];
+      if (values.length < maxObservedValues && !values.some((v) => JSON.stringify(v) === JSON.stringify(finding.observed)))
+        seen.observedValues = [...values, finding.observed];
     } else {
       byKey.set(key, { ...finding, tests: [verdict.title], count: 1 });
     }
@@ -106,12 +133,39 @@ export function countTests(verdicts: readonly TestVerdict[]): TestCounts {
 /** The run's verdict from its tests and findings. */
 export function runVerdict(contract: ContractOutline, verdicts: readonly TestVerdict[], fallback: RunFacts): RunVerdict {
   const facts = verdicts.flatMap((v) => v.records.map((r) => r.run))[0] ?? fallback;
-  const findings = aggregateFindings(contract, verdicts);
-  const counts = countFindings(findings);
+  const all = aggregateFindings(contract, verdicts);
+  const counts = countFindings(all);
   const tests = countTests(verdicts);
   const failing = tests.failed + tests.errored + tests.interrupted > 0;
-  const state = failing ? 'failed' : tests.throttled > 0 ? 'inconclusive' : findings.length > 0 ? 'passed with warnings' : 'passed';
-  return { state, facts, counts, tests, findings };
+  const state = failing ? 'failed' : tests.throttled > 0 ? 'inconclusive' : all.length > 0 ? 'passed with warnings' : 'passed';
+  return { state, facts, counts, tests, ...limitPerKind(all) };
+}
+
+/** The first maxRunFindingsPerKind findings of each kind and severity (in report order), and how many of each were left out. */
+function limitPerKind(all: readonly AggregatedFinding[]): Pick<RunVerdict, 'findings' | 'omitted'> {
+  const findings: AggregatedFinding[] = [];
+  const omitted = new Map<string, OmittedFindings>();
+  const listed = new Map<string, number>();
+  for (const finding of all) {
+    const key = `${finding.kind} ${finding.severity}`;
+    const count = (listed.get(key) ?? 0) + 1;
+    listed.set(key, count);
+    if (count <= maxRunFindingsPerKind) findings.push(finding);
+    else {
+      const entry = omitted.get(key) ?? { kind: finding.kind, severity: finding.severity, count: 0 };
+      entry.count += 1;
+      omitted.set(key, entry);
+    }
+  }
+  return { findings, omitted: [...omitted.values()] };
+}
+
+/** `120 more undocumented-property findings (non-breaking) not listed: …`, one line per kind; none when nothing was cut. */
+export function omittedLines(verdict: RunVerdict): string[] {
+  return verdict.omitted.map(
+    (o) =>
+      `${o.count.toLocaleString('en-US')} more ${o.kind} findings (${o.severity}) not listed: at most ${maxRunFindingsPerKind} of a kind are listed per run (the counts include them)`,
+  );
 }
 
 /** `4 failed, 3 blocked, 18 passed`: the tests as Playwright counts them, blocked and throttled named apart. */
@@ -155,28 +209,29 @@ export function terminalSummary(
 ): string {
   const lines = ['', headline(verdict)];
   const shown = verdict.findings.filter((f) => f.severity === 'breaking').slice(0, limit);
+  // Every line is terminalText: a finding holds the target's bytes, and this is what a CI log shows.
   for (const finding of shown) {
-    lines.push(`  ${finding.gating ? '✗' : '!'} ${findingLine(finding)}${finding.tests.length > 1 ? ` (${finding.tests.length} tests)` : ''}`);
-    lines.push(`      ${finding.curl}`);
+    lines.push(`  ${finding.gating ? '✗' : '!'} ${terminalText(findingLine(finding))}${finding.tests.length > 1 ? ` (${finding.tests.length} tests)` : ''}`);
+    lines.push(`      ${terminalText(finding.curl)}`);
   }
   const more = verdict.findings.filter((f) => f.severity === 'breaking').length - shown.length;
   if (more > 0) lines.push(`  … ${more} more in ${files.summary}`);
   for (const v of verdicts.filter((x) => x.outcome === 'blocked' || x.outcome === 'throttled' || x.outcome === 'errored'))
-    lines.push(`  - ${v.title}: ${v.reason ?? v.outcome}`);
+    lines.push(`  - ${terminalText(v.title)}: ${terminalText(v.reason ?? v.outcome)}`);
+  for (const line of omittedLines(verdict)) lines.push(`  … ${line}`);
   lines.push(...notes);
   lines.push(`${coverageLine} · drift: ${countsText(verdict.counts)} → ${files.drift} · summary: ${files.summary}`);
   return `${lines.join('\n')}\n`;
 }
 
-/** A markdown code span safe inside a table cell: vendor data cannot inject markup or break the row. */
+/** A markdown code span safe inside a table cell: vendor data cannot inject markup or break the row (contract/untrusted-text.ts). */
 export function code(text: string): string {
-  const fence = text.includes('`') ? '``' : '`';
-  const pad = fence.length > 1 ? ' ' : '';
-  return `${fence}${pad}${text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')}${pad}${fence}`;
+  return markdownCode(text, { cell: true });
 }
 
+/** Text as Markdown prose safe inside a table cell: no markup, link or HTML can form from it (contract/untrusted-text.ts). */
 export function escapeCell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]<>|])/g, '\\$1');
+  return markdownText(text, { cell: true });
 }
 
 /** A value as JSON text; `undefined` (which JSON.stringify returns no text for) as `nothing`. */
@@ -227,7 +282,8 @@ export function driftMarkdown(verdict: RunVerdict, generatedAt: string): string 
     'Non-breaking (the gate passes; the API added something the contract does not document)',
     verdict.findings.filter((f) => f.severity === 'non-breaking'),
   );
-  return `${lines.join('\n').trimEnd()}\n`;
+  for (const line of omittedLines(verdict)) lines.push(`- ${line}`);
+  return boundMarkdown(`${lines.join('\n').trimEnd()}\n`, maxDriftMarkdownBytes, 'drift.json');
 }
 
 /** summary.md: what a PR comment or $GITHUB_STEP_SUMMARY shows: headline, findings, reproductions, blocked and throttled tests. */
@@ -243,18 +299,29 @@ export function summaryMarkdown(verdict: RunVerdict, verdicts: readonly TestVerd
   const breaking = verdict.findings.filter((f) => f.severity === 'breaking');
   if (breaking.length > 0) {
     lines.push('| # | finding | evidence | seen in |', '|---|---|---|---|');
-    breaking.forEach((f, i) =>
-      lines.push(
-        `| ${i + 1} | ${f.gating ? '' : '(warning) '}${escapeCell(f.operation)} ${f.status} ${code(requestLine(f))} ${code(f.message)} | ${evidenceCell(f)} | ${f.tests.length} test(s) |`,
-      ),
-    );
+    breaking
+      .slice(0, maxSummaryRows)
+      .forEach((f, i) =>
+        lines.push(
+          `| ${i + 1} | ${f.gating ? '' : '(warning) '}${escapeCell(f.operation)} ${f.status} ${code(requestLine(f))} ${code(f.message)} | ${evidenceCell(f)} | ${f.tests.length} test(s) |`,
+        ),
+      );
+    if (breaking.length > maxSummaryRows) lines.push('', `… ${breaking.length - maxSummaryRows} more breaking findings: see drift.md.`);
     lines.push('', '<details><summary>Reproduce each finding</summary>', '', '```sh', 'export API_BASE_URL=… API_TOKEN=… API_DELETE_TOKEN=…');
-    breaking.forEach((f, i) => lines.push(`# ${i + 1}. ${f.operation} ${f.status} ${f.pointer || '(response)'}`, f.curl));
+    // Inside the code block a line break in a pointer could close the fence: each line is one terminalText line.
+    breaking
+      .slice(0, maxSummaryRows)
+      .forEach((f, i) => lines.push(`# ${i + 1}. ${f.operation} ${f.status} ${terminalText(f.pointer || '(response)')}`, terminalText(f.curl)));
     lines.push('```', '', '</details>', '');
   }
   const nonBreaking = verdict.findings.filter((f) => f.severity === 'non-breaking');
-  if (nonBreaking.length > 0)
-    lines.push(`Non-breaking: ${nonBreaking.map((f) => `${f.operation} ${f.status} ${code(f.pointer)}`).join(', ')} (see drift.md).`, '');
+  if (nonBreaking.length > 0) {
+    const named = nonBreaking.slice(0, maxSummaryRows).map((f) => `${f.operation} ${f.status} ${code(f.pointer)}`);
+    const rest = nonBreaking.length > maxSummaryRows ? ` and ${nonBreaking.length - maxSummaryRows} more` : '';
+    lines.push(`Non-breaking: ${named.join(', ')}${rest} (see drift.md).`, '');
+  }
+  for (const line of omittedLines(verdict)) lines.push(`- ${line}`);
+  if (verdict.omitted.length > 0) lines.push('');
   const listed = (outcome: TestVerdict['outcome'], title: string): void => {
     const tests = verdicts.filter((v) => v.outcome === outcome);
     if (tests.length === 0) return;
@@ -263,7 +330,7 @@ export function summaryMarkdown(verdict: RunVerdict, verdicts: readonly TestVerd
   listed('blocked', "Blocked (a precondition did not hold; not a verdict on the test's own claim)");
   listed('throttled', 'Throttled (429 after the retries: not drift, nothing judged)');
   listed('errored', 'Failed without a finding');
-  return `${lines.join('\n').trimEnd()}\n`;
+  return boundMarkdown(`${lines.join('\n').trimEnd()}\n`, maxSummaryBytes, 'drift.md and drift.json');
 }
 
 /** The describe title specs use for an operation ("GET /{customer_id}"); empty when the contract has no such operation. */
