@@ -14,7 +14,7 @@ import type { GeneratedExchange } from '../../contract/checks';
 import type { GeneratedCredential } from '../../contract/generators';
 import type { CredentialUse, GeneratedMethodName, RequestRecord } from '../../contract/records';
 import { loadGateSettings } from '../../config/settings';
-import { credentialHeader, relayErrorHeader, relayKeyHeader } from './credential-relay';
+import { credentialHeader, relayErrorHeader, relayKeyHeader } from '../../relay/protocol';
 import { readRunHandoff, type TargetView } from './run-handoff';
 import { maxThrottleRetries, waitAfterThrottle } from './throttle';
 

@@ -8,7 +8,7 @@ import { redactText } from '../../config/secret';
 import { loadGateSettings } from '../../config/settings';
 import { parseSimulatorMode } from '../../simulator/modes';
 import { startSimulator } from '../../simulator/server';
-import { startCredentialRelay } from './credential-relay';
+import { startCredentialRelay } from '../../relay/server';
 import { handoffVariables, targetView } from './run-handoff';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
