@@ -104,6 +104,13 @@ test.describe('the credential relay, tried directly', () => {
         ['DELETE of anything but /{customer_id}', { method: 'DELETE', path: `/${disposableId}/usage`, headers: withKey('disposable') }],
         ['DELETE without a credential, of the primary', { method: 'DELETE', path: `/${primaryId}`, headers: withKey() }],
         ['an unknown credential', { path: `/${primaryId}`, headers: withKey('admin') }],
+        // Aliases of the primary a lenient server may route to it (matrix parameters, suffixes, encodings, fullwidth letters).
+        ...[`${primaryId};v=1`, `${primaryId}.json`, `${primaryId}.`, `${primaryId}%2E`, `${primaryId}~`, 'ｃｕｓｔ_abc123'].flatMap((alias) =>
+          (['DELETE', 'PUT', 'POST', 'PATCH'] as const).map((method): [string, Parameters<typeof send>[1]] => [
+            `${method} of the alias ${alias}`,
+            { method, path: `/${encodeURI(alias)}`, headers: withKey('disposable') },
+          ]),
+        ),
       ];
       for (const [name, request] of refusals) {
         const answer = await send(relay, request);
