@@ -324,7 +324,7 @@ export function clearTextProblem(url: URL, env: Env, label: string): string | un
   }
   return (
     problems[0] ??
-    `${label} ${url.origin} is http:// to a host that is not loopback, so the token would cross the network in clear text: use https://, or set ${insecureHttpVariable}=1 to accept that`
+    `${label} would send the token to ${url.origin} in clear text (http:// to a host that is not loopback): use https://, or set ${insecureHttpVariable}=1 to accept that`
   );
 }
 
