@@ -1,4 +1,5 @@
 // The import graph has layers: no module imports one above it, or a sibling beside it, except the edges listed here with their reason.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -228,5 +229,13 @@ test.describe('import layers', () => {
       '../tools/exposition',
       '../config/errors',
     ]);
+  });
+});
+
+test.describe('what runs write', () => {
+  test('no tracked file lives in a folder that runs write and empty (reports/, test-results/, blob-report/, playwright-report/)', () => {
+    const listed = spawnSync('git', ['ls-files', '--', 'reports', 'test-results', 'blob-report', 'playwright-report'], { cwd: repoRoot, encoding: 'utf8' });
+    test.skip(listed.status !== 0, 'not a git checkout');
+    expect(listed.stdout.split('\n').filter(Boolean), 'tracked files a cleaned reports folder would delete').toEqual([]);
   });
 });
