@@ -39,6 +39,11 @@ export class RequestBudget {
       throw new Error(`a request budget needs a whole number of requests a minute, not ${rule.perMinute}`);
   }
 
+  /** How long a request arriving at `now` would wait, booking nothing. */
+  waitFor(now: number): number {
+    return nextSlot(this.sentAt, now, this.rule) - now;
+  }
+
   /**
    * Books the next slot for a request arriving at `now` (milliseconds) and returns how long to wait before sending it; or,
    * when that wait would be longer than `maxWaitMs`, books nothing and returns undefined.

@@ -1,11 +1,15 @@
 // The two ways the relay answers a request itself, told apart by type: it refused (policy, 4xx) or the target failed (502).
 
-/** The relay refused the request by its policy (403), its size (413) or the run's request budget (503): nothing went upstream. */
+/**
+ * The relay refused the request by its policy (403), its size (413) or the run's request budget (429, with the seconds
+ * until a token is back, which the specs' clients wait as for the target's own 429): nothing went upstream.
+ */
 export class RelayRefusal extends Error {
   override readonly name = 'RelayRefusal';
   constructor(
-    readonly status: 403 | 413 | 503,
+    readonly status: 403 | 413 | 429,
     message: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

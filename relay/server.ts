@@ -4,7 +4,7 @@
 // Three parts, each in its own file: the policy (relay/policy.ts: `decide`, a pure function holding every URL, method,
 // credential and customer rule), the exchange with the target (relay/upstream.ts: never followed, bounded in size and
 // time, inflated under the cap, the token scrubbed from what goes back) and the run's request budget (relay/budget.ts).
-// This file only joins them to a socket. It never throws: a refusal is a 403 (413, 503) and an upstream failure a 502,
+// This file only joins them to a socket. It never throws: a refusal is a 403 (413, 429) and an upstream failure a 502,
 // both with the relay-error header and a redacted one-line message.
 import http from 'node:http';
 import https from 'node:https';
@@ -26,7 +26,7 @@ export interface CredentialRelayOptions {
   upstreamTimeoutMs?: number;
   /** The run's request budget (CONTRACT_MAX_REQUESTS_PER_MINUTE), shared by every request through the relay; none: unlimited (the embedded simulator). */
   budget?: RequestBudget | BudgetRule;
-  /** Longest a request waits for the budget before the relay answers 503 itself; default 20 s (a test has 30 s). */
+  /** Longest a request waits for the budget before the relay answers 429 itself, with Retry-After; default 20 s (a test has 30 s). */
   maxBudgetWaitMs?: number;
 }
 
@@ -71,11 +71,13 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
     const body = await readCapped(req, limit, 'request');
     if (body.length > 0) throw new RelayRefusal(403, 'the relay sends no request body: the specs never need one');
     if (budget) {
-      const wait = budget.reserve(Date.now(), maxBudgetWaitMs);
+      const now = Date.now();
+      const wait = budget.reserve(now, maxBudgetWaitMs);
       if (wait === undefined) {
         throw new RelayRefusal(
-          503,
+          429,
           `the relay held this request: the run's budget of ${budget.rule.perMinute} requests a minute (CONTRACT_MAX_REQUESTS_PER_MINUTE) is spent for more than ${maxBudgetWaitMs / 1000} s`,
+          Math.ceil(budget.waitFor(now) / 1000),
         );
       }
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -118,7 +120,8 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
         const message = printable(redactText(error instanceof Error ? error.message : String(error), secrets)).slice(0, 1000);
         if (res.headersSent) return void res.destroy();
         req.resume();
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', [relayErrorHeader]: 'true', connection: 'close' });
+        const retryAfter = error instanceof RelayRefusal && error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', [relayErrorHeader]: 'true', connection: 'close', ...retryAfter });
         res.end(message.startsWith('the relay') || message.startsWith('the target') ? message : `the relay failed: ${message}`);
       } catch {
         res.destroy();

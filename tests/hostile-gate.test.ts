@@ -203,6 +203,31 @@ test.describe('the credential relay, tried directly', () => {
   });
 });
 
+test.describe('the run budget at the relay', () => {
+  test('once the minute is spent, the relay answers 429 itself with Retry-After, and nothing more reaches the target', async () => {
+    const target = await startHostileTarget({ mode: 'faithful', tokens });
+    const relay = await startCredentialRelay(loadTargetConfig(remoteTargetEnv(target.baseUrl, target.customers)), {
+      key: relayKey,
+      budget: { perMinute: 2 },
+      maxBudgetWaitMs: 0,
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push(await send(relay, { path: `/${primaryId}`, headers: withKey('primary') }));
+      expect(statuses.map((a) => a.status)).toEqual([200, 200, 429]);
+      const held = statuses[2]!;
+      expect(held.headers[relayErrorHeader]).toBe('true');
+      expect(Number(held.headers['retry-after'])).toBeGreaterThan(0);
+      expect(held.body).toContain('CONTRACT_MAX_REQUESTS_PER_MINUTE');
+      expect(target.requests.length, 'requests that reached the target').toBe(2);
+      expect(relay.sent()).toMatchObject({ requests: 2, busiestMinute: 2 });
+    } finally {
+      await relay.stop();
+      await target.stop();
+    }
+  });
+});
+
 test.describe('the gate against a hostile target (traces on)', () => {
   test('a redirect at preflight stops the run with one line naming where it points; the token goes nowhere', async () => {
     for (const mode of ['redirect-other-origin', 'redirect-absolute', 'redirect-https'] as const) {
