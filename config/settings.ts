@@ -41,6 +41,7 @@ export const gateLimits = {
   seed: { integer: true, min: 0, max: 2 ** 31 - 1 },
   examples: { integer: true, min: 0, max: 10_000 },
   maxRps: { integer: false, min: 0, minExclusive: true, max: 1000 },
+  maxRequestsPerMinute: { integer: true, min: 1, max: 100_000 },
 } as const satisfies Record<string, NumberRule>;
 
 /** The gate's settings' defaults. */
@@ -50,6 +51,8 @@ export const gateDefaults = {
   bodyLimitBytes: 8 * 1024 * 1024,
   examples: 15,
   maxRps: 10,
+  /** Well inside the 200 a minute the vendor states for its Voice APIs (none is documented for this API). */
+  maxRequestsPerMinute: 150,
 } as const;
 
 /** The limits the simulator CLI's settings are checked against. */
@@ -86,6 +89,11 @@ export const targetVariableDocs = {
   API_DELETE_CUSTOMER_ID: { meaning: 'gate only; the dedicated disposable customer the DELETE spec deletes' },
   API_DELETE_TOKEN: { meaning: "gate only; that disposable customer's own token, never API_TOKEN" },
   API_DELETE_TOKEN_FILE: { meaning: "gate only; a file holding that disposable customer's token (instead of API_DELETE_TOKEN)" },
+  API_ALLOW_INSECURE_HTTP: {
+    meaning: '`1`: allow an `http://` API_BASE_URL (or exporter target) whose host is not loopback, sending the token in clear text; the opt-in is printed',
+    default: '0',
+    readme: 'without it such a URL is refused; `localhost`, 127.0.0.0/8 and `::1` are always allowed',
+  },
   CONTRACT_READ_ONLY: {
     meaning: '`1`: a read-only run, DELETE never runs and the disposable credential is dropped, whatever API_ALLOW_DELETE says; `npm run drift` sets it',
     default: '0',
@@ -96,7 +104,14 @@ export const targetVariableDocs = {
 export const targetVariables = helpTexts(targetVariableDocs);
 
 /** The API_* variables the exporter reads (the base target); the rest of `targetVariables` are the gate's. */
-export const baseTargetVariableNames = ['API_BASE_URL', 'API_CUSTOMER_ID', 'API_TOKEN', 'API_TOKEN_FILE', 'API_AUTH_SCHEME'] as const;
+export const baseTargetVariableNames = [
+  'API_BASE_URL',
+  'API_CUSTOMER_ID',
+  'API_TOKEN',
+  'API_TOKEN_FILE',
+  'API_AUTH_SCHEME',
+  'API_ALLOW_INSECURE_HTTP',
+] as const;
 
 /** The contract gate's own settings (playwright.config.ts), documented. */
 export const gateVariableDocs = {
@@ -128,9 +143,14 @@ export const gateVariableDocs = {
     default: String(gateDefaults.examples),
     readme: 'chosen so the whole gate against the simulator stays within 1.5 s of the gate without it (`npm run bench`)',
   },
+  CONTRACT_MAX_REQUESTS_PER_MINUTE: {
+    meaning: `requests a minute the whole run sends to a real target (preflight, specs and generated phase, every worker), ${describeRule(gateLimits.maxRequestsPerMinute)}; the embedded simulator is not limited`,
+    default: `${gateDefaults.maxRequestsPerMinute} (the vendor states 200 a minute for its Voice APIs)`,
+    readme: 'a token bucket: the whole minute is the burst, and no 60-second window holds more',
+  },
   CONTRACT_MAX_RPS: {
-    meaning: `requests per second the generated phase sends to a real target, ${describeRule(gateLimits.maxRps)}; the embedded simulator is not limited`,
-    default: String(gateDefaults.maxRps),
+    meaning: `deprecated (use CONTRACT_MAX_REQUESTS_PER_MINUTE): when set, also spaces the run's requests to a real target to at most this many a second, ${describeRule(gateLimits.maxRps)}`,
+    default: 'unset',
   },
   CONTRACT_ENFORCE_HEADERS: {
     meaning:
@@ -346,6 +366,31 @@ export function loadGeneratedSettings(env: Env = process.env): GeneratedSettings
   const settings = generatedSettingsFrom(env, problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return settings;
+}
+
+/** The run's request budget towards a real target (the credential relay applies it to every request of the run). */
+export interface BudgetSettings {
+  /** CONTRACT_MAX_REQUESTS_PER_MINUTE. */
+  perMinute: number;
+  /** CONTRACT_MAX_RPS when it is set (deprecated): the least spacing between two requests is 1000 / maxRps ms. */
+  maxRps: number | undefined;
+  /** The line to print when a deprecated setting is used, or undefined. */
+  deprecation: string | undefined;
+}
+
+/** CONTRACT_MAX_REQUESTS_PER_MINUTE and the deprecated CONTRACT_MAX_RPS, checked; throws one UserError naming every problem. */
+export function loadBudgetSettings(env: Env = process.env): BudgetSettings {
+  const problems: string[] = [];
+  const perMinute =
+    numberSetting(env.CONTRACT_MAX_REQUESTS_PER_MINUTE, 'CONTRACT_MAX_REQUESTS_PER_MINUTE', gateLimits.maxRequestsPerMinute, problems) ??
+    gateDefaults.maxRequestsPerMinute;
+  const maxRps = numberSetting(env.CONTRACT_MAX_RPS, 'CONTRACT_MAX_RPS', gateLimits.maxRps, problems);
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  const deprecation =
+    maxRps === undefined
+      ? undefined
+      : `warning: CONTRACT_MAX_RPS is deprecated: the vendor states its limit per minute, so set CONTRACT_MAX_REQUESTS_PER_MINUTE (now ${perMinute}); until then requests are also spaced at most ${maxRps} a second`;
+  return { perMinute, maxRps, deprecation };
 }
 
 /** The contract gate's settings (playwright.config.ts; the credential relay reads bodyLimitBytes). */

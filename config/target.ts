@@ -94,7 +94,7 @@ export function isReadOnlyRun(env: Env = process.env): boolean {
 function collectBase(env: Env, problems: string[]): BaseTargetConfig | undefined {
   const rawBaseUrl = env.API_BASE_URL?.trim();
   if (!rawBaseUrl) return simulatorBase(env);
-  const baseUrl = parseBaseUrl(rawBaseUrl, problems);
+  const baseUrl = parseBaseUrl(rawBaseUrl, env, problems);
   const customerId = customerIdSetting(env, 'API_CUSTOMER_ID', problems);
   const loaded = loadToken(env, 'API_TOKEN', 'API_TOKEN_FILE', problems);
   const missing: string[] = [];
@@ -168,10 +168,10 @@ function remoteGateTarget(base: BaseTargetConfig | undefined, env: Env, readOnly
     const [laterKey, laterId] = ids[later]!;
     for (let earlier = 0; earlier < later; earlier++) {
       const [earlierKey, earlierId] = ids[earlier]!;
-      if (laterId === undefined || earlierId === undefined || clashing.has(laterKey) || !sameCustomerId(laterId, earlierId)) continue;
+      if (laterId === undefined || earlierId === undefined || clashing.has(laterKey) || !sameOrAlias(laterId, earlierId)) continue;
       clashing.add(laterKey);
       problems.push(
-        `${laterKey} must not be ${earlierKey} (the same customer once spaces, percent-encoding, letter case and trailing "/" or "." are ignored): ${idFixes[laterKey as Exclude<IdKey, 'API_CUSTOMER_ID'>]}`,
+        `${laterKey} must not be ${earlierKey} (the same customer once spaces, percent-encoding, letter case, trailing "/" or "." and a suffix such as ";v=1" or ".json" are ignored): ${idFixes[laterKey as Exclude<IdKey, 'API_CUSTOMER_ID'>]}`,
       );
     }
   }
@@ -228,6 +228,11 @@ export function sameCustomerId(a: string, b: string): boolean {
   return normalizeCustomerId(a) === normalizeCustomerId(b);
 }
 
+/** Whether either id is an alias of the other (`isCustomerIdAlias`): the relay would refuse a DELETE to it as the other. */
+function sameOrAlias(a: string, b: string): boolean {
+  return isCustomerIdAlias(a, b) || isCustomerIdAlias(b, a);
+}
+
 /** The form `sameCustomerId` compares. */
 export function normalizeCustomerId(id: string): string {
   return percentDecodeFully(id.trim())
@@ -235,6 +240,20 @@ export function normalizeCustomerId(id: string): string {
     .trim()
     .toLowerCase()
     .replace(/[/.]+$/, '');
+}
+
+/**
+ * Whether a path segment may reach the customer `id` on a lenient server: the same customer by `sameCustomerId`, or, once
+ * percent-decoded, in compatibility form (NFKC) and case-folded, the id followed by a character no id has (`cust_X;v=1`,
+ * `cust_X.json`, `cust_X.`, `cust_X%2E`, `cust_X~`, `ｃｕｓｔ_X`): many servers drop matrix parameters and suffixes.
+ * An id's own characters are letters, digits, `_` and `-`: `cust_X1` is another customer.
+ */
+export function isCustomerIdAlias(segment: string, id: string): boolean {
+  if (sameCustomerId(segment, id)) return true;
+  const fold = (text: string): string => percentDecodeFully(text.trim()).normalize('NFKC').trim().toLowerCase();
+  const candidate = fold(segment);
+  const own = fold(id).replace(/[/.]+$/, '');
+  return own.length > 0 && candidate.startsWith(own) && !/^[\p{L}\p{N}_-]/u.test(candidate.slice(own.length));
 }
 
 /** Percent-decodes until nothing changes (so `%252F` is `/`); a malformed sequence is decoded byte by byte. */
@@ -253,7 +272,7 @@ function percentDecodeFully(text: string): string {
   return current;
 }
 
-function parseBaseUrl(raw: string, problems: string[]): string | undefined {
+function parseBaseUrl(raw: string, env: Env, problems: string[]): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);
@@ -269,7 +288,44 @@ function parseBaseUrl(raw: string, problems: string[]): string | undefined {
     problems.push('API_BASE_URL must not carry credentials, a query or a fragment: put the token in API_TOKEN or API_TOKEN_FILE');
     return undefined;
   }
+  const clearText = clearTextProblem(url, env, 'API_BASE_URL');
+  if (clearText) {
+    problems.push(clearText);
+    return undefined;
+  }
   return url.toString().replace(/\/+$/, '');
+}
+
+/** The variable that lets a token go in clear text over http:// to a host that is not loopback. */
+export const insecureHttpVariable = 'API_ALLOW_INSECURE_HTTP';
+
+/** Whether a URL's host is this machine: `localhost`, 127.0.0.0/8 or ::1 (the token never leaves it). */
+export function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+const insecureNoticesPrinted = new Set<string>();
+
+/**
+ * Why a token must not be sent to this URL (one line naming `label`), or undefined: `http://` to a host that is not
+ * loopback sends the token in clear text, so it is refused unless API_ALLOW_INSECURE_HTTP=1 opts in; that opt-in is
+ * printed on stderr, once per origin and process, so a log always shows it.
+ */
+export function clearTextProblem(url: URL, env: Env, label: string): string | undefined {
+  if (url.protocol !== 'http:' || isLoopbackUrl(url)) return undefined;
+  const problems: string[] = [];
+  if (flagSetting(env[insecureHttpVariable], insecureHttpVariable, problems)) {
+    if (!insecureNoticesPrinted.has(url.origin)) {
+      insecureNoticesPrinted.add(url.origin);
+      process.stderr.write(`warning: ${insecureHttpVariable}=1: the token goes to ${url.origin} in clear text (http://, not loopback)\n`);
+    }
+    return undefined;
+  }
+  return (
+    problems[0] ??
+    `${label} would send the token to ${url.origin} in clear text (http:// to a host that is not loopback): use https://, or set ${insecureHttpVariable}=1 to accept that`
+  );
 }
 
 function parseScheme(raw: string | undefined, problems: string[]): string {

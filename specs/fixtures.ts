@@ -1,6 +1,6 @@
 // The one fixtures module: every spec imports test and expect from here, never builds its own headers or base URL.
 import { test as base, expect as baseExpect, type APIRequest, type APIRequestContext } from '@playwright/test';
-import { credentialHeader, relayKeyHeader, type CredentialName } from './support/credential-relay';
+import { credentialHeader, relayKeyHeader, type CredentialName } from '../relay/protocol';
 import { contractMatchers } from './support/contract-matcher';
 import { ContractClient } from './support/exchanges';
 import { readRunHandoff, type TargetView } from './support/run-handoff';

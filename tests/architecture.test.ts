@@ -1,4 +1,5 @@
 // The import graph has layers: no module imports one above it, or a sibling beside it, except the edges listed here with their reason.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -12,20 +13,34 @@ import { repoRoot } from './helpers/processes';
  *
  *   config     settings, credentials, Secret, UserError: what everything reads, knowing nothing of the rest
  *   contract   the OpenAPI document, its validators, checks, judge and records (the generated types are contract too)
+ *   relay      the credential relay: runner-side server code (policy, upstream exchange, budget) on config alone, and its
+ *              wire protocol (relay/protocol.ts: header names, the credential-header parser), the only part worker code uses
  *   simulator / specs / monitors     each built on the contract alone
  *   reporters / tools / the root configs (playwright.config.ts …)     what runs or reports the layers below
  *   tests      may import anything; nothing imports them
  *
  * Inside specs, specs/support/ sits below the spec files and fixtures.ts: support code never imports a spec.
+ * The specs reach the relay only through relay/protocol.ts; only global setup, which runs in the runner, starts the relay.
  * The reporters run in Playwright's runner and know a run only by its records: of the layers below, they import config
  * and contract alone, never the specs' support (which is worker code), the simulator or the monitors.
  */
-const layers: ReadonlyArray<readonly string[]> = [['config'], ['contract'], ['simulator', 'specs', 'monitors'], ['reporters', 'tools', '(root)'], ['tests']];
+const layers: ReadonlyArray<readonly string[]> = [
+  ['config'],
+  ['contract'],
+  ['relay'],
+  ['simulator', 'specs', 'monitors'],
+  ['reporters', 'tools', '(root)'],
+  ['tests'],
+];
 
 /** Lower units a unit must still not import, with the reason. */
 const alsoForbidden: Readonly<Record<string, { units: readonly string[]; because: string }>> = {
-  reporters: { units: ['simulator', 'specs', 'specs/support', 'monitors'], because: 'a reporter knows a run only by its records (contract/)' },
+  reporters: { units: ['simulator', 'specs', 'specs/support', 'monitors', 'relay'], because: 'a reporter knows a run only by its records (contract/)' },
 };
+
+/** The one relay file worker code may import, and the one runner-side file of specs/ that starts the relay itself. */
+const relayProtocol = 'relay/protocol.ts';
+const relayStarter = 'specs/support/global-setup.ts';
 
 /** Imports that cross the rule on purpose: each names the one file on each side and why. */
 const allowedEdges: ReadonlyArray<{ from: string; to: string; because: string }> = [
@@ -74,6 +89,10 @@ function layerViolations(edges: readonly ImportEdge[], allowed = allowedEdges): 
       continue;
     }
     if (from === to || allowed.some((a) => a.from === edge.from && a.to === edge.to)) continue;
+    if ((from === 'specs' || from === 'specs/support') && to === 'relay' && edge.to !== relayProtocol && edge.from !== relayStarter) {
+      problems.push(`${where}: worker code reaches the relay only through ${relayProtocol}; the relay runs in the runner (${relayStarter} starts it)`);
+      continue;
+    }
     if (from === 'specs/support' && to === 'specs') {
       problems.push(`${where}: specs/support is below the specs and fixtures.ts, and must not import them`);
     } else if (from === 'specs' && to === 'specs/support') {
@@ -183,6 +202,9 @@ test.describe('import layers', () => {
         edge('tools/drift.ts', 'reporters/contract-reporter.ts'),
         edge('simulator/server.ts', 'tests/helpers/processes.ts'),
         edge('newfolder/thing.ts', 'config/errors.ts'),
+        edge('relay/policy.ts', 'specs/support/run-handoff.ts'),
+        edge('specs/support/verdicts.ts', 'relay/server.ts'),
+        edge('reporters/contract-reporter.ts', 'relay/protocol.ts'),
       ]),
     ).toEqual([
       "config/settings.ts imports '../contract/index' (contract/index.ts): config must not import contract, a higher layer",
@@ -195,6 +217,9 @@ test.describe('import layers', () => {
       "tools/drift.ts imports '../reporters/contract-reporter' (reporters/contract-reporter.ts): tools must not import reporters, a sibling in the same layer",
       "simulator/server.ts imports '../tests/helpers/processes' (tests/helpers/processes.ts): simulator must not import tests, a higher layer",
       "newfolder/thing.ts imports '../config/errors' (config/errors.ts): newfolder is in no layer; add it to the layers in tests/architecture.test.ts",
+      "relay/policy.ts imports '../specs/support/run-handoff' (specs/support/run-handoff.ts): relay must not import specs/support, a higher layer",
+      "specs/support/verdicts.ts imports '../../relay/server' (relay/server.ts): worker code reaches the relay only through relay/protocol.ts; the relay runs in the runner (specs/support/global-setup.ts starts it)",
+      "reporters/contract-reporter.ts imports '../relay/protocol' (relay/protocol.ts): reporters must not import relay: a reporter knows a run only by its records (contract/)",
     ]);
     expect(
       layerViolations([
@@ -203,6 +228,10 @@ test.describe('import layers', () => {
         edge('tests/simulator.test.ts', 'simulator/server.ts'),
         edge('monitors/exporter/cli.ts', 'simulator/server.ts'),
         edge('playwright.config.ts', 'config/settings.ts'),
+        edge('relay/policy.ts', 'config/target.ts'),
+        edge('specs/fixtures.ts', 'relay/protocol.ts'),
+        edge('specs/support/exchanges.ts', 'relay/protocol.ts'),
+        edge('specs/support/global-setup.ts', 'relay/server.ts'),
       ]),
       'downward imports, a unit importing its own support, tests, and a listed edge keep the rule',
     ).toEqual([]);
@@ -232,5 +261,13 @@ test.describe('import layers', () => {
       '../tools/exposition',
       '../config/errors',
     ]);
+  });
+});
+
+test.describe('what runs write', () => {
+  test('no tracked file lives in a folder that runs write and empty (reports/, test-results/, blob-report/, playwright-report/)', () => {
+    const listed = spawnSync('git', ['ls-files', '--', 'reports', 'test-results', 'blob-report', 'playwright-report'], { cwd: repoRoot, encoding: 'utf8' });
+    test.skip(listed.status !== 0, 'not a git checkout');
+    expect(listed.stdout.split('\n').filter(Boolean), 'tracked files a cleaned reports folder would delete').toEqual([]);
   });
 });

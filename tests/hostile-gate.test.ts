@@ -5,7 +5,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { loadTargetConfig } from '../config/target';
-import { credentialHeader, relayErrorHeader, relayKeyHeader, startCredentialRelay, type CredentialRelay } from '../specs/support/credential-relay';
+import { credentialHeader, relayErrorHeader, relayKeyHeader } from '../relay/protocol';
+import { startCredentialRelay, type CredentialRelay } from '../relay/server';
 import { artifactTexts, canSampleRss, filesHolding, sampleTreeRss, tokenForms } from './helpers/artifacts';
 import { startHostileTarget, type HostileMode, type HostileTarget } from './helpers/hostile-target';
 import { remoteTargetEnv, repoRoot, runGate, type GateRun } from './helpers/run-gate';
@@ -103,6 +104,13 @@ test.describe('the credential relay, tried directly', () => {
         ['DELETE of anything but /{customer_id}', { method: 'DELETE', path: `/${disposableId}/usage`, headers: withKey('disposable') }],
         ['DELETE without a credential, of the primary', { method: 'DELETE', path: `/${primaryId}`, headers: withKey() }],
         ['an unknown credential', { path: `/${primaryId}`, headers: withKey('admin') }],
+        // Aliases of the primary a lenient server may route to it (matrix parameters, suffixes, encodings, fullwidth letters).
+        ...[`${primaryId};v=1`, `${primaryId}.json`, `${primaryId}.`, `${primaryId}%2E`, `${primaryId}~`, 'ｃｕｓｔ_abc123'].flatMap((alias) =>
+          (['DELETE', 'PUT', 'POST', 'PATCH'] as const).map((method): [string, Parameters<typeof send>[1]] => [
+            `${method} of the alias ${alias}`,
+            { method, path: `/${encodeURI(alias)}`, headers: withKey('disposable') },
+          ]),
+        ),
       ];
       for (const [name, request] of refusals) {
         const answer = await send(relay, request);
@@ -191,6 +199,31 @@ test.describe('the credential relay, tried directly', () => {
         expect(answer.headers[relayErrorHeader], mode).toBe('true');
         expect(answer.body, mode).toContain(`exceeded the relay's cap of 8 MiB (CONTRACT_BODY_LIMIT_BYTES) ${how}`);
       });
+    }
+  });
+});
+
+test.describe('the run budget at the relay', () => {
+  test('once the minute is spent, the relay answers 429 itself with Retry-After, and nothing more reaches the target', async () => {
+    const target = await startHostileTarget({ mode: 'faithful', tokens });
+    const relay = await startCredentialRelay(loadTargetConfig(remoteTargetEnv(target.baseUrl, target.customers)), {
+      key: relayKey,
+      budget: { perMinute: 2 },
+      maxBudgetWaitMs: 0,
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push(await send(relay, { path: `/${primaryId}`, headers: withKey('primary') }));
+      expect(statuses.map((a) => a.status)).toEqual([200, 200, 429]);
+      const held = statuses[2]!;
+      expect(held.headers[relayErrorHeader]).toBe('true');
+      expect(Number(held.headers['retry-after'])).toBeGreaterThan(0);
+      expect(held.body).toContain('CONTRACT_MAX_REQUESTS_PER_MINUTE');
+      expect(target.requests.length, 'requests that reached the target').toBe(2);
+      expect(relay.sent()).toMatchObject({ requests: 2, busiestMinute: 2 });
+    } finally {
+      await relay.stop();
+      await target.stop();
     }
   });
 });

@@ -241,3 +241,68 @@ test.describe('the exporter uses only the base loader', () => {
     expect(run.stderr).toContain('probing the embedded simulator');
   });
 });
+
+test.describe('no clear-text token to the network', () => {
+  const insecure = 'http://api.example.test/v2/integrations';
+
+  function capturedStderr(run: () => unknown): string {
+    const write = process.stderr.write.bind(process.stderr);
+    let text = '';
+    process.stderr.write = (chunk: string | Uint8Array) => {
+      text += String(chunk);
+      return true;
+    };
+    try {
+      run();
+    } finally {
+      process.stderr.write = write;
+    }
+    return text;
+  }
+
+  test('http:// to a host that is not loopback is refused by the gate and the exporter, in one line naming the opt-in', () => {
+    for (const load of [loadTargetConfig, loadBaseTarget]) {
+      const message = configError({ ...remote, API_BASE_URL: insecure }, load);
+      expect(message).toBe(
+        'API_BASE_URL would send the token to http://api.example.test in clear text (http:// to a host that is not loopback): use https://, or set API_ALLOW_INSECURE_HTTP=1 to accept that',
+      );
+    }
+    for (const host of ['10.0.0.7', '[::ffff:10.0.0.7]', '192.168.1.1:8080', 'localhost.attacker.example', '127.0.0.1.nip.io', '[::2]']) {
+      expect(configError({ ...remote, API_BASE_URL: `http://${host}/v2/integrations` }), host).toMatch(/in clear text/);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clear-text-'));
+    fs.writeFileSync(path.join(dir, 'token'), 'tok_file\n');
+    fs.writeFileSync(path.join(dir, 'targets.yml'), `targets:\n  - name: a\n    base_url: ${insecure}\n    customer_id: cust_1\n    token_file: token\n`);
+    expect(configError({}, () => loadTargetsFile(path.join(dir, 'targets.yml'), {}))).toBe(
+      `${path.join(dir, 'targets.yml')}: target "a", key "base_url": this URL would send the token to http://api.example.test in clear text (http:// to a host that is not loopback): use https://, or set API_ALLOW_INSECURE_HTTP=1 to accept that`,
+    );
+    expect(loadTargetsFile(path.join(dir, 'targets.yml'), { API_ALLOW_INSECURE_HTTP: '1' })[0]!.baseUrl).toBe(insecure);
+  });
+
+  test('loopback stays allowed: localhost, 127.0.0.0/8 and ::1', () => {
+    for (const host of ['127.0.0.1:8080', '127.1.2.3', 'localhost:4010', 'LOCALHOST', '[::1]:9000']) {
+      expect(loadBaseTarget({ ...remote, API_BASE_URL: `http://${host}/v2/integrations` }).kind, host).toBe('remote');
+    }
+  });
+
+  test('API_ALLOW_INSECURE_HTTP=1 opts in, and the opt-in is printed once', () => {
+    const env = { ...remote, API_BASE_URL: 'http://optin.example.test/v2/integrations', API_ALLOW_INSECURE_HTTP: '1' };
+    const printed = capturedStderr(() => {
+      expect(loadTargetConfig(env).baseUrl).toBe(env.API_BASE_URL);
+      loadBaseTarget(env);
+    });
+    expect(printed).toBe('warning: API_ALLOW_INSECURE_HTTP=1: the token goes to http://optin.example.test in clear text (http://, not loopback)\n');
+    expect(configError({ ...env, API_ALLOW_INSECURE_HTTP: 'please' })).toMatch(/API_ALLOW_INSECURE_HTTP must be 1\/true or 0\/false/);
+  });
+});
+
+test.describe('an id that is an alias of another (a suffix a lenient server drops) is the same customer', () => {
+  for (const alias of ['cust_1;v=1', 'cust_1.json', 'CUST_1~', 'cust_1%2E']) {
+    test(`API_MISSING_CUSTOMER_ID=${alias}`, () => {
+      expect(configError({ ...remote, API_MISSING_CUSTOMER_ID: alias })).toMatch(/^API_MISSING_CUSTOMER_ID must not be API_CUSTOMER_ID/);
+    });
+  }
+  test('an id that only begins like another is another customer', () => {
+    expect(loadTargetConfig({ ...remote, API_MISSING_CUSTOMER_ID: 'cust_10' }).missingCustomerId).toBe('cust_10');
+  });
+});

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { readTokenFile, tokenTextProblem, type TokenSource } from '../../config/credentials';
 import { UserError } from '../../config/errors';
 import { integer, nonNegativeNumber, positiveNumber, unknownVariableProblems, type Env } from '../../config/settings';
-import { customerIdProblem, type BaseTargetConfig } from '../../config/target';
+import { clearTextProblem, customerIdProblem, type BaseTargetConfig } from '../../config/target';
 
 /** The exporter's own variables, with what each means and its default (the API_* ones come from config/target.ts); the table lives in config/settings.ts. */
 export { exporterVariables } from '../../config/settings';
@@ -164,6 +164,8 @@ export function loadTargetsFile(file: string, env: Env = process.env): ProbeTarg
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail(at('base_url'), `"${baseUrl}" is not an http(s) URL`);
     if (url && (url.username || url.password || url.search || url.hash)) fail(at('base_url'), 'must not carry credentials, a query or a fragment');
+    const clearText = url && clearTextProblem(url, env, 'this URL');
+    if (clearText) fail(at('base_url'), clearText);
     const customerId = str('customer_id', true)!;
     const idProblem = customerIdProblem(customerId);
     if (idProblem) fail(at('customer_id'), `${JSON.stringify(customerId)} ${idProblem}: give the bare customer id, e.g. cust_abc123`);

@@ -1,6 +1,6 @@
 // The credentials every operation must reject with 401: none, an invalid token, and a valid token under another scheme.
 import { documented, inferred, type Evidence } from '../../contract/evidence';
-import { credentialHeader, type CredentialName } from './credential-relay';
+import { credentialHeader, type CredentialName } from '../../relay/protocol';
 
 export interface RejectedCredential {
   /** Completes the test name "answers 401 …". */

@@ -1,7 +1,7 @@
 // The specs' HTTP clients: every request is remembered for its reproduction, and a 429 is retried after Retry-After within a budget.
 import type { APIRequestContext, APIResponse } from '@playwright/test';
 import type { CredentialUse, HttpMethodName, RequestRecord } from '../../contract';
-import { credentialHeader, type CredentialName } from './credential-relay';
+import { credentialHeader, parseCredentialHeader, type CredentialName } from '../../relay/protocol';
 import { maxThrottleRetries, waitAfterThrottle } from './throttle';
 
 /** Extra headers, and the requests this one depends on (for its reproduction). */
@@ -77,9 +77,8 @@ export class ContractClient {
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       const lower = name.toLowerCase();
       if (lower === credentialHeader) {
-        const [whose, ...params] = value.split(';').map((part) => part.trim());
-        const scheme = params.find((p) => p.startsWith('scheme='))?.slice('scheme='.length) ?? this.authScheme;
-        if (whose === 'primary' || whose === 'disposable') credential = { kind: 'token', whose, scheme };
+        const parsed = parseCredentialHeader(value, this.authScheme);
+        if (!('problem' in parsed)) credential = { kind: 'token', whose: parsed.name, scheme: parsed.scheme };
       } else if (lower === 'authorization') {
         credential = { kind: 'literal', authorization: value };
       } else {

@@ -1,4 +1,4 @@
-// The generated phase's client: any method through the credential relay, rate-bounded on a real target, 429 backed off, every request logged for replay checks.
+// The generated phase's client: any method through the credential relay (which keeps the run's request budget), 429 backed off, every request logged for replay checks.
 //
 // It speaks node:http to the loopback relay instead of Playwright's request fixture: the generated phase sends about 100
 // requests a run, and Playwright's API client costs ~3 ms of worker CPU each (a step, a captured stack, its protocol),
@@ -14,14 +14,12 @@ import type { GeneratedExchange } from '../../contract/checks';
 import type { GeneratedCredential } from '../../contract/generators';
 import type { CredentialUse, GeneratedMethodName, RequestRecord } from '../../contract/records';
 import { loadGateSettings } from '../../config/settings';
-import { credentialHeader, relayErrorHeader, relayKeyHeader } from './credential-relay';
+import { credentialHeader, relayErrorHeader, relayKeyHeader } from '../../relay/protocol';
 import { readRunHandoff, type TargetView } from './run-handoff';
 import { maxThrottleRetries, waitAfterThrottle } from './throttle';
 
 /** Name of the request log in the run's output folder: one JSON line per generated request, in order (the replay test compares two). */
 export const requestLogName = 'generated-requests.jsonl';
-
-let lastSentAt = 0;
 
 export interface GeneratedSend {
   operation: string;
@@ -44,23 +42,25 @@ export class GeneratedClient {
     private readonly target: TargetView,
     /** The run's CONTRACT_BODY_LIMIT_BYTES: the most the relay passes on. */
     private readonly bodyLimitBytes: number,
-    /** Minimum milliseconds between two requests (0: the embedded simulator is not limited). */
-    private readonly minIntervalMs: number,
   ) {}
 
-  static open(target: TargetView, maxRps: number): GeneratedClient {
+  /**
+   * A client for this test. The pace is no longer the client's: the relay spends one budget a minute for every request of
+   * the run (CONTRACT_MAX_REQUESTS_PER_MINUTE; the deprecated CONTRACT_MAX_RPS, `_maxRps`, is applied there too).
+   */
+  static open(target: TargetView, _maxRps?: number): GeneratedClient {
     const { relayUrl, relayKey } = readRunHandoff();
     const url = new URL(relayUrl);
     if (url.protocol !== 'http:' || !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname))
       throw new Error(`the generated phase only talks to the loopback credential relay, not ${url.origin}`);
-    return new GeneratedClient(url, relayKey, target, loadGateSettings().bodyLimitBytes, target.kind === 'remote' ? 1000 / maxRps : 0);
+    return new GeneratedClient(url, relayKey, target, loadGateSettings().bodyLimitBytes);
   }
 
   dispose(): void {
     this.agent.destroy();
   }
 
-  /** Sends one request (waiting as CONTRACT_MAX_RPS and Retry-After ask) and returns what came back; never throws for an HTTP answer. */
+  /** Sends one request (the relay waits as the run's budget asks; this waits as Retry-After asks) and returns what came back; never throws for an HTTP answer. */
   async send(request: GeneratedSend): Promise<GeneratedExchange> {
     const record = this.describe(request);
     logRequest(record);
@@ -72,7 +72,6 @@ export class GeneratedClient {
     let retries = 0;
     let waitedMs = 0;
     for (;;) {
-      await this.pace();
       const { status, headers: responseHeaders, body } = await this.exchange(request.method, url, headers);
       const bodyText = request.method === 'HEAD' ? '' : body.toString('utf8');
       if (status === 429 && retries < maxThrottleRetries) {
@@ -120,14 +119,6 @@ export class GeneratedClient {
       outgoing.on('error', reject);
       outgoing.end();
     });
-  }
-
-  /** Waits so that requests to a real target stay under CONTRACT_MAX_RPS (per worker). */
-  private async pace(): Promise<void> {
-    if (this.minIntervalMs === 0) return;
-    const wait = lastSentAt + this.minIntervalMs - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    lastSentAt = Date.now();
   }
 
   private describe(request: GeneratedSend): RequestRecord {

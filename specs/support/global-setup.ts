@@ -5,10 +5,11 @@ import path from 'node:path';
 import { exitOnUserError, UserError } from '../../config/errors';
 import { authorizationValue, loadTargetConfig, simulatorHandoffVariable, type SimulatorHandoff, type TargetConfig } from '../../config/target';
 import { redactText } from '../../config/secret';
-import { loadGateSettings } from '../../config/settings';
+import { loadBudgetSettings, loadGateSettings } from '../../config/settings';
 import { parseSimulatorMode } from '../../simulator/modes';
 import { startSimulator } from '../../simulator/server';
-import { startCredentialRelay } from './credential-relay';
+import { RequestBudget } from '../../relay/budget';
+import { startCredentialRelay } from '../../relay/server';
 import { handoffVariables, targetView } from './run-handoff';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -20,8 +21,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
 }
 
+/**
+ * The variables that hold a token or say where one is: only the runner (global setup, the relay) reads them. They leave
+ * process.env before any worker starts, so no worker, and nothing a spec spawns, inherits them; teardown puts them back.
+ */
+export const tokenVariables = ['API_TOKEN', 'API_TOKEN_FILE', 'API_DELETE_TOKEN', 'API_DELETE_TOKEN_FILE', simulatorHandoffVariable] as const;
+
 async function setUp(): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<void>> = [];
+  const budgetSettings = loadBudgetSettings();
+  if (budgetSettings.deprecation) process.stderr.write(`${budgetSettings.deprecation}\n`);
   if (!process.env.API_BASE_URL?.trim()) {
     const simulator = await startSimulator({ mode: parseSimulatorMode(process.env.SIMULATOR_MODE) });
     stops.push(() => simulator.stop());
@@ -29,11 +38,21 @@ async function setUp(): Promise<() => Promise<void>> {
     process.env[simulatorHandoffVariable] = JSON.stringify(handoff);
   }
   const target = loadTargetConfig();
-  if (target.kind === 'remote') await preflight(target);
+  stops.push(withoutTokenVariables());
+  // One budget for the whole run (the embedded simulator has none): the preflight spends from it, then every request the
+  // relay sends, from every worker.
+  const budget =
+    target.kind === 'remote'
+      ? new RequestBudget({ perMinute: budgetSettings.perMinute, minIntervalMs: budgetSettings.maxRps ? 1000 / budgetSettings.maxRps : 0 })
+      : undefined;
+  if (target.kind === 'remote') {
+    budget?.reserve(Date.now());
+    await preflight(target);
+  }
   // A fresh secret per run: only this process and the workers it spawns (which inherit the variable) know it.
   const key = crypto.randomBytes(32).toString('base64url');
   const settings = loadGateSettings();
-  const relay = await startCredentialRelay(target, { key, bodyLimitBytes: settings.bodyLimitBytes });
+  const relay = await startCredentialRelay(target, { key, bodyLimitBytes: settings.bodyLimitBytes, ...(budget ? { budget } : {}) });
   stops.push(async () => {
     // How many requests the run sent to the target, by method: the load a gate puts on an API (and the bench's floor).
     const traffic = { target: target.kind, ...relay.sent() };
@@ -45,6 +64,20 @@ async function setUp(): Promise<() => Promise<void>> {
   Object.assign(process.env, handoffVariables({ relayUrl: relay.url, relayKey: key, target: targetView(target) }));
   return async () => {
     for (const stop of stops.reverse()) await stop();
+  };
+}
+
+/** Takes the token variables out of process.env (workers are spawned from it after global setup); the returned stop puts them back. */
+function withoutTokenVariables(): () => Promise<void> {
+  const saved = new Map<string, string>();
+  for (const name of tokenVariables) {
+    const value = process.env[name];
+    if (value !== undefined) saved.set(name, value);
+    Reflect.deleteProperty(process.env, name);
+  }
+  return () => {
+    for (const [name, value] of saved) process.env[name] = value;
+    return Promise.resolve();
   };
 }
 

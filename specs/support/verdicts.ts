@@ -21,7 +21,7 @@ import {
   type RuleCheck,
   type RunFacts,
 } from '../../contract';
-import { relayErrorHeader } from './credential-relay';
+import { relayErrorHeader } from '../../relay/protocol';
 import { sentRequestOf } from './exchanges';
 import { readRunHandoff } from './run-handoff';
 
