@@ -1,4 +1,5 @@
 // fast-check arbitraries drawn from the OpenAPI document's parameter schemas: valid and invalid path ids and query strings, seeded and shrinkable.
+import crypto from 'node:crypto';
 import fc from 'fast-check';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { AdvisoryRule } from './evidence';
@@ -497,6 +498,19 @@ export function casePath(model: Pick<OperationModel, 'path'>, generated: Pick<Ge
   const path = `${model.path.replace('{customer_id}', generated.customerSegment).replace(/^\/+/, '')}${generated.trailingSlash ? '/' : ''}`;
   const search = generated.query.map(([name, value]) => `${name}=${value}`).join('&');
   return `${path}${search ? `?${search}` : ''}`;
+}
+
+/** The default run seed: derived from the document, so the same document sends the same requests (and the same API gets the same verdict). */
+export function defaultRunSeed(document: unknown): number {
+  return crypto.createHash('sha256').update(JSON.stringify(document)).digest().readUInt32BE(0) & 0x7fffffff;
+}
+
+/** How a test spreads its examples over its categories: each category's own seed and number of examples (at least one). */
+export function categoryRuns(categoryCount: number, testSeedValue: number, examples: number): Array<{ seed: number; numRuns: number }> {
+  return Array.from({ length: categoryCount }, (_, index) => ({
+    seed: testSeed(testSeedValue, String(index)),
+    numRuns: Math.max(1, Math.floor(examples / categoryCount) + (index < examples % categoryCount ? 1 : 0)),
+  }));
 }
 
 /** A seed for one test from the run's seed and the test's name, so a test replays alone (--grep) as in the whole run. */

@@ -408,6 +408,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const server = http.createServer((req, res) => {
     ensureApp()(req, res);
   });
+  // Idle keep-alive connections stay open for a minute (Node's default is 5 s): on a loaded machine a client reusing one
+  // just as the server closed it would get ECONNRESET, a failure of the test setup rather than of the API.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -17,7 +17,7 @@ import {
   type Check,
   type GeneratedExchange,
 } from '../contract/checks';
-import { caseCategories, casePath, operationModels, testSeed, type GeneratedCase, type GenerationMode } from '../contract/generators';
+import { caseCategories, casePath, categoryRuns, defaultRunSeed, operationModels, testSeed, type GeneratedCase, type GenerationMode } from '../contract/generators';
 import { saveFailures, savedCases } from '../contract/failure-db';
 import { resolveRef } from '../contract/openapi';
 import { curlFor, type RequestRecord } from '../contract/records';
@@ -34,7 +34,7 @@ const contract = loadContract();
 const runSeed =
   settings.seed === 'random'
     ? crypto.randomInt(0, 2 ** 31 - 1)
-    : (settings.seed ?? crypto.createHash('sha256').update(JSON.stringify(contract.document)).digest().readUInt32BE(0) & 0x7fffffff);
+    : (settings.seed ?? defaultRunSeed(contract.document));
 /** Requests a failing property may spend on shrinking, on top of its examples: bounded, so a broken real target is not flooded. */
 const shrinkRequestBudget = 60;
 /** Generated requests in flight at once against the embedded simulator (a real target gets one at a time, CONTRACT_MAX_RPS). */
@@ -128,13 +128,10 @@ test.describe('generated', () => {
           return judge(generated, await send(generated));
         };
         // The budget is spread over the categories of input (at least one example each), each its own seeded, shrinking run.
+        const spread = categoryRuns(categories.length, seed, settings.examples);
         const runs = categories.map((category, index): { category: typeof category; settings: fc.Parameters<[GeneratedCase]>; examples?: GeneratedCase[] } => ({
           category,
-          settings: {
-            seed: testSeed(seed, String(index)),
-            numRuns: Math.max(1, Math.floor(settings.examples / categories.length) + (index < settings.examples % categories.length ? 1 : 0)),
-            endOnFailure: false,
-          },
+          settings: { ...spread[index]!, endOnFailure: false },
         }));
         const replayedFailures: GeneratedCase[] = [];
         for (const generated of replayed) {
