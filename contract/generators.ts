@@ -255,13 +255,11 @@ function invalidDateValues(parameter: ParameterModel): Array<fc.Arbitrary<{ raw:
   const open = fc.constantFrom(...fixedBrokenDates.filter(([k]) => k === 'open').map(([, raw, why]) => ({ raw, why, open: true })));
   // An empty value may be read as the parameter left out; surrounding whitespace may be trimmed: both are open questions.
   const empty = fc.constant({ raw: '', why: 'empty value (may be read as absent)', open: true });
-  const padded = fc
-    .tuple(fc.constantFrom(' ', '\t', '\n', '\r', '  '), fc.constantFrom('2024-06-01'), fc.boolean())
-    .map(([c, date, before]) => ({
-      raw: before ? `${c}${date}` : `${date}${c}`,
-      why: `surrounding whitespace ${JSON.stringify(c)} (may be trimmed)`,
-      open: true,
-    }));
+  const padded = fc.tuple(fc.constantFrom(' ', '\t', '\n', '\r', '  '), fc.constantFrom('2024-06-01'), fc.boolean()).map(([c, date, before]) => ({
+    raw: before ? `${c}${date}` : `${date}${c}`,
+    why: `surrounding whitespace ${JSON.stringify(c)} (may be trimmed)`,
+    open: true,
+  }));
   const overlong = fc.integer({ min: 2000, max: 4000 }).map((n) => ({ raw: `2024-06-01${'9'.repeat(n)}`, why: `overlong (${n + 10} characters)` }));
   const control = fc
     .tuple(fc.constantFrom('\u0000', '\u001f', '\u007f'), fc.constantFrom('2024-06-01'), fc.boolean())

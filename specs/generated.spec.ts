@@ -17,7 +17,16 @@ import {
   type Check,
   type GeneratedExchange,
 } from '../contract/checks';
-import { caseCategories, casePath, categoryRuns, defaultRunSeed, operationModels, testSeed, type GeneratedCase, type GenerationMode } from '../contract/generators';
+import {
+  caseCategories,
+  casePath,
+  categoryRuns,
+  defaultRunSeed,
+  operationModels,
+  testSeed,
+  type GeneratedCase,
+  type GenerationMode,
+} from '../contract/generators';
 import { saveFailures, savedCases } from '../contract/failure-db';
 import { resolveRef } from '../contract/openapi';
 import { curlFor, type RequestRecord } from '../contract/records';
@@ -31,10 +40,7 @@ const contract = loadContract();
  * so the same API gets the same verdict). `random` is resolved to a number, and printed, in playwright.config.ts; drawn
  * here only if a worker still sees it. Every failure prints the seed; each test's own seed derives from it and its name.
  */
-const runSeed =
-  settings.seed === 'random'
-    ? crypto.randomInt(0, 2 ** 31 - 1)
-    : (settings.seed ?? defaultRunSeed(contract.document));
+const runSeed = settings.seed === 'random' ? crypto.randomInt(0, 2 ** 31 - 1) : (settings.seed ?? defaultRunSeed(contract.document));
 /** Requests a failing property may spend on shrinking, on top of its examples: bounded, so a broken real target is not flooded. */
 const shrinkRequestBudget = 60;
 /** Generated requests in flight at once against the embedded simulator (a real target gets one at a time, CONTRACT_MAX_RPS). */
