@@ -1,14 +1,25 @@
 // The contract gate: specs/ against the embedded simulator (default) or API_BASE_URL, reports under reports/.
 import { defineConfig } from '@playwright/test';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { exitOnUserError } from './config/errors';
-import { loadGateSettings, loadStrictness, type GateSettings } from './config/settings';
+import { readFailureDb } from './contract/failure-db';
+import { loadGateSettings, loadGeneratedSettings, loadStrictness, type GateSettings } from './config/settings';
 
 // Checked when the config loads, before anything starts: a bad or misspelt setting (CONTRACT_READONLY, CONTRACT_WORKERS=abc)
 // is one `error: ...` line and exit code 2, never a run that silently ignores it.
 let settings: GateSettings;
 try {
   settings = loadGateSettings(process.env, __dirname);
+  const generated = loadGeneratedSettings();
+  // A bad failure database stops the run here with one line, not in every worker.
+  if (generated.failureDb) readFailureDb(generated.failureDb);
+  // CONTRACT_SEED=random: one seed for the whole run, drawn and printed here; the workers inherit it.
+  if (generated.seed === 'random') {
+    const seed = crypto.randomInt(0, 2 ** 31 - 1);
+    process.env.CONTRACT_SEED = String(seed);
+    process.stdout.write(`CONTRACT_SEED=random: this run's seed is ${seed} (replay it with CONTRACT_SEED=${seed})\n`);
+  }
 } catch (error) {
   exitOnUserError(error);
 }

@@ -131,12 +131,22 @@ export const gateVariableDocs = {
   },
   CONTRACT_STRICTNESS: {
     meaning:
-      '`documented`: only breaks of what the vendor page states fail the gate, breaks of `x-inferred` rules are warnings; `inferred`: every rule of the contract fails it',
+      '`documented`: only breaks of what the vendor page states fail the gate, breaks of `x-inferred` rules are warnings; `inferred`: those and the inferences no reasonable reading of the page contradicts; `strict`: every rule, advisories (what the page leaves open) included (docs/gate-rules.md)',
     default: 'inferred',
   },
   CONTRACT_SEED: {
-    meaning: `seed of the generated phase, ${describeRule(gateLimits.seed)}; the same seed sends the same requests`,
-    default: 'a new one per run, printed with every failure',
+    meaning: `seed of the generated phase, ${describeRule(gateLimits.seed)}, or \`random\` for a fresh one (printed); the same seed sends the same requests`,
+    default: "derived from the OpenAPI document's hash: the same document sends the same requests",
+  },
+  CONTRACT_ENFORCE: {
+    meaning:
+      'comma-separated advisory rules that fail the gate anyway, e.g. `negative_data_rejection,after_delete` (docs/gate-rules.md lists them); the other advisories are reported, not failing',
+    default: 'none',
+  },
+  CONTRACT_FAILURE_DB: {
+    meaning:
+      'the failure database: failing generated inputs are saved here and replayed first on every run (commit it; prune by deleting entries); `0` turns it off',
+    default: 'contract/failure-db.json',
   },
   CONTRACT_EXAMPLES: {
     meaning: `generated examples per operation and generation mode, ${describeRule(gateLimits.examples)}; \`0\` turns the generated phase off`,
@@ -319,16 +329,36 @@ export function flagSetting(raw: string | undefined, key: string, problems: stri
   return false;
 }
 
-/** Which breaks fail the gate (CONTRACT_STRICTNESS): only the vendor page's own rules, or every rule the contract holds. */
-export type ContractStrictness = 'documented' | 'inferred';
+/** Which breaks fail the gate (CONTRACT_STRICTNESS): the vendor page's own rules, those and the sound inferences, or every rule (advisories too). */
+export type ContractStrictness = 'documented' | 'inferred' | 'strict';
 
-/** CONTRACT_STRICTNESS, checked: unset or blank is `inferred`; anything else but the two values is a problem. */
+/** CONTRACT_STRICTNESS, checked: unset or blank is `inferred`; anything else but the three values is a problem. */
 export function strictnessSetting(raw: string | undefined, problems: string[]): ContractStrictness {
   const value = raw?.trim().toLowerCase();
   if (!value || value === 'inferred') return 'inferred';
-  if (value === 'documented') return 'documented';
-  problems.push(`CONTRACT_STRICTNESS must be documented or inferred, not ${JSON.stringify(raw)}`);
+  if (value === 'documented' || value === 'strict') return value;
+  problems.push(`CONTRACT_STRICTNESS must be documented, inferred or strict, not ${JSON.stringify(raw)}`);
   return 'inferred';
+}
+
+/** CONTRACT_ENFORCE, checked for its shape (the rule names are checked against contract/evidence.ts where they are used). */
+export function enforceSetting(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined) return [];
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0) problems.push('CONTRACT_ENFORCE is set but empty: unset it, or name advisory rules, e.g. negative_data_rejection');
+  for (const name of names) if (!/^[a-z_]+$/.test(name)) problems.push(`CONTRACT_ENFORCE: ${JSON.stringify(name)} is not a rule name (lower case and _)`);
+  return names;
+}
+
+/** CONTRACT_ENFORCE alone (for the gate's workers); throws one UserError when it is malformed. */
+export function loadEnforce(env: Env = process.env): string[] {
+  const problems: string[] = [];
+  const names = enforceSetting(env.CONTRACT_ENFORCE, problems);
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+  return names;
 }
 
 /** CONTRACT_STRICTNESS alone (for the gate's workers); throws one UserError when it is neither value. */
@@ -341,8 +371,10 @@ export function loadStrictness(env: Env = process.env): ContractStrictness {
 
 /** The generated phase's settings (specs/generated.spec.ts). */
 export interface GeneratedSettings {
-  /** Undefined: the phase draws a seed of its own and prints it. */
-  seed: number | undefined;
+  /** A number: replay it; `random`: draw one and print it; undefined: derive it from the OpenAPI document (deterministic). */
+  seed: number | 'random' | undefined;
+  /** The failure database's path (absolute), or undefined when CONTRACT_FAILURE_DB=0 turns it off. */
+  failureDb: string | undefined;
   /** Examples per operation and generation mode; 0 turns the phase off. */
   examples: number;
   /** Requests per second to a real target. */
@@ -353,11 +385,23 @@ export interface GeneratedSettings {
 
 function generatedSettingsFrom(env: Env, problems: string[]): GeneratedSettings {
   return {
-    seed: numberSetting(env.CONTRACT_SEED, 'CONTRACT_SEED', gateLimits.seed, problems),
+    seed: env.CONTRACT_SEED?.trim().toLowerCase() === 'random' ? 'random' : numberSetting(env.CONTRACT_SEED, 'CONTRACT_SEED', gateLimits.seed, problems),
+    failureDb: failureDbSetting(env.CONTRACT_FAILURE_DB, problems),
     examples: numberSetting(env.CONTRACT_EXAMPLES, 'CONTRACT_EXAMPLES', gateLimits.examples, problems) ?? gateDefaults.examples,
     maxRps: numberSetting(env.CONTRACT_MAX_RPS, 'CONTRACT_MAX_RPS', gateLimits.maxRps, problems) ?? gateDefaults.maxRps,
     enforceHeaders: flagSetting(env.CONTRACT_ENFORCE_HEADERS, 'CONTRACT_ENFORCE_HEADERS', problems),
   };
+}
+
+function failureDbSetting(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined) return path.join(repoRoot, 'contract', 'failure-db.json');
+  const text = raw.trim();
+  if (text === '0') return undefined;
+  if (!text) {
+    problems.push('CONTRACT_FAILURE_DB is set but empty: unset it for contract/failure-db.json, give a file, or 0 to turn it off');
+    return undefined;
+  }
+  return path.resolve(repoRoot, text);
 }
 
 /** CONTRACT_SEED, CONTRACT_EXAMPLES, CONTRACT_MAX_RPS and CONTRACT_ENFORCE_HEADERS, checked; throws one UserError naming every problem. */
@@ -419,6 +463,7 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   flagSetting(env.API_ALLOW_DELETE, 'API_ALLOW_DELETE', problems);
   // Checked here so a bad value stops the run before anything starts; loadStrictness reads it where it is used.
   strictnessSetting(env.CONTRACT_STRICTNESS, problems);
+  enforceSetting(env.CONTRACT_ENFORCE, problems);
   generatedSettingsFrom(env, problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return { workers, reportsDir, bodyLimitBytes };

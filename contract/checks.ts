@@ -1,7 +1,7 @@
 // The checks run on every generated response, each a named function (Schemathesis' checks are the model); each returns findings with their evidence.
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { checkResponse } from './check';
-import { documented, gates, inferred, weakest, type Evidence } from './evidence';
+import { advisory, documented, gates, inferred, weakest, type Evidence } from './evidence';
 import type { GeneratedCase } from './generators';
 import type { ObservedExchange } from './judge';
 import { resolveRef } from './openapi';
@@ -66,7 +66,20 @@ export const not_a_server_error: Check = ({ exchange, generated }) =>
       ]
     : [];
 
-/** status_code_conformance: the status is one the operation documents (5xx are not_a_server_error's). */
+/** The statuses the vendor's page lists for an operation (its status table), as text: `200, 401, 404, 500`. */
+function pageStatuses(contract: Contract, operationId: string): string {
+  return [...contract.operation(operationId).responses.values()]
+    .filter((r) => r.statusEvidence.level === 'documented')
+    .map((r) => r.status)
+    .join(', ');
+}
+
+/**
+ * status_code_conformance: the status is one the contract lists (5xx are not_a_server_error's). A status neither the page
+ * nor the contract lists (400 on getCustomer, 405, 406, 410, 414, 422, a 3xx) is an advisory: the page does not say it is
+ * never answered, and a wrong *kind* of answer (a 2xx where a refusal was due, a refusal where service was due) is the
+ * data and auth checks' business, with the page's own evidence.
+ */
 export const status_code_conformance: Check = ({ contract, exchange }) => {
   const operation = contract.operation(exchange.operation);
   if (exchange.noAnswer !== undefined || exchange.status >= 500 || operation.responses.has(exchange.status)) return [];
@@ -76,12 +89,13 @@ export const status_code_conformance: Check = ({ contract, exchange }) => {
       'undocumented-status-code',
       exchange.status,
       [...operation.responses.keys()].join(', '),
-      `${exchange.status} is not a documented status of ${exchange.operation}`,
-      documented(
-        `the page's status table (${[...operation.responses.values()]
-          .filter((r) => r.statusEvidence.level === 'documented')
+      `${exchange.status} is not a status the page lists for ${exchange.operation} (${pageStatuses(contract, exchange.operation)})`,
+      advisory(
+        'undocumented_status',
+        `The page's status table lists ${pageStatuses(contract, exchange.operation)} and the contract infers ${[...operation.responses.values()]
+          .filter((r) => r.statusEvidence.level !== 'documented')
           .map((r) => r.status)
-          .join(', ')}) and the contract's inferred ones`,
+          .join(', ')}; the page does not say no other status is answered, so another is reported, not failed.`,
       ),
     ),
   ];
@@ -164,47 +178,95 @@ export const response_headers_conformance: Check = ({ contract, exchange, enforc
     });
 };
 
-const rejectionEvidence = (generated: GeneratedCase): Evidence =>
-  generated.query.length > 0
-    ? inferred(
-        "Not on the customer-management page: the overview page's status table lists 400 for invalid parameters (related-facts.md), and the parameter's schema (an ISO 8601 date or RFC 3339 date-time, one string) does not allow this input.",
-      )
-    : documented("the status table: 404 Not Found — Customer doesn't exist");
+/** Why a case's expected answer holds: the page's own words, or (for an advisory case) why the page leaves it open. */
+const openNotes: Record<string, string> = {
+  negative_data_rejection:
+    'The page types start_date/end_date as ISO 8601 and says nothing of repeated, empty or padded values, hour 24, local times or intervals: refusing them is one reading, serving them another.',
+  positive_data_acceptance:
+    'The page shows only a date-only range (its example); other ISO 8601 forms (date-times, offsets, fractions, far or future years, one bound alone, long ranges) are valid ISO 8601 but the page promises none of them.',
+  unknown_id_status:
+    "The page answers 404 for a customer that doesn't exist; for an id not shaped like its ids (cust_abc123) a 400, 404, 414 or 422 are all plausible. Serving it is never right.",
+  auth_order:
+    "The page lists 401 (invalid or expired token) and 404 (customer doesn't exist) but not which is checked first, nor how input it does not define is ordered against the credential check.",
+};
 
-/** negative_data_rejection: input the document does not allow is refused with a documented 4xx, never served. */
+function caseEvidence(generated: GeneratedCase, pageEvidence: Evidence): Evidence {
+  const rule = generated.advisory;
+  return rule ? advisory(rule, openNotes[rule] ?? 'The page leaves this open.') : pageEvidence;
+}
+
+/** The page's ground for refusing a date no reading of ISO 8601 accepts: a 2xx would serve a range the parameter cannot name. */
+const notADateEvidence = documented(
+  'the page: start_date/end_date are "Start/End of date range (ISO 8601)"; this value is no ISO 8601 date or date-time in any form, so no answer may serve it as a range',
+);
+const statusNotFound = documented("the status table: 404 Not Found — Customer doesn't exist");
+
+/**
+ * negative_data_rejection: input no reading of the page accepts is refused with a 4xx, never served; an id the page's 404
+ * covers (its shape, a valid token, a plain query) answers exactly 404. Input the page leaves open (`advisory` cases) makes
+ * an advisory instead.
+ */
 export const negative_data_rejection: Check = ({ contract, exchange, generated }) => {
   if (!generated || exchange.noAnswer !== undefined || exchange.status === 429) return [];
   if (generated.expect !== 'rejected' && generated.expect !== 'not-found') return [];
-  if (isClientError(exchange.status) || exchange.status >= 500) return [];
+  if (exchange.status >= 500) return [];
   const allowed = [...contract.operation(exchange.operation).responses.keys()].filter((s) => isClientError(s) && s !== 429);
+  if (isClientError(exchange.status)) {
+    // The page's 404, for a well-formed id of its shape that no customer has, asked with a valid token and a plain query.
+    if (generated.expect === 'not-found' && !generated.advisory && exchange.status !== 404 && exchange.request.method === 'GET') {
+      return [
+        statusDraft(
+          'negative_data_rejection',
+          'status-mismatch',
+          exchange.status,
+          '404',
+          `a well-formed id no customer has, with a valid token: ${generated.why}`,
+          statusNotFound,
+        ),
+      ];
+    }
+    return [];
+  }
+  const query = generated.query.length > 0;
+  const served = generated.expect === 'not-found' && isSuccess(exchange.status);
+  const text = generated.advisory
+    ? `the page does not say how this input is answered (refusing it is one reading): ${generated.why}`
+    : served
+      ? `the customer does not exist, yet the API served it: ${generated.why}`
+      : query
+        ? `no reading of the page accepts this input: ${generated.why}`
+        : `the input names no customer: ${generated.why}`;
   return [
     statusDraft(
       'negative_data_rejection',
-      generated.expect === 'not-found' && isSuccess(exchange.status) ? 'use-after-free' : 'negative-data-accepted',
+      served ? 'use-after-free' : 'negative-data-accepted',
       exchange.status,
       `a 4xx (${allowed.join(', ')})`,
-      `the input is not valid: ${generated.why}`,
-      rejectionEvidence(generated),
+      text,
+      caseEvidence(generated, query ? notADateEvidence : statusNotFound),
     ),
   ];
 };
 
-/** positive_data_acceptance: valid input for the configured customer is served with a 2xx. */
+/** positive_data_acceptance: the page's own form of input for the configured customer is served with a 2xx; other valid forms are advisories. */
 export const positive_data_acceptance: Check = ({ exchange, generated }) => {
   if (!generated || generated.expect !== 'accepted' || exchange.noAnswer !== undefined || exchange.status === 429 || exchange.status >= 500) return [];
   if (isSuccess(exchange.status)) return [];
-  const evidence =
+  const evidence = caseEvidence(
+    generated,
     generated.query.length > 0
-      ? inferred(
-          'The page takes start_date/end_date as ISO 8601; every RFC 3339 date or date-time, in order, is ISO 8601, so a valid range is inferred to be served.',
-        )
-      : documented('the page: the configured customer with its token answers 200');
-  return [statusDraft('positive_data_acceptance', 'positive-data-rejected', exchange.status, '2xx', `the input is valid: ${generated.why}`, evidence)];
+      ? documented("the page's example request: a date-only range (start_date=2024-06-01&end_date=2024-06-30) is answered 200")
+      : documented('the page: the configured customer with its token answers 200 (both dates are optional)'),
+  );
+  const text = generated.advisory
+    ? `a valid ISO 8601 form the page does not show was refused: ${generated.why}`
+    : `the page's own form of input: ${generated.why}`;
+  return [statusDraft('positive_data_acceptance', 'positive-data-rejected', exchange.status, '2xx', text, evidence)];
 };
 
 const unauthorisedEvidence = documented('the status table: 401 Unauthorized — Invalid or expired token');
 
-/** ignored_auth: a request without a valid credential is never served, and valid input without one answers 401. */
+/** ignored_auth: a request without a valid credential is never served, and the page's valid input without one answers 401. */
 export const ignored_auth: Check = ({ exchange, generated }) => {
   if (exchange.noAnswer !== undefined || exchange.status === 429 || exchange.status >= 500) return [];
   if (isSuccess(exchange.status) && exchange.request.credential.kind !== 'token') {
@@ -219,8 +281,10 @@ export const ignored_auth: Check = ({ exchange, generated }) => {
         'status-mismatch',
         exchange.status,
         '401',
-        `valid input without an Authorization header: ${generated.why}`,
-        unauthorisedEvidence,
+        generated.advisory
+          ? `no Authorization header, on input the page leaves open (which check comes first is the API's choice): ${generated.why}`
+          : `the page's own input without an Authorization header: ${generated.why}`,
+        caseEvidence(generated, unauthorisedEvidence),
       ),
     ];
   }
@@ -290,7 +354,10 @@ export const negotiation_conformance: Check = ({ contract, exchange }) => {
           exchange.status,
           'a documented status or 406',
           'an Accept the document does not offer',
-          documented("the page's status table"),
+          advisory(
+            'negotiation',
+            "The page documents no Accept handling: which status an unoffered Accept gets (406, 415, a documented one) is the API's choice.",
+          ),
         ),
       ];
 };
@@ -311,7 +378,7 @@ export function use_after_free(expectedStatus: number, evidence: Evidence, link:
           : `link ${link} expects ${expectedStatus} after the DELETE`,
         served
           ? documented('the page: "This action is irreversible. All apps, users, and settings under this customer will be permanently deleted."')
-          : evidence,
+          : { ...evidence, advisory: evidence.advisory ?? 'after_delete' },
       ),
     ];
   };
@@ -362,7 +429,7 @@ function complete(exchange: ObservedExchange, draft: FindingDraft, run: RunFacts
     url: exchange.request.url,
     status: exchange.status,
     ...draft,
-    gating: draft.severity === 'breaking' && gates(draft.evidence, run.strictness),
+    gating: draft.severity === 'breaking' && gates(draft.evidence, run.strictness, run.enforce),
     curl: curlFor(exchange.request),
   };
 }

@@ -1,6 +1,8 @@
 // fast-check arbitraries drawn from the OpenAPI document's parameter schemas: valid and invalid path ids and query strings, seeded and shrinkable.
+import crypto from 'node:crypto';
 import fc from 'fast-check';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import type { AdvisoryRule } from './evidence';
 import { httpMethods, resolveRef } from './openapi';
 import type { GeneratedMethodName } from './records';
 import type { BodyValidator, Contract } from './validators';
@@ -34,6 +36,11 @@ export interface GeneratedCase {
   query: ReadonlyArray<readonly [string, string]>;
   credential: GeneratedCredential;
   expect: InputExpectation;
+  /**
+   * Set when `expect` is one plausible reading of something the page leaves open (docs/gate-rules.md): another answer is
+   * an advisory under this rule, not a break. A 5xx, or a 2xx without a valid credential, still fails whatever it says.
+   */
+  advisory?: AdvisoryRule;
   /** Why the input is what it is: `start_date: impossible date "2024-02-30"`. */
   why: string;
 }
@@ -156,6 +163,36 @@ export function boundInstant(value: string, bound: 'start' | 'end'): number {
 
 const encode = (value: string): string => encodeURIComponent(value);
 
+/** Years of the page's own form of a range: in the past, before the page's example year (so no API's "future" or retention rule applies). */
+const pageFormYears = { min: 2000, max: 2023 } as const;
+
+/** The page's own form of a usage query: a date-only range in the past of at most 31 days, like its example (2024-06-01 to 2024-06-30). */
+function pageFormUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitrary<{ query: Array<[string, string]>; why: string }> {
+  return fc
+    .record({ day: calendarDay(pageFormYears), span: fc.integer({ min: 0, max: 30 }) })
+    .map(({ day, span }) => {
+      const a = dateText(day);
+      const b = new Date(Date.UTC(day.year, day.month - 1, day.day + span)).toISOString().slice(0, 10);
+      return {
+        query: [
+          [start.name, encode(a)],
+          [end.name, encode(b)],
+        ] as Array<[string, string]>,
+        why: `${start.name} ${JSON.stringify(a)}, ${end.name} ${JSON.stringify(b)} (the page's own form: a date-only range of ${span + 1} day(s))`,
+      };
+    })
+    .filter(({ query }) => start.validate(decodeURIComponent(query[0]![1])) && end.validate(decodeURIComponent(query[1]![1])));
+}
+
+/** No dates at all, or the page's own form of a range: what every reading of the page serves. */
+function pageFormOrNone(start: ParameterModel | undefined, end: ParameterModel | undefined): fc.Arbitrary<{ query: Array<[string, string]>; why: string }> {
+  const none = fc.constant({ query: [] as Array<[string, string]>, why: '' });
+  return start && end ? fc.oneof(none, pageFormUsageQuery(start, end)) : none;
+}
+
+/** An id of the page's own shape (`cust_abc123`): a well-formed id any reading of the page answers 404 for when no customer has it. */
+const pageShapedIdPattern = /^cust_[a-z0-9]{3,24}$/;
+
 /** Valid date-range queries: none, a start in the past, an end in the far future, or both in order. */
 function validUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitrary<{ query: Array<[string, string]>; why: string }> {
   const past = { min: 1970, max: 2023 };
@@ -181,29 +218,33 @@ function validUsageQuery(start: ParameterModel, end: ParameterModel): fc.Arbitra
   );
 }
 
-/** Fixed values that break a date parameter's schema, by kind, with what is wrong with each. */
-const fixedBrokenDates: ReadonlyArray<readonly [kind: 'out of range' | 'wrong format' | 'separator', raw: string, why: string]> = [
+/**
+ * Fixed values that break a date parameter's schema, by kind, with what is wrong with each. `open` ones are values some
+ * reading of "ISO 8601" accepts (hour 24 ends a day, a local time, an interval): refusing them is one plausible answer,
+ * so a 2xx is an advisory. The others are no date under any reading: a 2xx fails the gate.
+ */
+const fixedBrokenDates: ReadonlyArray<readonly [kind: 'out of range' | 'wrong format' | 'separator' | 'open', raw: string, why: string]> = [
   ['out of range', '2024-13-01', 'month 13'],
   ['out of range', '2024-00-10', 'month 0'],
   ['out of range', '2024-06-00', 'day 0'],
-  ['out of range', '2024-06-01T24:00:00Z', 'hour 24'],
   ['out of range', '2024-06-01T10:60:00Z', 'minute 60'],
-  ['out of range', '2024-06-01T10:00:00+24:00', 'offset +24:00'],
   ['wrong format', '06/01/2024', 'US date'],
   ['wrong format', '01-06-2024', 'day first'],
   ['wrong format', '2024/06/01', 'slashes'],
-  ['wrong format', '2024-06-01T10:00:00', 'date-time without a time zone'],
   ['wrong format', '1717200000', 'wrong type: epoch seconds (an integer)'],
   ['wrong format', 'true', 'wrong type: a boolean'],
   ['wrong format', '{"start":"2024-06-01"}', 'wrong type: an object'],
   ['wrong format', 'yesterday', 'words'],
-  ['separator', '2024-06-01/../2024-06-02', 'encoded separator and dot segment'],
   ['separator', '2024-06-01&end_date=2024-06-02', 'an encoded & inside the value'],
   ['separator', '2024-06-01;2024-06-02', 'a ; list'],
+  ['open', '2024-06-01T24:00:00Z', 'hour 24 (ISO 8601 allows 24:00 as the end of a day)'],
+  ['open', '2024-06-01T10:00:00+24:00', 'offset +24:00'],
+  ['open', '2024-06-01T10:00:00', 'a local date-time (ISO 8601 allows one without a time zone)'],
+  ['open', '2024-06-01/../2024-06-02', 'an ISO 8601 interval with a dot segment'],
 ];
 
 /** A value that breaks a date parameter's schema, with what is wrong; every one is checked to fail the parameter's own validator. */
-function invalidDateValues(parameter: ParameterModel): Array<fc.Arbitrary<{ raw: string; why: string }>> {
+function invalidDateValues(parameter: ParameterModel): Array<fc.Arbitrary<{ raw: string; why: string; open?: boolean }>> {
   const impossible = fc
     .record({ year: fc.integer({ min: 1970, max: 2199 }), month: fc.integer({ min: 1, max: 12 }), over: fc.integer({ min: 1, max: 31 - 28 }) })
     .map(({ year, month, over }) => ({ year, month, day: Math.min(31, daysIn(year, month) + over) }))
@@ -211,12 +252,19 @@ function invalidDateValues(parameter: ParameterModel): Array<fc.Arbitrary<{ raw:
     .map((d) => ({ raw: dateText(d), why: 'impossible date' }));
   const fixed = (kind: (typeof fixedBrokenDates)[number][0]): fc.Arbitrary<{ raw: string; why: string }> =>
     fc.constantFrom(...fixedBrokenDates.filter(([k]) => k === kind).map(([, raw, why]) => ({ raw, why })));
-  const empty = fc.constant({ raw: '', why: 'empty value' });
+  const open = fc.constantFrom(...fixedBrokenDates.filter(([k]) => k === 'open').map(([, raw, why]) => ({ raw, why, open: true })));
+  // An empty value may be read as the parameter left out; surrounding whitespace may be trimmed: both are open questions.
+  const empty = fc.constant({ raw: '', why: 'empty value (may be read as absent)', open: true });
+  const padded = fc.tuple(fc.constantFrom(' ', '\t', '\n', '\r', '  '), fc.constantFrom('2024-06-01'), fc.boolean()).map(([c, date, before]) => ({
+    raw: before ? `${c}${date}` : `${date}${c}`,
+    why: `surrounding whitespace ${JSON.stringify(c)} (may be trimmed)`,
+    open: true,
+  }));
   const overlong = fc.integer({ min: 2000, max: 4000 }).map((n) => ({ raw: `2024-06-01${'9'.repeat(n)}`, why: `overlong (${n + 10} characters)` }));
   const control = fc
-    .tuple(fc.constantFrom('\u0000', '\n', '\r', '\t', '\u001f', '\u007f'), fc.constantFrom('2024-06-01'), fc.boolean())
+    .tuple(fc.constantFrom('\u0000', '\u001f', '\u007f'), fc.constantFrom('2024-06-01'), fc.boolean())
     .map(([c, date, before]) => ({ raw: before ? `${c}${date}` : `${date}${c}`, why: `control character ${JSON.stringify(c)}` }));
-  return [impossible, fixed('out of range'), fixed('wrong format'), empty, overlong, control, fixed('separator')].map((arbitrary) =>
+  return [impossible, fixed('out of range'), fixed('wrong format'), overlong, control, fixed('separator'), open, empty, padded].map((arbitrary) =>
     arbitrary.filter(({ raw }) => !parameter.validate(raw)),
   );
 }
@@ -228,25 +276,32 @@ const otherIso8601 = fc.constantFrom('20240601', '2024-W22-6', '2024-153', '2024
 function invalidUsageQueries(
   start: ParameterModel,
   end: ParameterModel,
-): Array<fc.Arbitrary<{ query: Array<[string, string]>; expect: InputExpectation; why: string }>> {
+): Array<fc.Arbitrary<{ query: Array<[string, string]>; expect: InputExpectation; advisory?: AdvisoryRule; why: string }>> {
   const parameter = fc.constantFrom(start, end);
   const broken = invalidDateValues(start).map((values) =>
     fc.tuple(parameter, values).map(([p, v]) => ({
       query: [[p.name, encode(v.raw)]] as Array<[string, string]>,
       expect: 'rejected' as const,
+      ...(v.open ? { advisory: 'negative_data_rejection' as const } : {}),
       why: `${p.name}: ${v.why} ${JSON.stringify(v.raw.length > 60 ? `${v.raw.slice(0, 60)}…` : v.raw)}`,
     })),
   );
-  // A repeated parameter: the schema is one string, not an array, so two values are not a valid start_date.
-  // Starts in the past and ends in the far future, so whichever value a lenient API takes, the range is valid and it answers 2xx.
+  // A repeated parameter: the schema is one string, but the page does not say what two values mean (most frameworks take
+  // the first or the last; some refuse): refusing is one reading, so a 2xx is an advisory. The values are distinct
+  // instants (two spellings of one instant are not a conflict), starts in the past and ends in the far future.
   const repeatedValues = (p: ParameterModel): fc.Arbitrary<string[]> =>
-    fc.uniqueArray(validDateValue(p, p === end ? { min: 2100, max: 2199 } : { min: 1970, max: 2023 }), { minLength: 2, maxLength: 3 });
+    fc.uniqueArray(validDateValue(p, p === end ? { min: 2100, max: 2199 } : { min: 1970, max: 2023 }), {
+      minLength: 2,
+      maxLength: 3,
+      selector: (v) => boundInstant(v, p === end ? 'end' : 'start'),
+    });
   const repeated = parameter
     .chain((p) => repeatedValues(p).map((values) => [p, values] as const))
     .map(([p, values]) => ({
       query: values.map((v): [string, string] => [p.name, encode(v)]),
       expect: 'rejected' as const,
-      why: `${p.name} repeated (${values.map((v) => JSON.stringify(v)).join(', ')}): the schema is a single string`,
+      advisory: 'negative_data_rejection' as const,
+      why: `${p.name} repeated with ${values.length} different instants (${values.map((v) => JSON.stringify(v)).join(', ')}): the page does not say which one counts`,
     }));
   const otherForms = fc.tuple(parameter, otherIso8601).map(([p, v]) => ({
     query: [[p.name, encode(v)]] as Array<[string, string]>,
@@ -291,6 +346,12 @@ function missingId(parameter: ParameterModel, target: GenerationTarget): fc.Arbi
 function hostileIds(
   target: GenerationTarget,
 ): Array<fc.Arbitrary<{ segment: string; credential: GeneratedCredential; expect: InputExpectation; why: string; trailingSlash?: boolean }>> {
+  // The trailing-slash probe goes to a customer its credential may read (the disposable one, with its own token), so the
+  // answer shows how the API treats the slash, not a cross-tenant refusal; without a disposable credential it goes unauthenticated.
+  const slashed =
+    target.hasDisposableCredential && target.deleteCustomerId
+      ? { id: target.deleteCustomerId, credential: 'disposable' as const, whose: "the disposable customer's own id, with its own token" }
+      : { id: target.customerId, credential: 'none' as const, whose: "the customer's id without a credential (no disposable credential in this run)" };
   // Encoded separators and control characters go through the relay only without the primary credential.
   const safe: GeneratedCredential = target.hasDisposableCredential ? 'disposable' : 'none';
   const { seed } = idArbitraries();
@@ -313,7 +374,13 @@ function hostileIds(
       expect: 'either' as const,
       why: `the customer's id in another letter case (the page does not say whether ids are case-sensitive)`,
     })),
-    fc.constant({ segment: encode(target.customerId), trailingSlash: true, credential: safe, expect: 'either' as const, why: 'a trailing slash' }),
+    fc.constant({
+      segment: encode(slashed.id),
+      trailingSlash: true,
+      credential: slashed.credential,
+      expect: 'either' as const,
+      why: `a trailing slash on ${slashed.whose} (the page does not say whether /{id}/ is /{id})`,
+    }),
   ];
 }
 
@@ -352,25 +419,51 @@ export function caseCategories(model: OperationModel, mode: GenerationMode, targ
     ];
   }
   if (mode === 'positive') {
-    const missing = missingId(idParameter, target).map((id) => ({
-      segment: encode(id),
-      expect: 'not-found' as const,
-      why: `customer_id ${JSON.stringify(id)} does not exist`,
-    }));
-    const existing = fc.constant({ segment: own, expect: 'accepted' as const, why: 'the configured customer' });
-    const ids = fc.oneof({ arbitrary: existing, weight: 3 }, { arbitrary: missing, weight: 1 });
-    const queries = start && end ? validUsageQuery(start, end) : fc.constant({ query: [] as Array<[string, string]>, why: '' });
-    // One request in five goes without a credential: valid input must still be refused with 401 (ignored_auth).
-    return [
-      fc.tuple(ids, queries, fc.integer({ min: 0, max: 4 })).map(([id, q, anonymous]) => ({
-        ...base,
-        customerSegment: id.segment,
-        query: q.query,
-        credential: anonymous === 0 ? 'none' : 'primary',
-        expect: anonymous === 0 ? 'unauthorised' : id.expect,
-        why: [id.why, q.why, anonymous === 0 ? 'no Authorization header' : ''].filter(Boolean).join('; '),
-      })),
+    const known = new Set([target.customerId, target.missingCustomerId, target.otherCustomerId, target.deleteCustomerId].filter(Boolean));
+    const pageShapedMissing = fc
+      .stringMatching(pageShapedIdPattern)
+      .filter((id) => !known.has(id) && idParameter.validate(id))
+      .map((id) => ({ segment: encode(id), why: `customer_id ${JSON.stringify(id)} (the page's id shape) does not exist` }));
+    const otherMissing = missingId(idParameter, target)
+      .filter((id) => !pageShapedIdPattern.test(id))
+      .map((id) => ({ segment: encode(id), why: `customer_id ${JSON.stringify(id)} does not exist` }));
+    const plainQuery = pageFormOrNone(start, end);
+    const anyValidQuery = start && end ? fc.oneof(plainQuery, validUsageQuery(start, end)) : plainQuery;
+    const make = (
+      segment: string,
+      q: { query: Array<[string, string]>; why: string },
+      credential: GeneratedCredential,
+      expect: InputExpectation,
+      why: string,
+      open?: AdvisoryRule,
+    ): GeneratedCase => ({
+      ...base,
+      customerSegment: segment,
+      query: q.query,
+      credential,
+      expect,
+      ...(open ? { advisory: open } : {}),
+      why: [why, q.why || (start ? 'no dates (the default period)' : ''), credential === 'none' ? 'no Authorization header' : ''].filter(Boolean).join('; '),
+    });
+    const categories: Array<fc.Arbitrary<GeneratedCase>> = [
+      // What every reading of the page serves: the configured customer, no dates or the page's own form of a range.
+      plainQuery.map((q) => make(own, q, 'primary', 'accepted', 'the configured customer')),
+      // A well-formed id no customer has, with a valid token: the page's 404.
+      fc.tuple(pageShapedMissing, plainQuery).map(([id, q]) => make(id.segment, q, 'primary', 'not-found', id.why)),
+      // Valid input without a credential: the page's 401.
+      plainQuery.map((q) => make(own, q, 'none', 'unauthorised', 'the configured customer')),
+      // Ids of other shapes: a 2xx is a break, which 4xx (400, 404, 414, 422) is an advisory.
+      fc.tuple(otherMissing, anyValidQuery).map(([id, q]) => make(id.segment, q, 'primary', 'not-found', id.why, 'unknown_id_status')),
+      // An unknown id without a credential: 401 or 404 first is the API's choice.
+      fc.tuple(fc.oneof(pageShapedMissing, otherMissing), anyValidQuery).map(([id, q]) => make(id.segment, q, 'none', 'unauthorised', id.why, 'auth_order')),
     ];
+    if (start && end) {
+      // Other valid ISO 8601 forms: date-times, offsets, fractions, far years, one bound alone, long ranges.
+      const other = validUsageQuery(start, end);
+      categories.push(other.map((q) => make(own, q, 'primary', 'accepted', 'the configured customer', 'positive_data_acceptance')));
+      categories.push(other.map((q) => make(own, q, 'none', 'unauthorised', 'the configured customer', 'auth_order')));
+    }
+    return categories;
   }
   const hostile = hostileIds(target).map((arbitrary) =>
     arbitrary.map((h) => ({
@@ -385,7 +478,15 @@ export function caseCategories(model: OperationModel, mode: GenerationMode, targ
   );
   if (!start || !end) return hostile;
   const badQueries = invalidUsageQueries(start, end).map((arbitrary) =>
-    arbitrary.map((q) => ({ ...base, customerSegment: own, query: q.query, credential: 'primary' as const, expect: q.expect, why: q.why })),
+    arbitrary.map((q) => ({
+      ...base,
+      customerSegment: own,
+      query: q.query,
+      credential: 'primary' as const,
+      expect: q.expect,
+      ...(q.advisory ? { advisory: q.advisory } : {}),
+      why: q.why,
+    })),
   );
   return [...badQueries, ...hostile];
 }
@@ -395,6 +496,19 @@ export function casePath(model: Pick<OperationModel, 'path'>, generated: Pick<Ge
   const path = `${model.path.replace('{customer_id}', generated.customerSegment).replace(/^\/+/, '')}${generated.trailingSlash ? '/' : ''}`;
   const search = generated.query.map(([name, value]) => `${name}=${value}`).join('&');
   return `${path}${search ? `?${search}` : ''}`;
+}
+
+/** The default run seed: derived from the document, so the same document sends the same requests (and the same API gets the same verdict). */
+export function defaultRunSeed(document: unknown): number {
+  return crypto.createHash('sha256').update(JSON.stringify(document)).digest().readUInt32BE(0) & 0x7fffffff;
+}
+
+/** How a test spreads its examples over its categories: each category's own seed and number of examples (at least one). */
+export function categoryRuns(categoryCount: number, testSeedValue: number, examples: number): Array<{ seed: number; numRuns: number }> {
+  return Array.from({ length: categoryCount }, (_, index) => ({
+    seed: testSeed(testSeedValue, String(index)),
+    numRuns: Math.max(1, Math.floor(examples / categoryCount) + (index < examples % categoryCount ? 1 : 0)),
+  }));
 }
 
 /** A seed for one test from the run's seed and the test's name, so a test replays alone (--grep) as in the whole run. */

@@ -29,7 +29,20 @@ export {
   type ResponseContract,
   type ResponseOutline,
 } from './validators';
-export { documented, gates, inferred, simulatorOnly, weakest, type Evidence, type EvidenceLevel, type Strictness } from './evidence';
+export {
+  advisory,
+  advisoryRules,
+  documented,
+  gates,
+  inferred,
+  isAdvisoryRule,
+  simulatorOnly,
+  weakest,
+  type AdvisoryRule,
+  type Evidence,
+  type EvidenceLevel,
+  type Strictness,
+} from './evidence';
 export {
   countFindings,
   countsText,

@@ -73,7 +73,7 @@ function complete(exchange: ObservedExchange, draft: FindingDraft, run: RunFacts
     status: exchange.status,
     ...(expectedStatus === undefined ? {} : { expectedStatus }),
     ...draft,
-    gating: draft.severity === 'breaking' && gates(draft.evidence, run.strictness),
+    gating: draft.severity === 'breaking' && gates(draft.evidence, run.strictness, run.enforce),
     curl: curlFor(exchange.request),
   };
 }
@@ -295,7 +295,7 @@ export function recordMessage(records: readonly ContractRecord[], exchange: Obse
     // "getCustomer answered 403, expected 401 (GET /cust_abc123); 403 is not a documented status …"
     const head =
       statusFinding !== undefined
-        ? `${r.operation} ${statusFinding.message.replace(/^\(status\): /, '').replace(/^(answered \d+, expected [\d or]+)/, `$1 (${requestLine(r.request)})`)}`
+        ? `${r.operation} ${statusFinding.message.replace(/^\(status\): /, '').replace(/^(answered \d+, expected [^[:;]+?)(?= \[|:|;|$)/, `$1 (${requestLine(r.request)})`)}`
         : r.findings.some((f) => behaviourKinds.has(f.kind))
           ? `${r.operation} answered ${r.status} (${requestLine(r.request)}), but "${r.claim}" does not hold:`
           : `${r.operation} answered ${r.status} as expected (${requestLine(r.request)}), but the response ${r.findings.some((f) => f.gating) ? 'breaks' : 'differs from'} the contract:`;

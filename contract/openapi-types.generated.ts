@@ -70,9 +70,9 @@ export interface components {
         Iso8601DateOrDateTime: string | unknown | unknown;
         /**
          * Format: date-time
-         * @description A timestamp in the one form every timestamp on the page has, `YYYY-MM-DDTHH:MM:SS.sssZ`: RFC 3339, UTC, with milliseconds, `T` and `Z` upper case (`2024-01-15T09:00:00.000Z`).
+         * @description A timestamp: an RFC 3339 date-time, as every timestamp on the page is.
          */
-        Timestamp: string;
+        Timestamp: string & unknown;
         /** @description A count; the page shows JSON numbers. */
         Count: number;
         /** @description A string, as the page shows it. */

@@ -90,6 +90,8 @@ export interface RunFacts {
   target: 'simulator' | 'remote';
   readOnly: boolean;
   strictness: Strictness;
+  /** Advisory rules that fail the gate anyway (CONTRACT_ENFORCE). */
+  enforce?: readonly string[];
 }
 
 /** How an exchange came out for its test. */
@@ -180,7 +182,11 @@ export function requestLine(request: Pick<RequestRecord, 'method' | 'url'>): str
 export function weightText(finding: Pick<Finding, 'severity' | 'evidence' | 'gating' | 'security'>): string {
   const security = finding.security ? 'SECURITY, ' : '';
   const base = `${security}${finding.severity}, ${finding.evidence.level}`;
-  return finding.severity === 'breaking' && !finding.gating ? `${base}; a warning under CONTRACT_STRICTNESS=documented` : base;
+  if (finding.severity !== 'breaking' || finding.gating) return base;
+  const open = finding.evidence.advisory;
+  return open !== undefined
+    ? `${base}; advisory: the page leaves this open (CONTRACT_ENFORCE=${open} or CONTRACT_STRICTNESS=strict enforces it)`
+    : `${base}; a warning under CONTRACT_STRICTNESS=documented`;
 }
 
 /** The finding as one line with its request and weight: what junit, the terminal and the reports print. */

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { Response } from 'express';
 import { UserError } from '../config/errors';
 import type { CustomerRecord, SeededCustomer, UsageCounters, UsagePeriod } from './customers';
-import { defaultPeriod, nonIsoDate, requestedPeriod, type PeriodOrProblem } from './dates';
+import { defaultPeriod, nonIsoDate, readPeriod, requestedPeriod, type DateReading, type PeriodOrProblem } from './dates';
 import { bearerToken } from './headers';
 
 export type Json = null | boolean | number | string | Json[] | JsonObject;
@@ -42,10 +42,24 @@ export interface Preemption {
 export type UndocumentedMethodAnswer =
   { kind: 'error'; status: number; message: string; headers: Readonly<Record<string, string>> } | { kind: 'success'; body: JsonObject };
 
+/** An error answer: status and message. */
+export interface ErrorAnswer {
+  status: number;
+  message: string;
+}
+
 /** Every behaviour a mode can change. The server calls these and nothing else decides how a mode behaves. */
 export interface SimulatorModeHooks {
   /** Answers a request before routing (after latency); undefined lets it through. */
   preempt(): Preemption | undefined;
+  /** Answers a request for a customer id before its credential is checked (a 414, a malformed id, an unknown one); undefined goes on. */
+  beforeAuth(customerId: string, exists: boolean): ErrorAnswer | undefined;
+  /** Whether a deleted customer's token still authenticates (it then reaches the deleted-customer answer). */
+  tokenSurvivesDelete(): boolean;
+  /** What an authenticated caller gets for another tenant's existing customer. */
+  tenantRefusal(): ErrorAnswer;
+  /** What a request for a deleted customer gets (default: as an unknown id). */
+  deletedCustomer(customerId: string): UnknownCustomerAnswer;
   /** Who the Authorization header says is calling. */
   authenticate(authorization: string | undefined, customerByToken: (token: string) => SeededCustomer | undefined): Caller;
   /** Whether an authenticated caller may act (with this HTTP method) on this existing customer; a refusal answers like an unknown id (404). */
@@ -56,8 +70,8 @@ export interface SimulatorModeHooks {
   undocumentedMethod(method: string, allow: readonly string[]): UndocumentedMethodAnswer;
   /** What a request for an unknown or deleted id gets. */
   unknownCustomer(customerId: string): UnknownCustomerAnswer;
-  /** The usage period `start_date` and `end_date` ask for, or the 400's message. */
-  usagePeriod(startDate: unknown, endDate: unknown, now: Date): PeriodOrProblem;
+  /** The usage period `start_date` and `end_date` ask for, or the 400's message; `query` is the whole query. */
+  usagePeriod(startDate: unknown, endDate: unknown, now: Date, query?: Readonly<Record<string, unknown>>): PeriodOrProblem;
   /** Carries out a DELETE of an existing customer; `remove` takes it out of the store. */
   deleteCustomer(remove: () => void): void;
   /** getCustomer's `data`. */
@@ -95,6 +109,10 @@ export interface SimulatorModeSpec {
 /** The documented behaviour: every mode starts from these. */
 const faithful: SimulatorModeHooks = {
   preempt: () => undefined,
+  beforeAuth: () => undefined,
+  tokenSurvivesDelete: () => true,
+  tenantRefusal: () => ({ status: 404, message: 'Customer not found' }),
+  deletedCustomer: (customerId) => faithful.unknownCustomer(customerId),
   authenticate(authorization, customerByToken) {
     const credential = bearerToken(authorization);
     if (!credential.ok) return { kind: 'refused', message: credential.reason };
@@ -136,6 +154,11 @@ function escapeHtml(text: string): string {
 }
 
 const internalError = { kind: 'error', status: 500, message: 'Internal server error' } as const;
+
+/** A faithful variant that differs only in how it reads start_date and end_date. */
+function faithfulReading(description: string, reading: DateReading): SimulatorModeSpec {
+  return { description, gate: { verdict: 'passes' }, hooks: { usagePeriod: readPeriod(reading) } };
+}
 
 export const simulatorModes = {
   faithful: {
@@ -341,7 +364,7 @@ export const simulatorModes = {
     gate: {
       verdict: 'fails',
       evidence:
-        /shrunk input: GET \/[^\s]+\/usage\?(start|end)_date=\d{4}-\d{2}-(29|30|31) [^\n]*impossible date[\s\S]*answered 500, expected no 5xx \[not_a_server_error\]/,
+        /input: GET \/[^\s]+\/usage\?(start|end)_date=\d{4}-\d{2}-(29|30|31) [^\n]*impossible date[\s\S]*answered 500, expected no 5xx (\(.*?\) )?\[not_a_server_error\]/,
     },
     hooks: {
       usagePeriod: (startDate, endDate, now) => {
@@ -364,20 +387,6 @@ export const simulatorModes = {
       },
     },
   },
-  'repeated-parameter-last-wins': {
-    description:
-      'Takes the last value of a repeated start_date or end_date instead of answering 400 (the schema is one string); only generated input repeats one.',
-    gate: {
-      verdict: 'fails',
-      evidence: /shrunk input: GET [^\s]*\?(start|end)_date=[^&\s]+&\1_date=[^\n]*repeated[\s\S]*answered 200, expected a 4xx[^\n]*\[negative_data_rejection\]/,
-    },
-    hooks: {
-      usagePeriod: (startDate, endDate, now) => {
-        const last = (value: unknown): unknown => (Array.isArray(value) ? value.at(-1) : value);
-        return requestedPeriod(last(startDate), last(endDate), now);
-      },
-    },
-  },
   'put-accepted': {
     description: 'Answers PUT, POST and PATCH with 200 and a success body (any id, after authentication) instead of 405.',
     gate: { verdict: 'fails', evidence: /\[undocumented_method\]: PUT is not a documented method of this path, yet the API served it/ },
@@ -385,7 +394,10 @@ export const simulatorModes = {
   },
   'encoded-slash-500': {
     description: 'Answers 500 when the customer id holds an encoded slash (%2F), as a router that decodes before matching might.',
-    gate: { verdict: 'fails', evidence: /shrunk input: GET \/[^\s]*%2F[^\n]*encoded separator[\s\S]*answered 500, expected no 5xx \[not_a_server_error\]/i },
+    gate: {
+      verdict: 'fails',
+      evidence: /input: GET \/[^\s]*%2F[^\n]*encoded separator[\s\S]*answered 500, expected no 5xx (\(.*?\) )?\[not_a_server_error\]/i,
+    },
     hooks: { unknownCustomer: (customerId) => (customerId.includes('/') ? internalError : faithful.unknownCustomer(customerId)) },
   },
   'cross-tenant-delete': {
@@ -397,6 +409,63 @@ export const simulatorModes = {
     description: 'Faithful, but its 401s carry no WWW-Authenticate challenge (as many real APIs): an advisory, not a break.',
     gate: { verdict: 'passes', warning: /WWW-Authenticate: advisory: missing on 401/ },
     hooks: { challenge: () => undefined },
+  },
+  // Faithful variants: each a different, faithful reading of something the page leaves open (docs/gate-rules.md). The gate
+  // must pass on every one, on every seed (tests/contract-gate.test.ts; `npm run sweep` for 20 seeds each).
+  'repeated-parameter-last-wins': faithfulReading('Takes the last value of a repeated start_date or end_date (as many frameworks do).', { repeats: 'last' }),
+  'repeated-parameter-first-wins': faithfulReading('Takes the first value of a repeated start_date or end_date (as many frameworks do).', { repeats: 'first' }),
+  'fraction-digits-3': faithfulReading('Refuses (400) date-times with more than 3 fractional digits: millisecond precision, as its own timestamps.', {
+    maxFractionDigits: 3,
+  }),
+  'utc-only': faithfulReading('Refuses (400) date-times with an offset other than Z: UTC only, as its own timestamps.', { utcOnly: true }),
+  'hour-24': faithfulReading('Accepts T24:00:00 as the end of a day (ISO 8601 allows it).', { hour24: true }),
+  'date-only': faithfulReading('A date-only API: date-times answer 400, as the page shows only dates.', { dateOnly: true }),
+  'empty-date-absent': faithfulReading('Treats an empty start_date= or end_date= as the parameter left out.', { emptyIsAbsent: true }),
+  'whitespace-trimmed': faithfulReading('Trims whitespace around start_date and end_date.', { trim: true }),
+  'local-time-utc': faithfulReading('Reads a date-time without a time zone as UTC (ISO 8601 allows local times).', { localAsUtc: true }),
+  'max-range-92-days': faithfulReading('Refuses (400) a date range longer than 92 days.', { maxRangeDays: 92 }),
+  'future-refused': faithfulReading('Refuses (400) a date after today: there is no usage yet.', { future: 'refuse' }),
+  'future-clamped': faithfulReading('Clamps a range that reaches past today to end today.', { future: 'clamp' }),
+  'whole-days': faithfulReading('Widens a date-time range to whole UTC days (usage is counted per day).', { wholeDays: true }),
+  'unknown-parameter-400': {
+    description: 'Refuses (400) any query parameter of the usage operation other than start_date and end_date.',
+    gate: { verdict: 'passes' },
+    hooks: {
+      usagePeriod: (startDate, endDate, now, query) => {
+        const unknown = Object.keys(query ?? {}).filter((name) => name !== 'start_date' && name !== 'end_date');
+        return unknown.length > 0 ? { ok: false, message: `unknown parameter ${unknown[0]?.slice(0, 40) ?? ''}` } : requestedPeriod(startDate, endDate, now);
+      },
+    },
+  },
+  'token-revoked-after-delete': {
+    description: "A deleted customer's token dies with it: every later request with it answers 401.",
+    gate: { verdict: 'passes' },
+    hooks: { tokenSurvivesDelete: () => false },
+  },
+  'unknown-404-before-auth': {
+    description: 'Answers 404 for an unknown (or deleted) id before the credential is checked.',
+    gate: { verdict: 'passes' },
+    hooks: { beforeAuth: (_id, exists) => (exists ? undefined : { status: 404, message: 'Customer not found' }) },
+  },
+  'long-id-414': {
+    description: 'Answers 414 URI Too Long for a customer id over 1 KB, before the credential is checked.',
+    gate: { verdict: 'passes' },
+    hooks: { beforeAuth: (id) => (id.length > 1024 ? { status: 414, message: 'URI too long' } : undefined) },
+  },
+  'malformed-id-400': {
+    description: 'Answers 400 for a customer id that is not letters, digits, _ and - (at most 64), before the credential is checked.',
+    gate: { verdict: 'passes' },
+    hooks: { beforeAuth: (id) => (/^[A-Za-z0-9_-]{1,64}$/.test(id) ? undefined : { status: 400, message: 'Malformed customer id' }) },
+  },
+  'other-tenant-403': {
+    description: "Answers 403 (valid credentials, no access) for another tenant's customer instead of 404.",
+    gate: { verdict: 'passes' },
+    hooks: { tenantRefusal: () => ({ status: 403, message: 'Access denied' }) },
+  },
+  'gone-410': {
+    description: 'Answers 410 Gone for a deleted customer instead of 404.',
+    gate: { verdict: 'passes' },
+    hooks: { deletedCustomer: () => ({ kind: 'error', status: 410, message: 'Customer deleted' }) },
   },
   slow: {
     description: "Faithful, with 15 s latency unless latencyMs is given; for the monitor's timeout tests, not the gate.",

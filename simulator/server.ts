@@ -143,6 +143,11 @@ export class SimulatorState {
     return this.customers.find((c) => c.token === token);
   }
 
+  /** Whether this id was a customer and was deleted. */
+  isDeleted(id: string): boolean {
+    return this.#deleted.has(id);
+  }
+
   /** The customer with this id unless it does not exist or was deleted. */
   existing(id: string): SeededCustomer | undefined {
     return this.#deleted.has(id) ? undefined : this.customers.find((c) => c.id === id);
@@ -254,7 +259,7 @@ export function createSimulatorApp(options: SimulatorOptions | SimulatorState = 
   routes.get('/:customer_id/usage', (req, res) => {
     const customer = authorisedCustomer(req, res, state);
     if (!customer) return;
-    const asked = state.hooks.usagePeriod(req.query.start_date, req.query.end_date, new Date());
+    const asked = state.hooks.usagePeriod(req.query.start_date, req.query.end_date, new Date(), req.query);
     if (!asked.ok) {
       state.hooks.sendError(res, 400, asked.message);
       return;
@@ -270,7 +275,7 @@ export function createSimulatorApp(options: SimulatorOptions | SimulatorState = 
       res.set('Allow', allow.join(', ')).status(204).end();
       return;
     }
-    const caller = state.hooks.authenticate(req.get('authorization'), (token) => state.byToken(token));
+    const caller = state.hooks.authenticate(req.get('authorization'), (token) => tokenOwner(state, token));
     if (caller.kind === 'refused') {
       sendUnauthorized(res, state, caller.message);
       return;
@@ -347,7 +352,12 @@ function authorisedCustomer(req: Request, res: Response, state: SimulatorState):
   const { hooks } = state;
   const param = req.params.customer_id;
   const id = typeof param === 'string' ? param : '';
-  const caller = hooks.authenticate(req.get('authorization'), (token) => state.byToken(token));
+  const early = hooks.beforeAuth(id, state.existing(id) !== undefined);
+  if (early) {
+    hooks.sendError(res, early.status, early.message);
+    return undefined;
+  }
+  const caller = hooks.authenticate(req.get('authorization'), (token) => tokenOwner(state, token));
   if (caller.kind === 'refused') {
     sendUnauthorized(res, state, caller.message);
     return undefined;
@@ -358,16 +368,23 @@ function authorisedCustomer(req: Request, res: Response, state: SimulatorState):
   }
   const target = state.existing(id);
   if (!target) {
-    const answer = hooks.unknownCustomer(id);
+    const answer = state.isDeleted(id) ? hooks.deletedCustomer(id) : hooks.unknownCustomer(id);
     if (answer.kind === 'customer') return answer.record;
     hooks.sendError(res, answer.status, answer.message);
     return undefined;
   }
   if (!hooks.authorise(caller, target.id, req.method)) {
-    hooks.sendError(res, 404, 'Customer not found');
+    const refusal = hooks.tenantRefusal();
+    hooks.sendError(res, refusal.status, refusal.message);
     return undefined;
   }
   return target.record;
+}
+
+/** The customer a token belongs to, unless the mode revokes a deleted customer's token. */
+function tokenOwner(state: SimulatorState, token: string): SeededCustomer | undefined {
+  const owner = state.byToken(token);
+  return owner && state.isDeleted(owner.id) && !state.hooks.tokenSurvivesDelete() ? undefined : owner;
 }
 
 /** A 401 with the mode's WWW-Authenticate challenge (if any). */
@@ -391,6 +408,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const server = http.createServer((req, res) => {
     ensureApp()(req, res);
   });
+  // Idle keep-alive connections stay open for a minute (Node's default is 5 s): on a loaded machine a client reusing one
+  // just as the server closed it would get ECONNRESET, a failure of the test setup rather than of the API.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -1,5 +1,5 @@
 // DELETE /{customer_id} (deleteCustomer): irreversible, so it only ever targets the dedicated disposable customer.
-import { test, expect, customerPath, documented, expectRules, handedOverTarget, inferred, noteConsumed, requireState } from './fixtures';
+import { test, expect, advisory, customerPath, documented, expectRules, handedOverTarget, noteConsumed, requireState } from './fixtures';
 import { rejectedCredentials } from './support/auth-cases';
 
 const skipReason =
@@ -77,8 +77,9 @@ test.describe('DELETE /{customer_id}', () => {
     await test.step('GET of the deleted customer answers 404 (use after free)', async () => {
       const response = await disposableApi.get(id, { after: [deletion] });
       await expect(response).toMatchContract('getCustomer', 404, {
-        evidence: inferred(
-          'The page says the deletion is permanent but not what a deleted customer answers; 404 ("Customer doesn\'t exist") rather than 401 (its token died with it) or 410 is inferred.',
+        evidence: advisory(
+          'after_delete',
+          'The page says the deletion is permanent but not what a deleted customer answers: 404 ("Customer doesn\'t exist"), 410, or 401 (its token died with it) are all readings; serving it is the break.',
         ),
         served: {
           kind: 'use-after-free',
@@ -90,7 +91,7 @@ test.describe('DELETE /{customer_id}', () => {
     await test.step('a second DELETE answers 404', async () => {
       const response = await disposableApi.delete(id, { after: [deletion] });
       await expect(response).toMatchContract('deleteCustomer', 404, {
-        evidence: inferred('The page does not say what a second DELETE answers; 404 ("Customer doesn\'t exist") is inferred.'),
+        evidence: advisory('after_delete', 'The page does not say what a second DELETE answers: 404 ("Customer doesn\'t exist"), 410 or 401 are all readings.'),
         served: { kind: 'use-after-free', evidence: irreversible, text: 'a second DELETE of the deleted customer was served (use after free)' },
       });
     });

@@ -17,15 +17,30 @@ import {
   type Check,
   type GeneratedExchange,
 } from '../contract/checks';
-import { caseCategories, casePath, operationModels, testSeed, type GeneratedCase, type GenerationMode } from '../contract/generators';
+import {
+  caseCategories,
+  casePath,
+  categoryRuns,
+  defaultRunSeed,
+  operationModels,
+  testSeed,
+  type GeneratedCase,
+  type GenerationMode,
+} from '../contract/generators';
+import { saveFailures, savedCases } from '../contract/failure-db';
 import { resolveRef } from '../contract/openapi';
 import { curlFor, type RequestRecord } from '../contract/records';
 import { GeneratedClient } from './support/generated-client';
 import { runFacts, settle } from './support/verdicts';
 
 const settings = loadGeneratedSettings();
-/** The run's seed: CONTRACT_SEED, or one drawn per worker; every failure prints it, and each test's own seed derives from it and its name. */
-const runSeed = settings.seed ?? crypto.randomInt(0, 2 ** 31 - 1);
+const contract = loadContract();
+/**
+ * The run's seed: CONTRACT_SEED; by default derived from the OpenAPI document (the same document sends the same requests,
+ * so the same API gets the same verdict). `random` is resolved to a number, and printed, in playwright.config.ts; drawn
+ * here only if a worker still sees it. Every failure prints the seed; each test's own seed derives from it and its name.
+ */
+const runSeed = settings.seed === 'random' ? crypto.randomInt(0, 2 ** 31 - 1) : (settings.seed ?? defaultRunSeed(contract.document));
 /** Requests a failing property may spend on shrinking, on top of its examples: bounded, so a broken real target is not flooded. */
 const shrinkRequestBudget = 60;
 /** Generated requests in flight at once against the embedded simulator (a real target gets one at a time, CONTRACT_MAX_RPS). */
@@ -33,7 +48,6 @@ const simulatorConcurrency = 8;
 /** Warnings kept per test (one record each): the first of each message, so an advisory on every 401 is reported once. */
 const maxWarningRecords = 5;
 
-const contract = loadContract();
 const models = operationModels(contract);
 const replayHint = (title: string): string => `replay: CONTRACT_SEED=${runSeed} npm run contract -- --grep "${title.replace(/["\\`$]/g, '\\$&')}"`;
 
@@ -70,7 +84,8 @@ test.describe('generated', () => {
             'generated DELETEs go to ids that do not exist, with the disposable credential: set API_ALLOW_DELETE=1 with a disposable customer',
           );
         }
-        const seed = testSeed(runSeed, `${model.operationId} ${mode}`);
+        const testKey = `${model.operationId} ${mode}`;
+        const seed = testSeed(runSeed, testKey);
         const client = GeneratedClient.open(target, settings.maxRps);
         const concurrency = target.kind === 'remote' ? 1 : simulatorConcurrency;
         const generationTarget = { ...target, hasDisposableCredential: target.allowDelete && !target.readOnly && !!target.deleteCustomerId };
@@ -80,7 +95,9 @@ test.describe('generated', () => {
         const warnings = new Map<string, ContractRecord>();
         let requests = 0;
         let throttled: ContractRecord | undefined;
-        const budget = Math.max(settings.examples, categories.length) + shrinkRequestBudget;
+        // The failure database's inputs for this test go first: a bug found once, on any seed, stays found.
+        const replayed = settings.failureDb ? savedCases(settings.failureDb, testKey, target) : [];
+        const budget = Math.max(settings.examples, categories.length) + shrinkRequestBudget + replayed.length;
         const send = (generated: GeneratedCase): Promise<GeneratedExchange> => {
           requests += 1;
           return client.send({ operation: model.operationId, method: model.method, path: casePath(model, generated), credential: generated.credential });
@@ -117,14 +134,16 @@ test.describe('generated', () => {
           return judge(generated, await send(generated));
         };
         // The budget is spread over the categories of input (at least one example each), each its own seeded, shrinking run.
+        const spread = categoryRuns(categories.length, seed, settings.examples);
         const runs = categories.map((category, index): { category: typeof category; settings: fc.Parameters<[GeneratedCase]>; examples?: GeneratedCase[] } => ({
           category,
-          settings: {
-            seed: testSeed(seed, String(index)),
-            numRuns: Math.max(1, Math.floor(settings.examples / categories.length) + (index < settings.examples % categories.length ? 1 : 0)),
-            endOnFailure: false,
-          },
+          settings: { ...spread[index]!, endOnFailure: false },
         }));
+        const replayedFailures: GeneratedCase[] = [];
+        for (const generated of replayed) {
+          if (throttled) break;
+          if (!judge(generated, await send(generated))) replayedFailures.push(generated);
+        }
         if (concurrency > 1) {
           // The examples fast-check's runs draw (fc.sample with the same seed draws the same values, in the same order), all
           // categories' at once, sent several at a time and judged in order; fast-check then runs only from the first category
@@ -138,27 +157,60 @@ test.describe('generated', () => {
             if (!throttled && exchange) judge(example, exchange);
           });
         }
-        let result: fc.RunDetails<[GeneratedCase]> | undefined;
+        // Every category runs, so a test reports each failing category (one finding each), not only the first.
+        const failures: Array<{ result: fc.RunDetails<[GeneratedCase]>; index: number }> = [];
         const isThrottled = (): boolean => throttled !== undefined;
-        for (const run of runs) {
+        for (const [index, run] of runs.entries()) {
           if (isThrottled()) break;
           if (run.examples?.every((example) => verdicts.get(caseKey(example)) === true)) continue;
-          result = await fc.check(fc.asyncProperty(run.category, property), run.settings);
-          if (result.failed || throttled) break;
+          const result = await fc.check(fc.asyncProperty(run.category, property), run.settings);
+          if (throttled) break;
+          if (result.failed && result.counterexample) failures.push({ result, index });
         }
         client.dispose();
         const warned = [...new Set(warnings.values())];
         if (throttled) return settleGenerated([throttled, ...warned], undefined, '');
-        if (!result?.failed || !result.counterexample) return settleGenerated(warned, undefined, '');
-        const [shrunk] = result.counterexample;
-        const failure = judged.get(caseKey(shrunk));
-        if (!failure) throw new Error(`the generated property failed without a judged exchange (seed ${seed}): ${String(result.errorInstance)}`);
+        const failed = [
+          ...replayedFailures.map((generated) => ({ generated, how: 'replayed from the failure database', judged: judged.get(caseKey(generated)) })),
+          ...failures.map(({ result, index }) => {
+            const [shrunk] = result.counterexample ?? [];
+            if (!shrunk) throw new Error(`the generated property failed without a counterexample (seed ${seed}): ${String(result.errorInstance)}`);
+            return {
+              generated: shrunk,
+              how: `category ${index + 1} of ${runs.length}: failed after ${result.numRuns} example(s), shrunk ${result.numShrinks} time(s) (path ${result.counterexamplePath})`,
+              judged: judged.get(caseKey(shrunk)),
+            };
+          }),
+        ];
+        if (failed.length === 0) return settleGenerated(warned, undefined, '');
+        for (const failure of failed)
+          if (!failure.judged) throw new Error(`the generated property failed without a judged exchange (seed ${seed}): ${failure.generated.why}`);
+        const judgedFailures = failed.map((f) => ({ ...f, judged: f.judged! }));
+        if (settings.failureDb) {
+          const added = saveFailures(
+            settings.failureDb,
+            judgedFailures.map((f) => ({
+              test: testKey,
+              case: f.generated,
+              seed: runSeed,
+              finding: f.judged.record.findings.find((finding) => finding.gating)?.message ?? f.generated.why,
+            })),
+            target,
+          );
+          if (added > 0)
+            test
+              .info()
+              .annotations.push({ type: 'note', description: `${added} failing input(s) saved to ${settings.failureDb}: every later run replays them first` });
+        }
         const heading = [
-          `generated ${model.operationId} (${mode}) failed after ${result.numRuns} example(s), shrunk ${result.numShrinks} time(s), run seed ${runSeed} (test seed ${seed}, path ${result.counterexamplePath})`,
-          `  shrunk input: ${failure.exchange.request.method} ${failure.exchange.request.url} (${shrunk.credential} credential): ${shrunk.why}`,
+          `generated ${model.operationId} (${mode}): ${judgedFailures.length} failing input(s), run seed ${runSeed} (test seed ${seed})`,
+          ...judgedFailures.map(
+            (f) =>
+              `  ${f.how}\n    input: ${f.judged.exchange.request.method} ${f.judged.exchange.request.url} (${f.generated.credential} credential): ${f.generated.why}`,
+          ),
           `  ${replayHint(title)}`,
         ].join('\n');
-        await settleGenerated([failure.record, ...warned], failure.exchange, heading);
+        await settleGenerated([...judgedFailures.map((f) => f.judged.record), ...warned], judgedFailures.at(-1)?.judged.exchange, heading);
       });
     }
   }

@@ -2,8 +2,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
+import { UserError } from '../config/errors';
+import { advisory, documented, gates, inferred } from '../contract/evidence';
+import { readFailureDb, saveFailures, savedCases } from '../contract/failure-db';
+import type { GeneratedCase } from '../contract/generators';
 import { GeneratedClient, requestLogName } from '../specs/support/generated-client';
 import { handoffVariables, type TargetView } from '../specs/support/run-handoff';
 import { repoRoot, runGate } from './helpers/run-gate';
@@ -72,4 +77,94 @@ test("the generated phase's client reads at most CONTRACT_BODY_LIMIT_BYTES (+64 
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+});
+
+test('what may fail the gate: an advisory is reported, not failing, unless CONTRACT_STRICTNESS=strict or CONTRACT_ENFORCE names it', () => {
+  const open = advisory('undocumented_status', 'the page lists 200, 401, 404, 500');
+  expect(gates(open, 'inferred')).toBe(false);
+  expect(gates(open, 'documented')).toBe(false);
+  expect(gates(open, 'strict')).toBe(true);
+  expect(gates(open, 'inferred', ['undocumented_status'])).toBe(true);
+  expect(gates(open, 'inferred', ['after_delete'])).toBe(false);
+  expect(gates(documented(), 'documented')).toBe(true);
+  expect(gates(inferred('a sound inference'), 'inferred')).toBe(true);
+  expect(gates(inferred('a sound inference'), 'documented')).toBe(false);
+});
+
+test('the failure database: saved once, replayed with this run’s ids, and a bad file is one clear UserError', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failure-db-'));
+  try {
+    const file = path.join(dir, 'failure-db.json');
+    const ids = { customerId: 'cust_abc123', deleteCustomerId: 'cust_disposable789' };
+    const found: GeneratedCase = {
+      operation: 'getCustomerUsage',
+      method: 'GET',
+      customerSegment: 'cust_abc123',
+      query: [['start_date', '2024-02-30']],
+      credential: 'primary',
+      expect: 'rejected',
+      why: 'start_date: impossible date "2024-02-30"',
+    };
+    const entry = { test: 'getCustomerUsage negative', case: found, seed: 7, finding: 'answered 500' };
+    expect(saveFailures(file, [entry, entry], ids), 'an equal case is saved once').toBe(1);
+    expect(saveFailures(file, [entry], ids)).toBe(0);
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Array<{ case: GeneratedCase }> };
+    expect(saved.entries[0]?.case.customerSegment, 'the configured id is saved as a placeholder').toBe('{customer_id}');
+    expect(savedCases(file, 'getCustomerUsage negative', { customerId: 'cust_x', deleteCustomerId: undefined })).toEqual([
+      { ...found, customerSegment: 'cust_x' },
+    ]);
+    expect(savedCases(file, 'getCustomer negative', ids)).toEqual([]);
+    expect(savedCases(path.join(dir, 'absent.json'), 'getCustomerUsage negative', ids), 'a missing file is an empty database').toEqual([]);
+
+    fs.writeFileSync(file, '{ "format": "contract-failure-db/1", "entries": [ <<<<<<< HEAD');
+    expect(() => readFailureDb(file)).toThrow(UserError);
+    expect(() => readFailureDb(file)).toThrow(/CONTRACT_FAILURE_DB .* is not JSON .*fix it \(a merge conflict\?\) or delete it/);
+    fs.writeFileSync(file, '{"entries": []}');
+    expect(() => readFailureDb(file)).toThrow(/is not a failure database/);
+    fs.writeFileSync(file, '{"format": "contract-failure-db/1", "entries": [{"test": "x"}]}');
+    expect(() => readFailureDb(file)).toThrow(/entry 1 needs "test", "seed" and a generated "case"/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failure found on a random seed is saved and replayed first by the next default run', async () => {
+  test.setTimeout(300_000);
+  const db = path.join(runsDir, 'failure-db.json');
+  fs.rmSync(db, { force: true });
+  const found = await runGate({
+    env: { SIMULATOR_MODE: 'impossible-date-500', CONTRACT_SEED: 'random', CONTRACT_FAILURE_DB: db },
+    reportsDir: path.join(runsDir, 'db-random'),
+    args: ['--grep', 'getCustomerUsage negative'],
+  });
+  expect(found.exitCode, found.stderr).toBe(1);
+  expect(found.stdout, 'the random seed is printed').toMatch(/CONTRACT_SEED=random: this run's seed is \d+/);
+  const entries = (JSON.parse(fs.readFileSync(db, 'utf8')) as { entries: Array<{ case: GeneratedCase }> }).entries;
+  expect(entries.length).toBeGreaterThan(0);
+  // The default seed against the faithful simulator: the saved input is sent first (and passes there).
+  const replay = await runGate({
+    env: { CONTRACT_FAILURE_DB: db },
+    reportsDir: path.join(runsDir, 'db-replay'),
+    args: ['--grep', 'getCustomerUsage negative'],
+  });
+  expect(replay.exitCode, replay.failureText || replay.stderr).toBe(0);
+  const first = requestLog(replay.reportsDir)[0] ?? '';
+  expect(first).toContain(entries[0]!.case.query.map(([name, value]) => `${name}=${value}`).join('&'));
+  // And against the broken mode, the default seed now fails on the saved input.
+  const again = await runGate({
+    env: { SIMULATOR_MODE: 'impossible-date-500', CONTRACT_FAILURE_DB: db },
+    reportsDir: path.join(runsDir, 'db-again'),
+    args: ['--grep', 'getCustomerUsage negative'],
+  });
+  expect(again.exitCode).toBe(1);
+  expect(again.failureText).toContain('replayed from the failure database');
+});
+
+test('the default seed is derived from the document: two default runs send the same requests', async () => {
+  test.setTimeout(240_000);
+  const a = await runGate({ reportsDir: path.join(runsDir, 'default-a'), args: ['--grep', 'generated'] });
+  const b = await runGate({ reportsDir: path.join(runsDir, 'default-b'), args: ['--grep', 'generated'] });
+  expect(a.exitCode, a.failureText || a.stderr).toBe(0);
+  expect(requestLog(a.reportsDir).length).toBeGreaterThan(40);
+  expect(requestLog(b.reportsDir)).toEqual(requestLog(a.reportsDir));
 });

@@ -110,7 +110,7 @@ test.describe('the OpenAPI document', () => {
         200,
         withCustomer({ created_at: '2024-01-15 09:00:00Z' }),
         undefined,
-        { pointer: '/data/created_at', level: 'documented', kind: 'format-mismatch' },
+        { pointer: '/data/created_at', level: 'inferred', kind: 'format-mismatch' },
       ],
       [
         'a timestamp with lower-case t and z',
@@ -118,7 +118,7 @@ test.describe('the OpenAPI document', () => {
         200,
         withCustomer({ updated_at: '2024-06-15t10:00:00.000z' }),
         undefined,
-        { pointer: '/data/updated_at', level: 'documented', kind: 'format-mismatch' },
+        { pointer: '/data/updated_at', level: 'inferred', kind: 'format-mismatch' },
       ],
       [
         'a timestamp without milliseconds',
@@ -126,7 +126,7 @@ test.describe('the OpenAPI document', () => {
         200,
         withCustomer({ created_at: '2024-01-15T09:00:00Z' }),
         undefined,
-        { pointer: '/data/created_at', level: 'documented', kind: 'format-mismatch' },
+        { pointer: '/data/created_at', level: 'inferred', kind: 'format-mismatch' },
       ],
       [
         'a missing property the page shows',

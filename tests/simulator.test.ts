@@ -600,3 +600,78 @@ test.describe('simulator CLI', () => {
     expect(result.stdout, 'says it stopped').toContain('simulator stopped');
   });
 });
+
+test.describe('faithful variants (each a reading of what the page leaves open; the gate must pass on each)', () => {
+  /** One request per variant that shows its reading, and the status it answers (the faithful simulator answers otherwise). */
+  const shows: ReadonlyArray<readonly [SimulatorMode, string, Role | undefined, number, number]> = [
+    ['repeated-parameter-last-wins', `/${primaryId}/usage?start_date=2024-06-01&start_date=2024-06-02`, 'primary', 200, 400],
+    ['repeated-parameter-first-wins', `/${primaryId}/usage?start_date=2024-06-01&end_date=2024-06-02&end_date=2024-06-03`, 'primary', 200, 400],
+    ['fraction-digits-3', `/${primaryId}/usage?start_date=2024-06-01T00:00:00.123456Z`, 'primary', 400, 200],
+    ['utc-only', `/${primaryId}/usage?start_date=2024-06-01T00:00:00%2B05:30`, 'primary', 400, 200],
+    ['hour-24', `/${primaryId}/usage?start_date=2024-06-01T24:00:00Z`, 'primary', 200, 400],
+    ['date-only', `/${primaryId}/usage?start_date=2024-06-01T00:00:00Z`, 'primary', 400, 200],
+    ['empty-date-absent', `/${primaryId}/usage?start_date=`, 'primary', 200, 400],
+    ['whitespace-trimmed', `/${primaryId}/usage?start_date=%202024-06-01%09`, 'primary', 200, 400],
+    ['local-time-utc', `/${primaryId}/usage?start_date=2024-06-01T10:00:00`, 'primary', 200, 400],
+    ['max-range-92-days', `/${primaryId}/usage?start_date=2024-01-01&end_date=2024-06-30`, 'primary', 400, 200],
+    ['future-refused', `/${primaryId}/usage?end_date=2150-01-01`, 'primary', 400, 200],
+    ['unknown-parameter-400', `/${primaryId}/usage?foo=1`, 'primary', 400, 200],
+    ['unknown-404-before-auth', `/${missingId}`, undefined, 404, 401],
+    ['long-id-414', `/${'c'.repeat(2000)}`, 'primary', 414, 404],
+    ['malformed-id-400', `/a%20b`, 'primary', 400, 404],
+    ['other-tenant-403', `/${otherId}`, 'primary', 403, 404],
+  ];
+  for (const [mode, path, as, status, faithfulStatus] of shows) {
+    test(`${mode}: ${simulatorModes[mode].description}`, async () => {
+      expect(simulatorModes[mode].gate.verdict).toBe('passes');
+      for (const [which, expected] of [
+        [mode, status],
+        ['faithful', faithfulStatus],
+      ] as const) {
+        const sim = await startSimulator({ mode: which });
+        try {
+          const res = await call(sim, path, as ? { as } : {});
+          expect(res.status, `${which}: ${path.slice(0, 80)} (${res.text.slice(0, 120)})`).toBe(expected);
+          if (expected === 200) expect(contractErrors('GetCustomerUsageResponse', res.body)).toEqual([]);
+          else expectError(res, expected, which);
+        } finally {
+          await sim.stop();
+        }
+      }
+    });
+  }
+
+  test('future-clamped ends a range at today; whole-days widens a date-time range to whole UTC days', async () => {
+    const clamped = await startSimulator({ mode: 'future-clamped' });
+    try {
+      const res = await call(clamped, `/${primaryId}/usage?start_date=2024-06-01&end_date=2150-01-01`, { as: 'primary' });
+      const period = (res.body as { data: { period: { end: string } } }).data.period;
+      expect(Date.parse(period.end)).toBeLessThan(Date.parse('2150-01-01'));
+    } finally {
+      await clamped.stop();
+    }
+    const days = await startSimulator({ mode: 'whole-days' });
+    try {
+      const res = await call(days, `/${primaryId}/usage?start_date=2024-06-01T08:30:00Z&end_date=2024-06-02T17:45:00Z`, { as: 'primary' });
+      expect((res.body as { data: { period: unknown } }).data.period).toEqual({ start: '2024-06-01T00:00:00.000Z', end: '2024-06-02T23:59:59.000Z' });
+    } finally {
+      await days.stop();
+    }
+  });
+
+  test("token-revoked-after-delete answers 401 to the deleted customer's token; gone-410 answers 410", async () => {
+    for (const [mode, status] of [
+      ['token-revoked-after-delete', 401],
+      ['gone-410', 410],
+      ['faithful', 404],
+    ] as const) {
+      const sim = await startSimulator({ mode });
+      try {
+        expect((await call(sim, `/${disposableId}`, { method: 'DELETE', as: 'disposable' })).status).toBe(200);
+        expectError(await call(sim, `/${disposableId}`, { as: 'disposable' }), status, mode);
+      } finally {
+        await sim.stop();
+      }
+    }
+  });
+});

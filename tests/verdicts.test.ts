@@ -417,6 +417,6 @@ test.describe('fail-safe verdicts', () => {
   test('a CONTRACT_STRICTNESS that is neither value stops the run with one line', async () => {
     const gate = await runGate({ env: { CONTRACT_STRICTNESS: 'loose' }, reportsDir: path.join(runsDir, 'bad-strictness') });
     expect(gate.exitCode).toBe(2);
-    expect(gate.stderr.trim()).toBe('error: CONTRACT_STRICTNESS must be documented or inferred, not "loose"');
+    expect(gate.stderr.trim()).toBe('error: CONTRACT_STRICTNESS must be documented, inferred or strict, not "loose"');
   });
 });

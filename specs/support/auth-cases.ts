@@ -1,5 +1,5 @@
 // The credentials every operation must reject with 401: none, an invalid token, and a valid token under another scheme.
-import { documented, inferred, type Evidence } from '../../contract/evidence';
+import { advisory, documented, type Evidence } from '../../contract/evidence';
 import { credentialHeader, type CredentialName } from '../../relay/protocol';
 
 export interface RejectedCredential {
@@ -22,8 +22,11 @@ export function rejectedCredentials(credential: CredentialName): RejectedCredent
     {
       name: 'for a valid token under a non-Bearer scheme',
       headers: { [credentialHeader]: `${credential}; scheme=Basic` },
-      evidence: inferred(
-        'The page shows only `Authorization: Bearer <customer_token>`, and other pages of the vendor send the raw token with no scheme (related-facts.md, "Authentication"); that a valid token under another scheme is refused with 401, rather than ignored or accepted, is inferred.',
+      // Serving it is a break (inferred: the page shows only Bearer); whether the refusal is 401 or 400 (a malformed
+      // Authorization header) is the API's choice, an advisory.
+      evidence: advisory(
+        'auth_order',
+        'The page shows only `Authorization: Bearer <customer_token>`; a valid token under another scheme must not be served, but whether it is refused with 401 or 400 the page leaves open.',
       ),
     },
   ];

@@ -16,6 +16,12 @@ export interface ClaimOptions {
   served?: ServedMeaning;
 }
 
+/** The same ground, as a rule that gates: serving a request that must be refused is never an open question. */
+function withoutAdvisory(evidence: Evidence): Evidence {
+  const { advisory: _open, ...rest } = evidence;
+  return rest;
+}
+
 export const contractMatchers = {
   /**
    * Passes when the answer has the expected status (or one of `alsoAccept`) and its body keeps the contract. Every finding,
@@ -33,7 +39,8 @@ export const contractMatchers = {
         ? {
             kind: 'auth',
             security: true,
-            evidence: claimEvidence ?? loadContract().response(operationId, 401).statusEvidence,
+            // Which refusal a wrong credential gets may be open (an advisory claim); that it is refused is not.
+            evidence: withoutAdvisory(claimEvidence ?? loadContract().response(operationId, 401).statusEvidence),
             text: 'the request carried no valid credential, yet the API served it (security)',
           }
         : undefined);

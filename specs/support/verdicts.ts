@@ -8,8 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type APIResponse } from '@playwright/test';
-import { loadStrictness } from '../../config/settings';
+import { UserError } from '../../config/errors';
+import { loadEnforce, loadStrictness } from '../../config/settings';
 import {
+  advisoryRules,
+  isAdvisoryRule,
   judgePrecondition,
   judgeRules,
   recordAttachment,
@@ -29,11 +32,23 @@ let facts: RunFacts | undefined;
 /** At most this many warning annotations per test; the records (and so drift.json) keep every finding. */
 const maxWarningAnnotations = 20;
 
-/** The run's target kind, read-only switch and strictness, as every record carries them. */
+/** CONTRACT_ENFORCE's names, each an advisory rule of contract/evidence.ts. @throws UserError naming an unknown one and the known ones. */
+export function enforcedAdvisories(): string[] {
+  const names = loadEnforce();
+  const unknown = names.filter((name) => !isAdvisoryRule(name));
+  if (unknown.length > 0)
+    throw new UserError(
+      `CONTRACT_ENFORCE names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, not an advisory rule: use ${Object.keys(advisoryRules).join(', ')}`,
+    );
+  return names;
+}
+
+/** The run's target kind, read-only switch, strictness and enforced advisories, as every record carries them. */
 export function runFacts(): RunFacts {
   if (!facts) {
     const { target } = readRunHandoff();
-    facts = { target: target.kind, readOnly: target.readOnly, strictness: loadStrictness() };
+    const enforce = enforcedAdvisories();
+    facts = { target: target.kind, readOnly: target.readOnly, strictness: loadStrictness(), ...(enforce.length > 0 ? { enforce } : {}) };
   }
   return facts;
 }
@@ -84,7 +99,9 @@ export async function settle(records: readonly ContractRecord[], exchange: Obser
       const label =
         finding.severity === 'non-breaking'
           ? 'non-breaking drift'
-          : `breaking (${finding.evidence.level}) drift, a warning under CONTRACT_STRICTNESS=documented,`;
+          : finding.evidence.advisory !== undefined
+            ? `advisory (${finding.evidence.advisory}: the page leaves this open; CONTRACT_ENFORCE=${finding.evidence.advisory} or CONTRACT_STRICTNESS=strict enforces it)`
+            : `breaking (${finding.evidence.level}) drift, a warning under CONTRACT_STRICTNESS=documented,`;
       info.annotations.push({ type: 'warning', description: `${label} in ${record.operation} ${record.status}: ${finding.message}` });
     }
   }

@@ -24,7 +24,8 @@ export interface GateRun {
 export async function runGate(options: { env?: Record<string, string>; reportsDir: string; args?: string[]; timeoutMs?: number }): Promise<GateRun> {
   fs.rmSync(options.reportsDir, { recursive: true, force: true });
   const run = await runProcess(process.execPath, [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), ...(options.args ?? [])], {
-    env: { CONTRACT_REPORTS_DIR: options.reportsDir, ...options.env },
+    // Each run keeps its own failure database, so a self-test never writes into the repository's contract/failure-db.json.
+    env: { CONTRACT_REPORTS_DIR: options.reportsDir, CONTRACT_FAILURE_DB: path.join(options.reportsDir, 'failure-db.json'), ...options.env },
     failAfterMs: options.timeoutMs ?? 90_000,
   });
   const { stdout, stderr } = run;
