@@ -34,7 +34,12 @@ export default defineConfig({
   reporter: [
     [
       require.resolve('./reporters/contract-reporter'),
-      { outputDir: reportsDir, strictness: loadStrictness(), stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined },
+      {
+        outputDir: reportsDir,
+        strictness: loadStrictness(),
+        stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
+        acceptedFindings: settings.acceptedFindings,
+      },
     ],
     [process.env.CI ? 'dot' : 'list'],
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],

@@ -31,7 +31,7 @@ let facts: RunFacts | undefined;
 export function runFacts(): RunFacts {
   if (!facts) {
     const { target } = readRunHandoff();
-    facts = { target: target.kind, readOnly: target.readOnly, strictness: loadStrictness() };
+    facts = { target: target.kind, ...(target.name ? { targetName: target.name } : {}), readOnly: target.readOnly, strictness: loadStrictness() };
   }
   return facts;
 }
