@@ -2,7 +2,7 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { exitOnUserError } from './config/errors';
-import { loadGateSettings, loadStrictness, type GateSettings } from './config/settings';
+import { loadAcceptedFindingsSetting, loadGateSettings, loadStrictness, type GateSettings } from './config/settings';
 
 // Checked when the config loads, before anything starts: a bad or misspelt setting (CONTRACT_READONLY, CONTRACT_WORKERS=abc)
 // is one `error: ...` line and exit code 2, never a run that silently ignores it.
@@ -38,7 +38,7 @@ export default defineConfig({
         outputDir: reportsDir,
         strictness: loadStrictness(),
         stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
-        acceptedFindings: settings.acceptedFindings,
+        acceptedFindings: loadAcceptedFindingsSetting(process.env, __dirname),
       },
     ],
     [process.env.CI ? 'dot' : 'list'],

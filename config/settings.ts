@@ -406,10 +406,6 @@ export interface GateSettings {
   /** Absolute path. */
   reportsDir: string;
   bodyLimitBytes: number;
-  /** The accepted findings (CONTRACT_ACCEPTED_FINDINGS, or the default file when it exists), checked. */
-  acceptedFindings: AcceptedFindings;
-  /** Absolute path of the accepted-findings file (which may not exist when it is the default). */
-  acceptedFindingsFile: string;
 }
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -438,16 +434,20 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   generatedSettingsFrom(env, problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
   // After the one-line problems above: a bad file is its own line, naming the file and the entry.
-  const acceptedFindingsFile = acceptedFindingsFileSetting(env.CONTRACT_ACCEPTED_FINDINGS, rootDir);
-  const acceptedFindings = loadAcceptedFindings(acceptedFindingsFile, env.CONTRACT_ACCEPTED_FINDINGS !== undefined, rootDir);
-  return { workers, reportsDir, bodyLimitBytes, acceptedFindings, acceptedFindingsFile };
+  loadAcceptedFindingsSetting(env, rootDir);
+  return { workers, reportsDir, bodyLimitBytes };
 }
 
-function acceptedFindingsFileSetting(raw: string | undefined, rootDir: string): string {
-  if (raw === undefined) return path.resolve(rootDir, gateDefaults.acceptedFindings);
+/**
+ * The accepted findings of CONTRACT_ACCEPTED_FINDINGS (relative to `rootDir`), or of contract/accepted-findings.yaml when
+ * it is unset (none when that file is absent), checked; throws one UserError naming the file, the entry and the fix.
+ */
+export function loadAcceptedFindingsSetting(env: Env = process.env, rootDir: string = repoRoot): AcceptedFindings {
+  const raw = env.CONTRACT_ACCEPTED_FINDINGS;
+  if (raw === undefined) return loadAcceptedFindings(path.resolve(rootDir, gateDefaults.acceptedFindings), false, rootDir);
   const text = raw.trim();
   if (!text) throw new UserError('CONTRACT_ACCEPTED_FINDINGS is set but empty: unset it for contract/accepted-findings.yaml, or give a YAML file');
-  return path.resolve(rootDir, text);
+  return loadAcceptedFindings(path.resolve(rootDir, text), true, rootDir);
 }
 
 function reportsDirSetting(raw: string | undefined, rootDir: string, problems: string[]): string {
