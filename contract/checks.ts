@@ -167,7 +167,7 @@ export const response_headers_conformance: Check = ({ contract, exchange, enforc
 const rejectionEvidence = (generated: GeneratedCase): Evidence =>
   generated.query.length > 0
     ? inferred(
-        "Not on the customer-management page: the overview page's status table lists 400 for invalid parameters (related-facts.md), and the parameter's schema (an ISO 8601 date or RFC 3339 date-time, one string) does not allow this input.",
+        "Not on the customer-management page: the vendor's integration overview page lists 400 for invalid parameters (docs/vendor-sources.md#integration-overview-page), and the parameter's schema (an ISO 8601 date or RFC 3339 date-time, one string) does not allow this input.",
       )
     : documented("the status table: 404 Not Found — Customer doesn't exist");
 

@@ -23,7 +23,7 @@ export function rejectedCredentials(credential: CredentialName): RejectedCredent
       name: 'for a valid token under a non-Bearer scheme',
       headers: { [credentialHeader]: `${credential}; scheme=Basic` },
       evidence: inferred(
-        'The page shows only `Authorization: Bearer <customer_token>`, and other pages of the vendor send the raw token with no scheme (related-facts.md, "Authentication"); that a valid token under another scheme is refused with 401, rather than ignored or accepted, is inferred.',
+        'The page shows only `Authorization: Bearer <customer_token>`, and other pages of the vendor send the raw token with no scheme (the token page and integration examples of the vendor: docs/vendor-sources.md#authentication); that a valid token under another scheme is refused with 401, rather than ignored or accepted, is inferred.',
       ),
     },
   ];
