@@ -71,9 +71,7 @@ const rows: VerdictRow[] = [
         expect(auth[0]?.tests).toHaveLength(3);
         expect(auth[0]?.otherEvidence?.map((e) => e.level)).toEqual(['inferred']);
       }
-      expect(stripAnsi(gate.stdout)).toMatch(
-        /✗ getCustomer 200 GET \/cust_abc123 \(status\): answered 200, expected 401.*\(seen 3× in 3 tests, 2 different requests\)/,
-      );
+      expect(stripAnsi(gate.stdout)).toMatch(/✗ getCustomer 200 GET \/cust_abc123 \(status\): answered 200, expected 401.*\(seen 3× in 3 tests\)/);
       const blocked = drift.tests.filter((t) => t.outcome === 'blocked');
       expect(blocked.map((t) => t.title)).toEqual([
         'DELETE /{customer_id} › answers 401 for an invalid token, and deletes nothing',
