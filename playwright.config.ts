@@ -39,6 +39,7 @@ export default defineConfig({
         strictness: loadStrictness(),
         stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
         acceptedFindings: loadAcceptedFindingsSetting(process.env, __dirname),
+        junitFile: path.join(reportsDir, 'junit.xml'),
       },
     ],
     [process.env.CI ? 'dot' : 'list'],

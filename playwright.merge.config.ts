@@ -16,7 +16,7 @@ export default defineConfig({
   testDir: path.join(__dirname, 'specs'),
   reporter: [
     // First, as in playwright.config.ts. Coverage is judged on the merged run: every shard's records together.
-    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir, strictness: loadStrictness() }],
+    [require.resolve('./reporters/contract-reporter'), { outputDir: reportsDir, strictness: loadStrictness(), junitFile: path.join(reportsDir, 'junit.xml') }],
     ['junit', { outputFile: path.join(reportsDir, 'junit.xml') }],
     ['json', { outputFile: path.join(reportsDir, 'results.json') }],
     ['html', { outputFolder: path.join(reportsDir, 'html'), open: 'never' }],

@@ -2,6 +2,7 @@
 import type { ErrorObject } from 'ajv';
 import { redactText, type Secret } from '../config/secret';
 import { documented, inferred, weakest, type Evidence } from './evidence';
+import { clip, terminalText } from './untrusted-text';
 import type { Contract, ResponseContract } from './validators';
 
 export type DriftKind =
@@ -56,6 +57,13 @@ export interface ObservedResponse {
 }
 
 const maxObservedLength = 200;
+/** A JSON pointer is a target's property names: one longer than this is cut (and says so), like any untrusted text. */
+const maxPointerLength = 500;
+/**
+ * At most this many findings of one kind (and weight) per response; the rest become one finding that counts them
+ * ("19,980 more undocumented properties under /data"), so a body of 20,000 made-up properties is 21 findings, not 20,000.
+ */
+export const maxFindingsPerKind = 20;
 
 /**
  * Bounds on a body before it is parsed. JSON.parse itself copes with deep nesting, but everything after it that walks
@@ -84,8 +92,15 @@ export function checkResponse(
   const findings: DriftFinding[] = [];
   const add = (finding: Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'> & { observedType?: JsonType }, message?: string): void => {
     const observedType = finding.observedType ?? jsonType(finding.observed);
-    const clean = { ...finding, observedType, expected: redactValue(finding.expected, secrets), observed: redactValue(finding.observed, secrets) };
-    findings.push({ operation: operationId, status, ...clean, message: message ?? describe(clean) });
+    const clean = {
+      ...finding,
+      path: clip(finding.path, maxPointerLength),
+      observedType,
+      expected: redactValue(finding.expected, secrets),
+      observed: redactValue(finding.observed, secrets),
+    };
+    // One line a terminal, a CI log, junit.xml and every report can show: the pointer and the value are the target's bytes.
+    findings.push({ operation: operationId, status, ...clean, message: terminalText(message ?? describe(clean)) });
   };
 
   const described = operation.responses.get(status);
@@ -164,7 +179,7 @@ export function checkResponse(
       observedType: 'text',
     });
   } else {
-    for (const finding of schemaFindings(described, body)) add(finding);
+    for (const { finding, message } of boundPerKind(schemaFindings(described, body))) add(finding, message);
   }
   return { operation: operationId, status, documented: true, findings, breaking: findings.filter((f) => f.severity === 'breaking'), body };
 }
@@ -221,12 +236,64 @@ function schemaFindings(response: ResponseContract, body: unknown): Array<Omit<D
     }
   }
   if (!response.validateClosed(body)) {
+    const evidence = weakest(response.bodyEvidence, documented("the page's Response does not show it"));
+    let undocumented = 0;
     for (const error of response.validateClosed.errors ?? []) {
-      if (error.keyword === 'additionalProperties')
-        push(fromAjvError(error, body, 'non-breaking', weakest(response.bodyEvidence, documented("the page's Response does not show it"))));
+      if (error.keyword !== 'additionalProperties') continue;
+      // Beyond the listed ones only the pointer counts (boundPerKind): their values are not looked up.
+      undocumented += 1;
+      const finding = fromAjvError(error, undocumented <= maxFindingsPerKind ? body : undefined, 'non-breaking', evidence);
+      push(finding);
     }
   }
   return out;
+}
+
+type SchemaFinding = Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'>;
+
+/** The findings with at most maxFindingsPerKind of each kind and weight; the others counted in one finding each, at the pointer they share. */
+function boundPerKind(findings: readonly SchemaFinding[]): Array<{ finding: SchemaFinding & { observedType?: JsonType }; message?: string }> {
+  const kept: Array<{ finding: SchemaFinding & { observedType?: JsonType }; message?: string }> = [];
+  const overflow = new Map<string, SchemaFinding[]>();
+  const seen = new Map<string, number>();
+  for (const finding of findings) {
+    const key = `${finding.kind}\u0000${finding.severity}\u0000${finding.evidence.level}`;
+    const count = (seen.get(key) ?? 0) + 1;
+    seen.set(key, count);
+    if (count <= maxFindingsPerKind) kept.push({ finding });
+    else {
+      const rest = overflow.get(key) ?? [];
+      if (rest.length === 0) overflow.set(key, rest);
+      rest.push(finding);
+    }
+  }
+  for (const rest of overflow.values()) {
+    const first = rest[0]!;
+    const under = commonPointer(rest.map((f) => f.path));
+    const more = `${rest.length.toLocaleString('en-US')} more ${kindPlural[first.kind]}`;
+    kept.push({
+      finding: {
+        path: under,
+        kind: first.kind,
+        severity: first.severity,
+        evidence: first.evidence,
+        expected: `at most ${maxFindingsPerKind} ${kindPlural[first.kind]} listed per response`,
+        observed: `${more}, not listed`,
+        observedType: 'text',
+      },
+      message: `${under || '(response)'}: ${more} under ${under || 'the body'} (not listed: at most ${maxFindingsPerKind} of a kind per response)`,
+    });
+  }
+  return kept;
+}
+
+/** The longest pointer every one of `pointers` starts with, segment by segment (`/data` for `/data/a` and `/data/b`). */
+function commonPointer(pointers: readonly string[]): string {
+  const split = pointers.map((p) => p.split('/'));
+  const first = split[0] ?? [''];
+  let shared = 0;
+  while (shared < first.length - 1 && split.every((parts) => parts.length - 1 > shared && parts[shared] === first[shared])) shared += 1;
+  return first.slice(0, shared).join('/');
 }
 
 /** The evidence of a rule ajv found broken: the x-inferred note of the schema node it failed in (notes are inherited down). */
@@ -302,6 +369,18 @@ const kindText: Record<DriftKind, string> = {
   'unparsable-body': 'body is not JSON',
 };
 
+const kindPlural: Record<DriftKind, string> = {
+  'undocumented-property': 'undocumented properties',
+  'missing-required-property': 'missing required properties',
+  'type-mismatch': 'type mismatches',
+  'format-mismatch': 'format mismatches',
+  'enum-value': 'values not allowed',
+  'constraint-violation': 'constraints violated',
+  'undocumented-status-code': 'undocumented status codes',
+  'content-type-mismatch': 'content type mismatches',
+  'unparsable-body': 'bodies that are not JSON',
+};
+
 const describedExpectations = new Set<DriftKind>([
   'type-mismatch',
   'missing-required-property',
@@ -329,7 +408,7 @@ function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   // JSON.stringify answers undefined for functions and symbols, whatever its declared type says.
   const text = (JSON.stringify(value) as string | undefined) ?? `<${typeof value}>`;
-  return text.length > maxObservedLength ? `${text.slice(0, maxObservedLength)}… (${text.length} chars)` : text;
+  return clip(text, maxObservedLength);
 }
 
 /** The JSON type of a value as a body holds it. */
@@ -351,12 +430,11 @@ export function jsonType(value: unknown): JsonType {
 
 function redactValue(value: unknown, secrets: ReadonlyArray<Secret | undefined>): unknown {
   if (typeof value === 'string') {
-    const clean = redactText(value, secrets);
-    return clean.length > maxObservedLength ? `${clean.slice(0, maxObservedLength)}… (${clean.length} chars)` : clean;
+    return clip(redactText(value, secrets), maxObservedLength);
   }
   if (typeof value === 'object' && value !== null) {
     const text = redactText(JSON.stringify(value), secrets);
-    return text.length > maxObservedLength ? `${text.slice(0, maxObservedLength)}… (${text.length} chars)` : JSON.parse(text);
+    return text.length > maxObservedLength ? clip(text, maxObservedLength) : JSON.parse(text);
   }
   return value;
 }

@@ -64,6 +64,21 @@ export {
   type StatusClaim,
 } from './judge';
 
+export {
+  boundMarkdown,
+  clip,
+  defaultLineLimit,
+  defaultTextLimit,
+  escapeControls,
+  logFileText,
+  markdownCode,
+  markdownText,
+  terminalLines,
+  terminalText,
+  xmlCharacters,
+  type MarkdownOptions,
+} from './untrusted-text';
+
 let compiled: Contract | undefined;
 
 /**

@@ -12,6 +12,7 @@ import {
   type RequestRecord,
   type RunFacts,
 } from './records';
+import { clip, terminalText } from './untrusted-text';
 import type { Contract } from './validators';
 
 /** One request and what came back, as a spec observed it through the relay. */
@@ -125,7 +126,7 @@ function throttledReason(exchange: ObservedExchange): string {
   const throttle = exchange.throttle;
   const retries = throttle?.retries ?? 0;
   const waited = throttle && throttle.waitedMs > 0 ? `, ${Math.round(throttle.waitedMs / 1000)} s waited` : '';
-  const retryAfter = throttle?.retryAfter ? `, Retry-After ${throttle.retryAfter}` : '';
+  const retryAfter = throttle?.retryAfter ? `, Retry-After ${terminalText(throttle.retryAfter, 100)}` : '';
   const how = retries > 0 ? `after ${retries} retr${retries === 1 ? 'y' : 'ies'}${waited}${retryAfter}` : `with no retry left in the run's budget${retryAfter}`;
   return `throttled: ${exchange.operation} answered 429 to ${requestLine(exchange.request)} ${how}: the vendor's rate limit, not drift; nothing was judged`;
 }
@@ -141,7 +142,7 @@ function noAnswerFinding(exchange: ObservedExchange, run: RunFacts, expectedStat
       expected: expectedStatus ?? 'an answer',
       observed: exchange.noAnswer,
       observedType: 'text',
-      message: `(response): no answer: the target gave no answer to ${requestLine(exchange.request)}: ${exchange.noAnswer ?? ''}`,
+      message: terminalText(`(response): no answer: the target gave no answer to ${requestLine(exchange.request)}: ${exchange.noAnswer ?? ''}`),
     },
     run,
     expectedStatus,
@@ -235,7 +236,10 @@ export function judgeRules(exchange: ObservedExchange, claim: string, rules: rea
           expected: rule.expected,
           observed: rule.observed,
           observedType,
-          message: `${rule.pointer || '(response)'}: ${rule.rule}: expected ${expected}, observed ${showObserved(rule.observed, observedType)}`,
+          // The pointer and both values can be the target's bytes: one safe line, each value bounded.
+          message: terminalText(
+            `${rule.pointer || '(response)'}: ${rule.rule}: expected ${clip(expected)}, observed ${clip(showObserved(rule.observed, observedType))}`,
+          ),
         },
         run,
       );
@@ -247,7 +251,7 @@ export function judgeRules(exchange: ObservedExchange, claim: string, rules: rea
 export function judgePrecondition(exchange: ObservedExchange, need: { state: string; status: number }, run: RunFacts): ContractRecord {
   const blocked = (why: string): ContractRecord => record(exchange, 'precondition', need.state, need.status, run, [], 'blocked', `blocked: ${why}`);
   if (exchange.noAnswer !== undefined) {
-    return blocked(`${need.state} could not be checked: the target gave no answer to ${requestLine(exchange.request)} (${exchange.noAnswer})`);
+    return blocked(terminalText(`${need.state} could not be checked: the target gave no answer to ${requestLine(exchange.request)} (${exchange.noAnswer})`));
   }
   if (exchange.status === 429) return record(exchange, 'precondition', need.state, need.status, run, [], 'throttled', throttledReason(exchange));
   if (exchange.status !== need.status) {
@@ -263,6 +267,8 @@ function asJson(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
 }
 
+/** At most this many findings of one record are listed in a test's failure message (and so in junit.xml and the terminal). */
+const maxMessageFindings = 30;
 const bodyShownFor = new Set<ContractRecord['outcome']>(['failed', 'warned']);
 /** Kinds of finding a behaviour rule makes (the rest are about the answer's status and shape). */
 const behaviourKinds = new Set<FindingKind>(['echo', 'ordering', 'period', 'use-after-free', 'auth', 'cross-tenant']);
@@ -279,7 +285,10 @@ export function recordMessage(records: readonly ContractRecord[], exchange: Obse
     if (!bodyShownFor.has(r.outcome)) continue;
     const noAnswer = r.findings.find((f) => f.kind === 'no-answer');
     if (noAnswer) {
-      lines.push(`${r.operation}: the target gave no answer to ${requestLine(r.request)}: ${String(noAnswer.observed)}`, `  reproduce: ${curlFor(r.request)}`);
+      lines.push(
+        terminalText(`${r.operation}: the target gave no answer to ${requestLine(r.request)}: ${String(noAnswer.observed)}`),
+        `  reproduce: ${curlFor(r.request)}`,
+      );
       continue;
     }
     const statusFinding = r.findings.find(isStatusFinding);
@@ -291,7 +300,8 @@ export function recordMessage(records: readonly ContractRecord[], exchange: Obse
           ? `${r.operation} answered ${r.status} (${requestLine(r.request)}), but "${r.claim}" does not hold:`
           : `${r.operation} answered ${r.status} as expected (${requestLine(r.request)}), but the response ${r.findings.some((f) => f.gating) ? 'breaks' : 'differs from'} the contract:`;
     lines.push(head);
-    for (const finding of r.findings) {
+    const listed = r.findings.slice(0, maxMessageFindings);
+    for (const finding of listed) {
       if (finding === statusFinding) {
         lines.push(`  ✗ [${weightText(finding)}]${finding.evidence.note ? ` — ${finding.evidence.level}: ${finding.evidence.note}` : ''}`);
         continue;
@@ -300,10 +310,11 @@ export function recordMessage(records: readonly ContractRecord[], exchange: Obse
       lines.push(`  ${mark} ${finding.message} [${weightText(finding)}]`);
       if (finding.evidence.level !== 'documented' && finding.evidence.note) lines.push(`      ${finding.evidence.level}: ${finding.evidence.note}`);
     }
+    if (r.findings.length > listed.length) lines.push(`  … ${r.findings.length - listed.length} more findings in this answer (see drift.json)`);
     lines.push(`  reproduce: ${curlFor(r.request)}`);
   }
   if (exchange && exchange.noAnswer === undefined) {
-    lines.push('', `Content-Type: ${exchange.contentType ?? '(none)'}`, 'Body:', prettyBody(exchange.bodyText));
+    lines.push('', `Content-Type: ${terminalText(exchange.contentType ?? '(none)', 200)}`, 'Body:', prettyBody(exchange.bodyText));
   }
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 // The one record of what a spec sent, what came back and what is wrong with it: every report, message and summary is made from these.
 import type { DriftKind, DriftSeverity, JsonType } from './check';
 import type { Evidence, Strictness } from './evidence';
+import { terminalLines } from './untrusted-text';
 
 /** Name of the JSON attachment each judged exchange leaves on its test; the contract reporter reads every one. */
 export const recordAttachment = 'contract-record.json';
@@ -192,7 +193,7 @@ export function findingLine(finding: Finding): string {
 const maxBodyLines = 60;
 const maxBodyChars = 4000;
 
-/** A body for people: JSON pretty-printed over several lines, anything else as sent; both cut to a readable size. */
+/** A body for people: JSON pretty-printed over several lines, anything else as sent; both cut to a readable size, each line safe for a terminal. */
 export function prettyBody(text: string): string {
   if (!text) return '(empty)';
   let pretty = text;
@@ -203,7 +204,8 @@ export function prettyBody(text: string): string {
   }
   const lines = pretty.split('\n');
   const cut = lines.length > maxBodyLines ? [...lines.slice(0, maxBodyLines), `… (${lines.length - maxBodyLines} more lines)`].join('\n') : pretty;
-  return cut.length > maxBodyChars ? `${cut.slice(0, maxBodyChars)}… (${text.length} chars in all)` : cut;
+  // The target's bytes: each line without controls (a lone CR, ESC) or anything a CI runner reads as a command.
+  return terminalLines(cut, maxBodyChars);
 }
 
 /** Counts of gating and warning findings by evidence, for headlines: `2 breaking (documented), 1 breaking (inferred)`. */

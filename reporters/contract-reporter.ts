@@ -4,7 +4,10 @@ import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import type { AcceptedFindings } from '../config/accepted-findings';
 import {
+  clip,
+  defaultLineLimit,
   loadContractOutline,
+  logFileText,
   parseRecord,
   recordAttachment,
   verdictAnnotation,
@@ -37,6 +40,8 @@ interface ContractReporterOptions {
   strictness?: Strictness;
   /** A file the summary is appended to as well ($GITHUB_STEP_SUMMARY, which the config passes when it is set). */
   stepSummaryFile?: string;
+  /** The junit reporter's output file: once every reporter has written, its lines are made safe for a CI log and a strict XML parser. */
+  junitFile?: string;
   /** Whether to set the HTML report's title to the headline (the HTML reporter reads PLAYWRIGHT_HTML_TITLE when it writes); default true. */
   htmlTitle?: boolean;
   /** The accepted findings (CONTRACT_ACCEPTED_FINDINGS, read and checked by the config): a covered finding is a warning until it expires. */
@@ -253,6 +258,8 @@ export default class ContractReporter implements Reporter {
       },
       acceptedFindings: { file: verdict.acceptances.file, entries: verdict.acceptances.entries, stale: verdict.acceptances.stale },
       findings: verdict.findings,
+      // Findings of a kind beyond the per-run bound: counted, not listed.
+      omitted: verdict.omitted,
       tests: verdicts.filter((v) => v.outcome !== 'passed').map((v) => ({ title: v.title, outcome: v.outcome, ...(v.reason ? { reason: v.reason } : {}) })),
     };
 
@@ -268,7 +275,7 @@ export default class ContractReporter implements Reporter {
     writeWhole(path.join(this.outputDir, 'coverage.json'), `${JSON.stringify(coverage, null, 2)}\n`);
     writeWhole(files.coverage, coverageMarkdown(verdict, generatedAt, cells, notEnforced));
     writeWhole(files.summary, summary);
-    if (this.options.stepSummaryFile) fs.appendFileSync(this.options.stepSummaryFile, `${summary}\n`);
+    if (this.options.stepSummaryFile) appendStepSummary(this.options.stepSummaryFile, summary, headline(verdict));
     // The HTML reporter, listed after this one, reads its title when it writes: the headline is the first thing it shows.
     if (this.options.htmlTitle !== false) process.env.PLAYWRIGHT_HTML_TITLE = headline(verdict);
 
@@ -285,6 +292,8 @@ export default class ContractReporter implements Reporter {
 
   /** The summary goes last, after every reporter's own end-of-run output: it is what people read. */
   onExit(): Promise<void> {
+    // Every reporter's onEnd has run by now, so junit.xml is written: the last word on what a CI test tab and log get.
+    if (this.options.junitFile) makeLogSafe(this.options.junitFile);
     if (this.terminal) process.stdout.write(this.terminal);
     return Promise.resolve();
   }
@@ -350,7 +359,7 @@ function outcomeOf(test: TestCase, result: TestResult, verdict: string | undefin
     default:
       if (verdict?.startsWith('throttled')) return { outcome: 'throttled', reason: verdict };
       if (verdict === 'failed') return { outcome: 'failed' };
-      return { outcome: 'errored', reason: `${result.status}: ${firstError}`.trim() };
+      return { outcome: 'errored', reason: clip(`${result.status}: ${firstError}`.trim(), defaultLineLimit) };
   }
 }
 
@@ -504,6 +513,38 @@ function joinNames(names: ReadonlyArray<string>): string {
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** GitHub refuses a job summary over 1 MiB per step (and drops it). */
+const stepSummaryLimitBytes = 1024 * 1024;
+
+/** Appends the summary to $GITHUB_STEP_SUMMARY when the file stays within GitHub's limit; otherwise only the headline and where the rest is. */
+function appendStepSummary(file: string, summary: string, headlineText: string): void {
+  let present = 0;
+  try {
+    present = fs.statSync(file).size;
+  } catch {
+    // Not there yet: appendFileSync creates it.
+  }
+  const fits = present + Buffer.byteLength(summary, 'utf8') + 1 <= stepSummaryLimitBytes;
+  const text = fits ? summary : `## ${headlineText}\n\nThe whole summary did not fit in this step's summary (1 MiB): see summary.md in the gate's reports.\n`;
+  fs.appendFileSync(file, `${text}\n`);
+}
+
+/**
+ * junit.xml as Playwright's junit reporter wrote it, made safe: it drops C0/C1 controls itself, but not U+FFFE/U+FFFF or a
+ * lone surrogate (a strict XML parser, and so a CI test tab, refuses the file), nor a line a CI runner reads as a workflow
+ * command. The messages are made safe where they are written (contract/); this is the backstop for anything else.
+ */
+function makeLogSafe(file: string): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  const safe = logFileText(text);
+  if (safe !== text) writeWhole(file, safe);
 }
 
 /** Writes next to the destination, then renames: a reader never sees half a report. */

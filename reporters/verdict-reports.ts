@@ -1,9 +1,13 @@
 // Aggregates the specs' contract records into findings, test counts and coverage, and renders drift, coverage and summary reports from them.
 import type { Acceptance, AcceptedFindings } from '../config/accepted-findings';
 import {
+  boundMarkdown,
   countFindings,
   countsText,
+  markdownCode,
+  markdownText,
   requestLine,
+  terminalText,
   type ContractOutline,
   type ContractRecord,
   type Finding,
@@ -60,7 +64,29 @@ export interface RunVerdict {
   findings: AggregatedFinding[];
   /** The accepted-findings file this run read, and its entries that matched no finding (stale: remove or fix them). */
   acceptances: { file: string; entries: number; stale: Acceptance[] };
+  /** Findings of a kind beyond maxRunFindingsPerKind: counted (in `counts` too), not listed. */
+  omitted: OmittedFindings[];
 }
+
+/** How many findings of one kind and severity a run did not list. */
+export interface OmittedFindings {
+  kind: Finding['kind'];
+  severity: Finding['severity'];
+  count: number;
+}
+
+/** At most this many distinct findings of one kind and severity are listed per run (drift.json, drift.md, summary.md). */
+export const maxRunFindingsPerKind = 50;
+/** At most this many distinct observed values (and distinct requests) are kept per finding. */
+const maxObservedValues = 10;
+/** At most this many test names are kept per finding (its count still counts every sighting). */
+const maxTestsPerFinding = 20;
+/** summary.md (and so $GITHUB_STEP_SUMMARY, limited to 1 MiB a step by GitHub) stays under this many bytes. */
+export const maxSummaryBytes = 512 * 1024;
+/** drift.md stays under this many bytes. */
+export const maxDriftMarkdownBytes = 2 * 1024 * 1024;
+/** At most this many breaking findings are rows of summary.md, and non-breaking pointers named in it; drift.md lists the rest. */
+const maxSummaryRows = 100;
 
 const levelRank = { documented: 0, inferred: 1, 'simulator-only': 2 } as const;
 
@@ -101,11 +127,12 @@ export function aggregateFindings(contract: ContractOutline, verdicts: readonly 
       continue;
     }
     seen.count += 1;
-    if (!seen.tests.includes(verdict.title)) seen.tests.push(verdict.title);
+    if (seen.tests.length < maxTestsPerFinding && !seen.tests.includes(verdict.title)) seen.tests.push(verdict.title);
     const values = seen.observedValues ?? [seen.observed];
-    if (!values.some((v) => JSON.stringify(v) === JSON.stringify(finding.observed))) seen.observedValues = [...values, finding.observed];
+    if (values.length < maxObservedValues && !values.some((v) => JSON.stringify(v) === JSON.stringify(finding.observed)))
+      seen.observedValues = [...values, finding.observed];
     const requests = seen.requests ?? [requestLine(seen)];
-    if (!requests.includes(requestLine(finding))) seen.requests = [...requests, requestLine(finding)];
+    if (requests.length < maxObservedValues && !requests.includes(requestLine(finding))) seen.requests = [...requests, requestLine(finding)];
     // The strongest ground came first; a weaker one folded in is named beside it.
     const grounds = [seen.evidence, ...(seen.otherEvidence ?? [])];
     if (!grounds.some((e) => e.level === finding.evidence.level && e.note === finding.evidence.note))
@@ -157,13 +184,41 @@ export function runVerdict(
   now: Date = new Date(),
 ): RunVerdict {
   const facts = verdicts.flatMap((v) => v.records.map((r) => r.run))[0] ?? fallback;
-  const findings = aggregateFindings(contract, verdicts);
-  const stale = applyAcceptances(findings, accepted, now);
-  const counts = countFindings(findings);
+  const all = aggregateFindings(contract, verdicts);
+  const stale = applyAcceptances(all, accepted, now);
+  const counts = countFindings(all);
   const tests = countTests(verdicts);
   const failing = tests.failed + tests.errored + tests.interrupted > 0;
-  const state = failing ? 'failed' : tests.throttled > 0 ? 'inconclusive' : findings.length > 0 ? 'passed with warnings' : 'passed';
-  return { state, facts, counts, tests, findings, acceptances: { file: accepted?.file ?? '', entries: accepted?.entries.length ?? 0, stale } };
+  const state = failing ? 'failed' : tests.throttled > 0 ? 'inconclusive' : all.length > 0 ? 'passed with warnings' : 'passed';
+  const acceptances = { file: accepted?.file ?? '', entries: accepted?.entries.length ?? 0, stale };
+  return { state, facts, counts, tests, acceptances, ...limitPerKind(all) };
+}
+
+/** The first maxRunFindingsPerKind findings of each kind and severity (in report order), and how many of each were left out. */
+function limitPerKind(all: readonly AggregatedFinding[]): Pick<RunVerdict, 'findings' | 'omitted'> {
+  const findings: AggregatedFinding[] = [];
+  const omitted = new Map<string, OmittedFindings>();
+  const listed = new Map<string, number>();
+  for (const finding of all) {
+    const key = `${finding.kind} ${finding.severity}`;
+    const count = (listed.get(key) ?? 0) + 1;
+    listed.set(key, count);
+    if (count <= maxRunFindingsPerKind) findings.push(finding);
+    else {
+      const entry = omitted.get(key) ?? { kind: finding.kind, severity: finding.severity, count: 0 };
+      entry.count += 1;
+      omitted.set(key, entry);
+    }
+  }
+  return { findings, omitted: [...omitted.values()] };
+}
+
+/** `120 more undocumented-property findings (non-breaking) not listed: …`, one line per kind; none when nothing was cut. */
+export function omittedLines(verdict: RunVerdict): string[] {
+  return verdict.omitted.map(
+    (o) =>
+      `${o.count.toLocaleString('en-US')} more ${o.kind} findings (${o.severity}) not listed: at most ${maxRunFindingsPerKind} of a kind are listed per run (the counts include them)`,
+  );
 }
 
 /** `4 failed, 3 blocked, 18 passed`: the tests as Playwright counts them, blocked and throttled named apart. */
@@ -284,14 +339,19 @@ export function terminalSummary(
   const shown = ordered.slice(0, limit);
   for (const finding of shown) {
     const mark = finding.gating ? '✗' : isAccepted(finding) ? '~' : '!';
-    lines.push(`  ${mark} ${reportLine(finding, verdict.facts.strictness)} (${seenText(finding)})`);
-    lines.push(`      ${finding.curl}`);
+    // Every line is terminalText: a finding holds the target's bytes, and this is what a CI log shows.
+    lines.push(`  ${mark} ${terminalText(reportLine(finding, verdict.facts.strictness))} (${seenText(finding)})`);
+    lines.push(`      ${terminalText(finding.curl)}`);
   }
   if (ordered.length > shown.length) lines.push(`  … ${ordered.length - shown.length} more in ${files.summary}`);
   for (const stale of verdict.acceptances.stale)
-    lines.push(`  ? stale acceptance ${stale.where} (${acceptanceLabel(stale)}) matched no finding in this run: remove it if the API is fixed`);
-  for (const part of notRunParts(verdicts)) lines.push(`  - ${notRunLine(part)}`);
-  for (const v of verdicts.filter((x) => x.outcome === 'throttled' || x.outcome === 'errored')) lines.push(`  - ${v.title}: ${v.reason ?? v.outcome}`);
+    lines.push(
+      `  ? stale acceptance ${terminalText(stale.where)} (${terminalText(acceptanceLabel(stale))}) matched no finding in this run: remove it if the API is fixed`,
+    );
+  for (const part of notRunParts(verdicts)) lines.push(`  - ${terminalText(notRunLine(part))}`);
+  for (const v of verdicts.filter((x) => x.outcome === 'throttled' || x.outcome === 'errored'))
+    lines.push(`  - ${terminalText(v.title)}: ${terminalText(v.reason ?? v.outcome)}`);
+  for (const line of omittedLines(verdict)) lines.push(`  … ${line}`);
   lines.push(...notes);
   lines.push(`${coverageLine} · drift: ${countsText(verdict.counts)} → ${files.drift} · summary: ${files.summary}`);
   return `${lines.join('\n')}\n`;
@@ -304,16 +364,14 @@ function acceptanceLabel(acceptance: Acceptance): string {
     .join(' ');
 }
 
-/** A markdown code span safe inside a table cell: vendor data cannot inject markup or break the row; nothing is `(empty)`, never an empty span. */
+/** A markdown code span safe inside a table cell (contract/untrusted-text.ts); nothing is `(empty)`, never an empty span. */
 export function code(text: string): string {
-  if (text === '') return '(empty)';
-  const fence = text.includes('`') ? '``' : '`';
-  const pad = fence.length > 1 ? ' ' : '';
-  return `${fence}${pad}${text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')}${pad}${fence}`;
+  return text === '' ? '(empty)' : markdownCode(text, { cell: true });
 }
 
+/** Text as Markdown prose safe inside a table cell: no markup, link or HTML can form from it (contract/untrusted-text.ts). */
 export function escapeCell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]<>|])/g, '\\$1');
+  return markdownText(text, { cell: true });
 }
 
 /** A value as JSON text; `undefined` (which JSON.stringify returns no text for) as `nothing`. */
@@ -379,21 +437,28 @@ export function driftMarkdown(verdict: RunVerdict, generatedAt: string): string 
     'Advisories (the gate passes; something the vendor page does not settle, e.g. a header it never mentions, was missing or different)',
     nonBreaking.filter((f) => f.kind !== 'undocumented-property'),
   );
-  return `${lines.join('\n').trimEnd()}\n`;
+  for (const line of omittedLines(verdict)) lines.push(`- ${line}`);
+  return boundMarkdown(`${lines.join('\n').trimEnd()}\n`, maxDriftMarkdownBytes, 'drift.json');
 }
 
 function summaryTable(lines: string[], title: string, rows: readonly AggregatedFinding[], strictness: RunFacts['strictness']): void {
   if (rows.length === 0) return;
   lines.push(`### ${title}`, '', '| # | finding | evidence | seen |', '|---|---|---|---|');
-  rows.forEach((f, i) => {
+  const shown = rows.slice(0, maxSummaryRows);
+  shown.forEach((f, i) => {
     const note = f.acceptance?.expired ? '(acceptance expired) ' : f.gating || isAccepted(f) ? '' : '(warning) ';
     lines.push(
       `| ${i + 1} | ${note}${escapeCell(f.operation)} ${f.status} ${code(requestLine(f))} ${code(f.message)} | ${evidenceCell(f)} | ${escapeCell(seenText(f))} |`,
     );
   });
+  if (rows.length > shown.length) lines.push('', `… ${rows.length - shown.length} more: see drift.md.`);
   lines.push('', '<details><summary>Reproduce each finding</summary>', '', '```sh', 'export API_BASE_URL=… API_TOKEN=… API_DELETE_TOKEN=…');
-  rows.forEach((f, i) =>
-    lines.push(`# ${i + 1}. ${f.operation} ${f.status} ${f.pointer || '(response)'} ${f.kind} [${weightOf(f, strictness).replace(/\n/g, ' ')}]`, f.curl),
+  // Inside the code block a line break in a pointer could close the fence: each line is one terminalText line.
+  shown.forEach((f, i) =>
+    lines.push(
+      terminalText(`# ${i + 1}. ${f.operation} ${f.status} ${f.pointer || '(response)'} ${f.kind} [${weightOf(f, strictness)}]`),
+      terminalText(f.curl),
+    ),
   );
   lines.push('```', '', '</details>', '');
 }
@@ -425,11 +490,15 @@ export function summaryMarkdown(verdict: RunVerdict, verdicts: readonly TestVerd
     );
   }
   const nonBreaking = verdict.findings.filter((f) => f.severity === 'non-breaking');
-  if (nonBreaking.length > 0)
-    lines.push(
-      `Non-breaking: ${nonBreaking.map((f) => `${escapeCell(f.operation)} ${f.status} ${f.pointer ? code(f.pointer) : '(response)'} ${f.kind}`).join(', ')} (see drift.md).`,
-      '',
-    );
+  if (nonBreaking.length > 0) {
+    const named = nonBreaking
+      .slice(0, maxSummaryRows)
+      .map((f) => `${escapeCell(f.operation)} ${f.status} ${f.pointer ? code(f.pointer) : '(response)'} ${f.kind}`);
+    const rest = nonBreaking.length > maxSummaryRows ? ` and ${nonBreaking.length - maxSummaryRows} more` : '';
+    lines.push(`Non-breaking: ${named.join(', ')}${rest} (see drift.md).`, '');
+  }
+  for (const line of omittedLines(verdict)) lines.push(`- ${line}`);
+  if (verdict.omitted.length > 0) lines.push('');
   const parts = notRunParts(verdicts);
   if (parts.length > 0)
     lines.push(
@@ -445,7 +514,7 @@ export function summaryMarkdown(verdict: RunVerdict, verdicts: readonly TestVerd
   };
   listed('throttled', 'Throttled (429 after the retries: not drift, nothing judged)');
   listed('errored', 'Failed without a finding');
-  return `${lines.join('\n').trimEnd()}\n`;
+  return boundMarkdown(`${lines.join('\n').trimEnd()}\n`, maxSummaryBytes, 'drift.md and drift.json');
 }
 
 /** The describe title specs use for an operation ("GET /{customer_id}"); empty when the contract has no such operation. */

@@ -91,6 +91,16 @@ function selectedBy(matchers: string[], known: string[]): string[] {
   );
 }
 
+/** Where each alert must go: the heartbeat to its own receiver, failed notifications to tickets and the pager. */
+function expectedReceiver(alert: string, severity: string): string {
+  if (alert === 'CustomerApiWatchdog') return 'customer-api-heartbeat';
+  if (alert === 'CustomerApiNotificationsFailing') return 'customer-api-tickets,customer-api-pager';
+  return severity === 'critical' ? 'customer-api-pager' : 'customer-api-tickets';
+}
+
+/** Alerts about the monitoring itself: they page on their own and must never mute a target's alert. */
+const monitoringAlerts = ['CustomerApiExporterDown', 'CustomerApiProbesStale', 'CustomerApiWatchdog'];
+
 test.describe('Alertmanager configuration', () => {
   test('amtool check-config accepts monitors/alertmanager/alertmanager.yml', () => {
     requireBinary('amtool');
@@ -100,18 +110,18 @@ test.describe('Alertmanager configuration', () => {
     expect(output, 'the inhibitions are there').toMatch(/\d+ inhibit rules/);
   });
 
-  test('amtool config routes test: pages go to the pager, everything else to tickets', () => {
+  test("amtool config routes test: pages go to the pager, the heartbeat to its dead man's switch, everything else to tickets", () => {
     requireBinary('amtool');
     const cases: Array<{ labels: string[]; receiver: string }> = [
       // Every alert the rules define, as Prometheus sends it.
       ...alertDefinitions().map(({ alert, severity }) => ({
         labels: [`alertname=${alert}`, `severity=${severity}`, 'service=customer-api', 'target=default'],
-        receiver: severity === 'critical' ? 'customer-api-pager' : 'customer-api-tickets',
+        receiver: expectedReceiver(alert, severity),
       })),
-      // The exporter-down alert has no target.
+      // The exporter-down alert has no target, and pages: nothing else tells anyone the monitoring is blind.
       {
-        labels: ['alertname=CustomerApiExporterDown', 'severity=warning', 'service=customer-api', 'instance=localhost:9464'],
-        receiver: 'customer-api-tickets',
+        labels: ['alertname=CustomerApiExporterDown', 'severity=critical', 'service=customer-api', 'instance=localhost:9464'],
+        receiver: 'customer-api-pager',
       },
       // Somebody else's critical alert is not a Customer API page.
       { labels: ['alertname=NodeDown', 'severity=critical', 'service=other'], receiver: 'customer-api-tickets' },
@@ -156,8 +166,19 @@ test.describe('Alertmanager configuration', () => {
     const cycles = edges.filter(([a, b]) => edges.some(([c, d]) => c === b && d === a));
     expect(cycles, 'mutual inhibitions (both alerts would be muted)').toEqual([]);
     const sources = new Set(edges.map(([source]) => source));
-    for (const required of ['CustomerApiExporterDown', 'CustomerApiProbeFailing', 'CustomerApiTokenRejected', 'CustomerApiContractBroken']) {
+    for (const required of ['CustomerApiProbeFailing', 'CustomerApiTokenRejected', 'CustomerApiContractBroken']) {
       expect(sources.has(required), `${required} mutes the alerts below it`).toBe(true);
+    }
+    // Issue 19: ExporterDown muted every alert while it was only a ticket, so a vendor outage paged nobody. The
+    // monitoring alerts page themselves and mute nothing; the held cause alerts send no "resolved" meanwhile.
+    for (const rule of config.inhibit_rules) {
+      for (const source of selectedBy(rule.source_matchers, known).filter((name) => monitoringAlerts.includes(name))) {
+        if (rule.equal.includes('alertname')) continue;
+        expect(selectedBy(rule.target_matchers, known), `${source} mutes no alert`).toEqual([]);
+      }
+    }
+    for (const { alert, severity } of alertDefinitions().filter((d) => d.alert === 'CustomerApiExporterDown' || d.alert === 'CustomerApiProbesStale')) {
+      expect(severity, `${alert} pages`).toBe('critical');
     }
     expect(
       config.inhibit_rules.some(
@@ -199,7 +220,7 @@ function firingByTarget(received: { body: WebhookNotification }[]): Map<string, 
   return byTarget;
 }
 
-test('Alertmanager inhibits what a cause explains: target down > token/throttle > contract > budget, critical > warning, exporter down > all', async () => {
+test('Alertmanager inhibits what a cause explains: target down > token/throttle > contract > budget, critical > warning; exporter down mutes nothing', async () => {
   requireBinary('alertmanager');
   test.setTimeout(90_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-inhibit-'));
@@ -234,8 +255,8 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
       crit('CustomerApiAvailabilityBudgetBurn', 'budget'),
       warn('CustomerApiAvailabilityBudgetBurn', 'budget'),
       warn('CustomerApiLatencyBudgetBurn', 'budget'),
-      // A stuck probe loop: the gauges are frozen, so is the failing-probe alert.
-      warn('CustomerApiProbesStale', 'stale'),
+      // A stuck probe loop pages itself; the failing-probe alert it froze stays visible (no inhibition).
+      crit('CustomerApiProbesStale', 'stale'),
       crit('CustomerApiProbeFailing', 'stale'),
     ]);
     const expectedActive = [
@@ -244,7 +265,8 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
       'contract CustomerApiContractBroken critical',
       'budget CustomerApiAvailabilityBudgetBurn critical',
       'budget CustomerApiLatencyBudgetBurn warning',
-      'stale CustomerApiProbesStale warning',
+      'stale CustomerApiProbesStale critical',
+      'stale CustomerApiProbeFailing critical',
     ];
     let states = new Map<string, string>();
     await eventually(
@@ -264,7 +286,14 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
     // Notifications: one group per target, carrying only what inhibition left.
     await eventually(
       'a notification for every target',
-      () => ['down', 'token', 'contract', 'budget', 'stale'].every((t) => firingByTarget(receiver!.received).has(t)),
+      // Every active alert, since one target's alerts may reach two receivers (pager and tickets) at different moments.
+      () =>
+        expectedActive.every((key) => {
+          const [target, alertname, severity] = key.split(' ');
+          return firingByTarget(receiver!.received)
+            .get(target ?? '')
+            ?.has(`${alertname} ${severity}`);
+        }),
       30_000,
     );
     const byTarget = firingByTarget(receiver.received);
@@ -279,28 +308,33 @@ test('Alertmanager inhibits what a cause explains: target down > token/throttle 
     const pages = receiver.received.filter((n) => n.path.endsWith('/page')).flatMap((n) => n.body.alerts.map((a) => a.labels.severity));
     expect(new Set(pages), 'the pager receives critical alerts only').toEqual(new Set(['critical']));
 
-    // The exporter goes down: it mutes every other Customer API alert.
-    await postAlerts(baseUrl, [{ alertname: 'CustomerApiExporterDown', severity: 'warning', instance: 'localhost:9464', job: 'customer-api-exporter' }]);
+    // The exporter goes down: it pages on its own and mutes nothing (a vendor outage seen elsewhere still pages).
+    await postAlerts(baseUrl, [{ alertname: 'CustomerApiExporterDown', severity: 'critical', instance: 'localhost:9464', job: 'customer-api-exporter' }]);
     await eventually(
-      'every other alert muted by CustomerApiExporterDown',
-      async () => {
-        states = await alertStates(baseUrl);
-        return (
-          [...states]
-            .filter(([, state]) => state === 'active')
-            .map(([key]) => key)
-            .join(',') === '- CustomerApiExporterDown warning'
-        );
-      },
+      'the exporter-down page',
+      () => receiver!.received.some((n) => n.path.endsWith('/page') && n.body.alerts.some((a) => a.labels.alertname === 'CustomerApiExporterDown')),
       30_000,
-    ).catch(() => undefined);
-    expect([...states].filter(([, state]) => state === 'active').map(([key]) => key)).toEqual(['- CustomerApiExporterDown warning']);
+    );
+    states = await alertStates(baseUrl);
+    expect(
+      [...states]
+        .filter(([, state]) => state === 'active')
+        .map(([key]) => key)
+        .sort(),
+      'CustomerApiExporterDown mutes nothing',
+    ).toEqual([...expectedActive, '- CustomerApiExporterDown critical'].sort());
   } finally {
     await alertmanager?.stop();
     await receiver?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The external labels of the shipped prometheus.yml (runbook and status page URLs), which the annotations read. */
+function shippedExternalLabels(): Record<string, string> {
+  const config = YAML.parse(fs.readFileSync(monitorPaths.prometheusConfig, 'utf8')) as { global: { external_labels: Record<string, string> } };
+  return config.global.external_labels;
+}
 
 /** Scales every duration in the rule file by 1/`factor` (windows, offsets, `for`), so an hour of alerting happens in minutes. */
 function scaleRuleDurations(text: string, factor: number): string {
@@ -363,7 +397,7 @@ test('end to end, each incident is one notification group naming its cause: cont
     fs.writeFileSync(
       configFile,
       YAML.stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
+        global: { scrape_interval: '1s', evaluation_interval: '1s', external_labels: shippedExternalLabels() },
         rule_files: [rulesFile],
         alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
         scrape_configs: [{ job_name: 'customer-api-exporter', static_configs: [{ targets: [new URL(exporter.url).host], labels: { location: 'local' } }] }],
@@ -375,8 +409,12 @@ test('end to end, each incident is one notification group naming its cause: cont
     const amLog = (): string => alertmanager!.log();
     const context = (): string =>
       `\nPrometheus log:\n${promLog()}\nAlertmanager log:\n${amLog()}\nnotifications:\n${JSON.stringify(receiver?.received, null, 1)}`;
+    // The heartbeat fires all the time by design; it goes to its own receiver and is left out here.
     const firingInPrometheus = async (): Promise<string[]> =>
-      (await instantQuery(promUrl, 'ALERTS{alertstate="firing"}')).map((s) => `${s.metric.target ?? '-'} ${s.metric.alertname}`).sort();
+      (await instantQuery(promUrl, 'ALERTS{alertstate="firing", alertname!="CustomerApiWatchdog"}'))
+        .map((s) => `${s.metric.target ?? '-'} ${s.metric.alertname}`)
+        .sort();
+    const incidentNotifications = (): { path: string; body: WebhookNotification }[] => receiver!.received.filter((n) => !n.path.endsWith('/heartbeat'));
 
     // Healthy first: every target x operation has a valid-probe rate and succeeds, nothing fires.
     await eventually(
@@ -387,7 +425,7 @@ test('end to end, each incident is one notification group naming its cause: cont
       throw new Error(`${String(error)}${context()}`);
     });
     expect(await firingInPrometheus(), 'nothing fires while every target is healthy').toEqual([]);
-    expect(receiver.received, 'no notification while every target is healthy').toEqual([]);
+    expect(incidentNotifications(), 'no notification while every target is healthy').toEqual([]);
 
     // Three incidents at once, one per target.
     contractSim.setMode('retyped-field');
@@ -400,8 +438,8 @@ test('end to end, each incident is one notification group naming its cause: cont
         alertname: 'CustomerApiContractBroken',
         receiverPath: '/customer-api/page',
         says: [
-          /^Target contract: .* of 2 operation\(s\) has got a 2xx/,
-          /: getCustomer getCustomerUsage\./,
+          /^Target contract, locations whose last probe got a 2xx with a body the exporter rejected/,
+          /: getCustomer 1 of 1 \(a page from 1\) getCustomerUsage 1 of 1 \(a page from 1\)\./,
           /getCustomer\/contract\b/,
           /getCustomerUsage\/contract\b/,
         ],
@@ -410,8 +448,8 @@ test('end to end, each incident is one notification group naming its cause: cont
         alertname: 'CustomerApiProbeFailing',
         receiverPath: '/customer-api/page',
         says: [
-          /^Target outage: .* of 2 operation\(s\)/,
-          /getCustomer \(last HTTP status 0\) getCustomerUsage \(last HTTP status 0\)/,
+          /^Target outage, locations without a usable answer/,
+          /getCustomer 1 of 1 \(a page from 1; last HTTP status 0\) getCustomerUsage 1 of 1 \(a page from 1; last HTTP status 0\)/,
           /getCustomer\/connect\b/,
           /getCustomerUsage\/connect\b/,
         ],
@@ -444,9 +482,10 @@ test('end to end, each incident is one notification group naming its cause: cont
       },
       60_000,
     );
-    expect((await instantQuery(promUrl, burning)).length, 'the budget still burns').toBe(4);
+    const stillBurning = await instantQuery(promUrl, burning);
+    expect(stillBurning.length, `the budget still burns: ${stillBurning.map((s) => `${s.metric.target}/${s.metric.operation}`).join(' ')}`).toBe(4);
     // Two group intervals for anything that fired in that evaluation to reach the webhook.
-    const flushed = receiver.received.length;
+    const flushed = incidentNotifications().length;
     await eventually('two group intervals', async () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 4_500)), 10_000);
 
     // Prometheus: one firing alert per incident, the cause.
@@ -456,7 +495,7 @@ test('end to end, each incident is one notification group naming its cause: cont
       'token CustomerApiTokenRejected',
     ]);
     // Alertmanager: exactly one notification group per incident, naming the cause, on the right receiver.
-    const notifications = receiver.received;
+    const notifications = incidentNotifications();
     const groupsByTarget = new Map<string, Set<string>>();
     for (const { body } of notifications) {
       const keys = groupsByTarget.get(body.groupLabels.target ?? '-') ?? new Set<string>();
@@ -476,8 +515,8 @@ test('end to end, each incident is one notification group naming its cause: cont
         `${target}: the description names operations and reason (got ${alerts.map((a) => a.annotations.description).join(' | ')})`,
       ).toBeDefined();
       expect(
-        alerts.every((a) => a.annotations.runbook_url === `monitors/runbooks/${cause.alertname}.md`),
-        `${target}: the runbook is linked`,
+        alerts.every((a) => a.annotations.runbook_url === `${shippedExternalLabels().runbook_base_url}/${cause.alertname}.md`),
+        `${target}: the runbook is linked by an absolute URL`,
       ).toBe(true);
     }
     process.stdout.write(
@@ -489,6 +528,65 @@ test('end to end, each incident is one notification group naming its cause: cont
     await receiver?.stop();
     await exporter?.stop();
     for (const sim of sims) await sim.stop().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Posts alerts as Prometheus does: firing ones with a short endsAt it keeps renewing, resolved ones with endsAt now. */
+async function sendAsPrometheus(baseUrl: string, firing: Array<Record<string, string>>, resolved: Array<Record<string, string>> = []): Promise<void> {
+  const now = Date.now();
+  const body = [
+    ...firing.map((labels) => ({ labels: { service: 'customer-api', ...labels }, endsAt: new Date(now + 60_000).toISOString() })),
+    ...resolved.map((labels) => ({ labels: { service: 'customer-api', ...labels }, endsAt: new Date(now).toISOString() })),
+  ];
+  const res = await fetch(`${baseUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.ok, `POST /api/v2/alerts answered ${res.status}`).toBe(true);
+}
+
+test('the drill through the shipped Alertmanager: the exporter dies during a paged outage, one page for it, no "resolved" for the target', async () => {
+  requireBinary('alertmanager');
+  test.setTimeout(90_000);
+  // What Prometheus sends in the drill, as customer-api.rules.incidents.test.yml ("the drill") proves for the rules:
+  // ProbeFailing fires before, during (held) and after the exporter's death; ExporterDown fires, then resolves.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-drill-'));
+  let receiver: WebhookReceiver | undefined;
+  let alertmanager: RunningProcess | undefined;
+  try {
+    receiver = await startWebhookReceiver();
+    const configFile = path.join(dir, 'alertmanager.yml');
+    fs.writeFileSync(configFile, testAlertmanagerConfig(receiver.url));
+    const port = await closedPort();
+    alertmanager = await startAlertmanager(configFile, port, path.join(dir, 'data'));
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const outage = { alertname: 'CustomerApiProbeFailing', severity: 'critical', target: 'outage' };
+    const exporterDown = { alertname: 'CustomerApiExporterDown', severity: 'critical', job: 'customer-api-exporter', instance: 'localhost:9464' };
+    const pages = (): WebhookNotification[] => receiver!.received.filter((n) => n.path.endsWith('/page')).map((n) => n.body);
+    const pagesAbout = (alertname: string, status: 'firing' | 'resolved'): number =>
+      pages().filter((n) => n.alerts.some((a) => a.labels.alertname === alertname && a.status === status)).length;
+
+    // 1. The outage pages.
+    await sendAsPrometheus(baseUrl, [outage]);
+    await eventually('the outage page', () => pagesAbout('CustomerApiProbeFailing', 'firing') > 0, 30_000);
+    // 2. The exporter dies: ProbeFailing is held (still sent as firing), ExporterDown fires and pages.
+    await sendAsPrometheus(baseUrl, [outage, exporterDown]);
+    await eventually('the exporter-down page', () => pagesAbout('CustomerApiExporterDown', 'firing') > 0, 30_000);
+    // 3. Restarted, the target still down: ExporterDown resolves, ProbeFailing goes on.
+    await sendAsPrometheus(baseUrl, [outage], [exporterDown]);
+    await eventually('the exporter-down resolution', () => pagesAbout('CustomerApiExporterDown', 'resolved') > 0, 30_000);
+    // Several group intervals (2 s in this copy) for anything else to arrive.
+    for (let i = 0; i < 3; i++) await sendAsPrometheus(baseUrl, [outage]).then(() => new Promise((resolve) => setTimeout(resolve, 2_000)));
+
+    expect(pagesAbout('CustomerApiProbeFailing', 'resolved'), `no "resolved" for the still-broken target:\n${JSON.stringify(pages(), null, 1)}`).toBe(0);
+    const exporterPages = pages().filter((n) => n.alerts.some((a) => a.labels.alertname === 'CustomerApiExporterDown' && a.status === 'firing'));
+    expect(exporterPages.length, 'one critical page for the exporter').toBe(1);
+    expect(new Set(exporterPages.flatMap((n) => n.alerts.map((a) => a.labels.severity))), 'it is a page').toEqual(new Set(['critical']));
+    expect(
+      receiver.received.filter((n) => n.path.endsWith('/ticket')),
+      'nothing of the drill goes to tickets only',
+    ).toEqual([]);
+  } finally {
+    await alertmanager?.stop();
+    await receiver?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

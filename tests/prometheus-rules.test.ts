@@ -17,7 +17,11 @@ import {
 
 /** The promtool unit tests that need days of history evaluate hourly, so they live in their own file. */
 const historyRuleTests = path.join(path.dirname(monitorPaths.ruleTests), 'customer-api.rules.history.test.yml');
-const ruleTestFiles = [monitorPaths.ruleTests, historyRuleTests];
+/** The cases of issue 19 (the exporter-death drill, self-monitoring, slow/flapping, locations), evaluated every 15 s. */
+const incidentRuleTests = path.join(path.dirname(monitorPaths.ruleTests), 'customer-api.rules.incidents.test.yml');
+const ruleTestFiles = [monitorPaths.ruleTests, historyRuleTests, incidentRuleTests];
+/** Always firing by design (a dead man's switch's heartbeat): no quiet case, no severity, no `for`. */
+const heartbeatAlert = 'CustomerApiWatchdog';
 const runbooksDir = path.resolve(path.dirname(monitorPaths.prometheusConfig), '..', 'runbooks');
 
 /** The cause alerts of each incident; the budget alerts wait longer than these (`for`) so the cause is named first. */
@@ -37,6 +41,7 @@ interface PrometheusConfig {
     relabel_configs?: { target_label?: string }[];
   }[];
   alerting?: { alertmanagers?: { static_configs?: { targets: string[] }[] }[] };
+  global?: { external_labels?: Record<string, string> };
 }
 
 interface AlertRule {
@@ -86,13 +91,16 @@ test.describe('Prometheus configuration and rules', () => {
     expect(output, 'the rule_files entry resolves relative to prometheus.yml').toContain('SUCCESS: 1 rule files found');
   });
 
-  test('prometheus.yml scrapes only the default exporter, in scheduled mode, and sends alerts to Alertmanager', () => {
+  test('prometheus.yml scrapes the default exporter in scheduled mode, Prometheus and Alertmanager, and sends alerts to Alertmanager', () => {
     const config = parse(fs.readFileSync(monitorPaths.prometheusConfig, 'utf8')) as PrometheusConfig;
     expect(
       config.scrape_configs.map((job) => job.job_name),
-      'one mode per target: the default exporter already probes `default` on its schedule',
-    ).toEqual(['customer-api-exporter']);
-    const [scheduled] = config.scrape_configs;
+      'one mode per target (the default exporter already probes `default` on its schedule), plus the monitoring itself',
+    ).toEqual(['prometheus', 'alertmanager', 'customer-api-exporter']);
+    const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name);
+    expect(job('prometheus')?.static_configs?.[0]?.targets, 'Prometheus scrapes itself (rule failures, discovered Alertmanagers)').toEqual(['localhost:9090']);
+    expect(job('alertmanager')?.static_configs?.[0]?.targets, 'Prometheus scrapes Alertmanager (failed notifications)').toEqual(['localhost:9093']);
+    const scheduled = job('customer-api-exporter');
     expect(scheduled?.metrics_path, 'scheduled mode reads /metrics').toBe('/metrics');
     expect(
       scheduled?.static_configs?.flatMap((group) => group.targets),
@@ -131,6 +139,15 @@ test.describe('Prometheus configuration and rules', () => {
     expect(status, `promtool check config of the uncommented example failed:\n${output}`).toBe(0);
   });
 
+  test('the runbook and status page links come from one setting each, absolute', () => {
+    const config = parse(fs.readFileSync(monitorPaths.prometheusConfig, 'utf8')) as PrometheusConfig;
+    const labels = config.global?.external_labels ?? {};
+    expect(labels.runbook_base_url, 'external_labels.runbook_base_url is an absolute https URL').toMatch(/^https:\/\/[^/]+\/.+[^/]$/);
+    expect(labels.status_page_url, 'external_labels.status_page_url is an absolute URL').toMatch(/^https?:\/\/[^/]+\//);
+    const text = fs.readFileSync(monitorPaths.prometheusConfig, 'utf8');
+    expect(text, 'the documented Prometheus command sets --web.external-url').toMatch(/prometheus --config\.file=\S+ \\\n#\s+--web\.external-url=https:\/\//);
+  });
+
   test('every alert has a firing and a quiet promtool case', () => {
     const cases = ruleTestFiles.flatMap((file) => {
       const ruleTests = parse(fs.readFileSync(file, 'utf8')) as {
@@ -146,6 +163,7 @@ test.describe('Prometheus configuration and rules', () => {
         own.some((c) => (c.exp_alerts ?? []).length > 0),
         `${name} has a case where it fires`,
       ).toBe(true);
+      if (name === heartbeatAlert) continue;
       expect(
         own.some((c) => (c.exp_alerts ?? []).length === 0),
         `${name} has a case where it stays quiet`,
@@ -158,11 +176,21 @@ test.describe('Prometheus configuration and rules', () => {
   test('every alert is CamelCase with a severity, service, summary, description, runbook and a for of at least 1m', () => {
     for (const rule of alertRules()) {
       expect(rule.alert, 'alert names are CamelCase and start with CustomerApi').toMatch(/^CustomerApi(?:[A-Z][a-z0-9]*)+$/);
-      expect(['critical', 'warning'], `${rule.alert} has severity critical or warning`).toContain(rule.labels?.severity);
+      const severities = rule.alert === heartbeatAlert ? ['none'] : ['critical', 'warning'];
+      expect(severities, `${rule.alert} has severity ${severities.join(' or ')}`).toContain(rule.labels?.severity);
       expect(rule.labels?.service, `${rule.alert} carries service="customer-api" for Alertmanager routing and inhibition`).toBe('customer-api');
-      expect(rule.annotations?.runbook_url, `${rule.alert} links its runbook`).toBe(`monitors/runbooks/${rule.alert}.md`);
+      expect(rule.annotations?.runbook_url, `${rule.alert} links its runbook by an absolute URL`).toBe(
+        `{{ $externalLabels.runbook_base_url }}/${rule.alert}.md`,
+      );
+      if (/\btarget\b/.test(rule.expr)) {
+        expect(rule.annotations?.status_page_url, `${rule.alert} links the status page`).toBe('{{ $externalLabels.status_page_url }}');
+      }
       expect(rule.annotations?.summary, `${rule.alert} has a summary`).toBeTruthy();
       expect(rule.annotations?.description, `${rule.alert} has a description`).toBeTruthy();
+      if (rule.alert === heartbeatAlert) {
+        expect(rule.for, 'the heartbeat fires from the first evaluation').toBeUndefined();
+        continue;
+      }
       expect(durationSeconds(rule.for ?? '0s'), `${rule.alert} waits at least two 30 s probe intervals`).toBeGreaterThanOrEqual(60);
       if (/\btarget\b/.test(rule.expr) || rule.expr.includes('customer_api')) {
         expect(rule.annotations?.summary, `${rule.alert} summary names the target`).toContain('{{ $labels.target }}');
@@ -174,7 +202,9 @@ test.describe('Prometheus configuration and rules', () => {
     const names = [...new Set(alertRules().map((rule) => rule.alert))];
     const sections = ['## What it means', '## Confirm', '## What to do'];
     // A runbook confirms with the suite's own tools: the gate, a /probe?debug=true call or the status page.
-    const suiteCommand = /npm run (contract|drift)|localhost:9464\/probe\?[^`]*debug=true|localhost:9464\/(?:healthz|metrics)?`|status page/;
+    // The self-monitoring runbooks confirm on Prometheus' or Alertmanager's own pages, or with amtool/promtool.
+    const suiteCommand =
+      /npm run (contract|drift)|localhost:9464\/probe\?[^`]*debug=true|localhost:9464\/(?:healthz|metrics)?`|status page|localhost:909[03]\/|amtool |promtool /;
     const problems: string[] = [];
     for (const name of names) {
       const file = path.join(runbooksDir, `${name}.md`);

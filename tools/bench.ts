@@ -12,6 +12,7 @@ import type { Figure } from './bench-common';
 import { benchExporterCost, benchProbeAccuracy } from './bench-exporter';
 import { benchBlackbox } from './bench-blackbox';
 import { benchFloor } from './bench-floor';
+import { benchRealTarget } from './bench-real-target';
 import { benchScale } from './bench-scale';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -189,7 +190,7 @@ function markdown(figures: Figure[], machine: string): string {
 }
 
 /** The sections `--only` accepts, in the order they run. */
-const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'scale'] as const;
+const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'scale', 'real'] as const;
 type BenchSection = (typeof benchSections)[number];
 
 const benchUsage = `Usage: npm run bench -- [options]
@@ -206,7 +207,13 @@ Options:
                          floor       the gate against a bare Playwright project of the same size, --runs runs each, interleaved
                          blackbox    CPU per probe, ours against blackbox_exporter, same target and rate
                          scale       one exporter, 10,000 targets every 15 s: CPU, /metrics, RSS, schedule delay
-  --runs N             gate and floor runs, a whole number >= 1 (default 5)
+                         real        the gate against a real target: the simulator on loopback with 50 ms per answer,
+                                     used as a remote API (API_BASE_URL, DELETE opted in), default settings, against a
+                                     bare Playwright project of as many one-request tests on the same target, --runs
+                                     runs each, interleaved; then no latency with the pace lifted. Prints both times,
+                                     their ratio, the requests sent (requests.json and the target's count) and the
+                                     busiest minute the target saw (goal ≤ 200)
+  --runs N             gate, floor and real runs, a whole number >= 1 (default 5)
   --soak-seconds N     seconds of the 1,000-target exporter window, a whole number >= 1 (default 60)
   --out DIR            where bench.json and bench.md go (default reports/)
   -h, --help           print this help and exit
@@ -302,6 +309,7 @@ async function main(): Promise<void> {
   if (sections.includes('floor')) figures.push(...benchFloor(runs));
   if (sections.includes('blackbox')) figures.push(...(await benchBlackbox()));
   if (sections.includes('scale')) figures.push(...(await benchScale()));
+  if (sections.includes('real')) figures.push(...(await benchRealTarget(runs)));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   fs.mkdirSync(options.out, { recursive: true });
   fs.writeFileSync(path.join(options.out, 'bench.json'), `${JSON.stringify({ machine, measuredAt: new Date().toISOString(), figures }, null, 2)}\n`);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { UserError } from '../../config/errors';
-import { loadContract } from '../../contract/index';
+import { loadContract, terminalText } from '../../contract/index';
 import { probeSettingsProblems, resolveProbeSettings, type ProbeSettings, type ProbeTarget } from './config';
 import { ExporterMetrics, singleProbeRegistry } from './metrics';
 import { isOperationId, operationIds, type ProbeResult } from './probers';
@@ -204,7 +204,8 @@ function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, webCon
     const probeLog =
       req.query.debug === 'true'
         ? (line: string): void => {
-            lines.push(`${new Date().toISOString()} ${line}`);
+            // A line can hold the target's property names and values: no raw ESC, CR or workflow command reaches the reader.
+            lines.push(`${new Date().toISOString()} ${terminalText(line)}`);
           }
         : discardProbeLog;
     probeLog(`probing target=${target} operation=${operation} timeout=${timeoutSeconds} s`);

@@ -26,6 +26,8 @@ import { sentRequestOf } from './exchanges';
 import { readRunHandoff } from './run-handoff';
 
 let facts: RunFacts | undefined;
+/** At most this many warning annotations per test; the records (and so drift.json) keep every finding. */
+const maxWarningAnnotations = 20;
 
 /** The run's target kind, read-only switch and strictness, as every record carries them. */
 export function runFacts(): RunFacts {
@@ -72,6 +74,13 @@ export async function settle(records: readonly ContractRecord[], exchange: Obser
   const info = test.info();
   for (const record of records) {
     for (const finding of record.findings.filter((f) => !f.gating)) {
+      // Bounded: a target that adds thousands of properties must not add thousands of annotations (junit, the HTML report).
+      const shown = info.annotations.filter((a) => a.type === 'warning').length;
+      if (shown > maxWarningAnnotations) break;
+      if (shown === maxWarningAnnotations) {
+        info.annotations.push({ type: 'warning', description: `more warnings than ${maxWarningAnnotations}: see drift.json for every one` });
+        break;
+      }
       const label =
         finding.severity === 'non-breaking'
           ? 'non-breaking drift'
