@@ -235,10 +235,12 @@ export function testsText(tests: TestCounts): string {
 }
 
 /** Which target the run judged, loudly: a green run against the simulator must never pass for a real one. */
-export function targetText(facts: RunFacts): string {
+export function targetText(facts: RunFacts, markdown = false): string {
   const readOnly = facts.readOnly ? ', read-only run' : '';
+  // In Markdown the origin is a code span: GitHub would turn a bare URL into a link.
+  const name = facts.targetName === undefined ? '(API_BASE_URL)' : markdown ? code(facts.targetName) : facts.targetName;
   return facts.target === 'remote'
-    ? `judged: REAL TARGET ${facts.targetName ?? '(API_BASE_URL)'}${readOnly}`
+    ? `judged: REAL TARGET ${name}${readOnly}`
     : `judged: the embedded SIMULATOR (mode ${facts.targetName ?? 'faithful'}), not a real API${readOnly}`;
 }
 
@@ -267,9 +269,10 @@ function breakdownText(verdict: RunVerdict): string {
   return parts.length > 0 ? `; of the breaking: ${parts.join(', ')}` : '';
 }
 
-/** The one headline every output starts with. */
-export function headline(verdict: RunVerdict): string {
-  return `Contract gate: ${stateText[verdict.state]} — ${countsText(verdict.counts)}${breakdownText(verdict)} · tests: ${testsText(verdict.tests)} · strictness ${verdict.facts.strictness} · ${targetText(verdict.facts)}`;
+/** The one headline every output starts with (`markdown`: the target's name as a code span). */
+export function headline(verdict: RunVerdict, markdown = false): string {
+  const accepted = markdown ? breakdownText(verdict).replace(verdict.acceptances.file, escapeCell(verdict.acceptances.file)) : breakdownText(verdict);
+  return `Contract gate: ${stateText[verdict.state]} — ${countsText(verdict.counts)}${accepted} · tests: ${testsText(verdict.tests)} · strictness ${verdict.facts.strictness} · ${targetText(verdict.facts, markdown)}`;
 }
 
 /** How a report names a finding's weight: its evidence, and whether it is accepted, expired or a warning. */
@@ -413,7 +416,7 @@ function findingTable(lines: string[], title: string, rows: readonly AggregatedF
 /** drift.md: the headline and every finding, failing first, each with its evidence and reproduction. */
 export function driftMarkdown(verdict: RunVerdict, generatedAt: string): string {
   const title = verdict.findings.length === 0 ? 'No drift' : countsText(verdict.counts);
-  const lines = [`**Contract drift: ${title}** (${targetText(verdict.facts)}, strictness ${verdict.facts.strictness}, ${generatedAt})`, ''];
+  const lines = [`**Contract drift: ${title}** (${targetText(verdict.facts, true)}, strictness ${verdict.facts.strictness}, ${generatedAt})`, ''];
   const breaking = verdict.findings.filter((f) => f.severity === 'breaking');
   findingTable(
     lines,
@@ -466,7 +469,7 @@ function summaryTable(lines: string[], title: string, rows: readonly AggregatedF
 /** summary.md: what a PR comment or $GITHUB_STEP_SUMMARY shows: headline, new and accepted findings, what did not run and why. */
 export function summaryMarkdown(verdict: RunVerdict, verdicts: readonly TestVerdict[], coverageLine: string, generatedAt: string): string {
   const lines = [
-    `## ${headline(verdict)
+    `## ${headline(verdict, true)
       .replace(/ — /, '\n\n**')
       .replace(/ · tests: /, '** · tests: ')}`,
     '',
