@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { exitOnUserError } from './config/errors';
 import { readFailureDb } from './contract/failure-db';
-import { loadGateSettings, loadGeneratedSettings, loadStrictness, type GateSettings } from './config/settings';
+import { loadAcceptedFindingsSetting, loadGateSettings, loadGeneratedSettings, loadStrictness, type GateSettings } from './config/settings';
 
 // Checked when the config loads, before anything starts: a bad or misspelt setting (CONTRACT_READONLY, CONTRACT_WORKERS=abc)
 // is one `error: ...` line and exit code 2, never a run that silently ignores it.
@@ -49,6 +49,7 @@ export default defineConfig({
         outputDir: reportsDir,
         strictness: loadStrictness(),
         stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
+        acceptedFindings: loadAcceptedFindingsSetting(process.env, __dirname),
         junitFile: path.join(reportsDir, 'junit.xml'),
       },
     ],

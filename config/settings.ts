@@ -1,6 +1,7 @@
 // One policy for settings: every known API_/CONTRACT_/MONITOR_/PROBE_/SIMULATOR_ variable, the typo check, and the number parsers.
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadAcceptedFindings, type AcceptedFindings } from './accepted-findings';
 import { UserError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -53,6 +54,7 @@ export const gateDefaults = {
   maxRps: 10,
   /** Well inside the 200 a minute the vendor states for its Voice APIs (none is documented for this API). */
   maxRequestsPerMinute: 150,
+  acceptedFindings: 'contract/accepted-findings.yaml',
 } as const;
 
 /** The limits the simulator CLI's settings are checked against. */
@@ -162,6 +164,17 @@ export const gateVariableDocs = {
     meaning: `deprecated (use CONTRACT_MAX_REQUESTS_PER_MINUTE): when set, also spaces the run's requests to a real target to at most this many a second, ${describeRule(gateLimits.maxRps)}`,
     default: 'unset',
   },
+  CONTRACT_ACCEPTED_FINDINGS: {
+    meaning:
+      'YAML file of accepted findings (operation, check or pointer, reason, expires): a matching finding is a warning until its expiry day, then fails again',
+    default: `${gateDefaults.acceptedFindings} (none when that file is absent)`,
+    readme: 'format in docs/accepted-findings.md; an entry that matches nothing is reported as stale',
+  },
+  CONTRACT_REQUIRE_TARGET: {
+    meaning:
+      '`1`: this run must judge a real target: an unset API_BASE_URL stops it instead of falling back to the embedded simulator (set it in scheduled CI jobs)',
+    default: '0',
+  },
   CONTRACT_ENFORCE_HEADERS: {
     meaning:
       '`1`: a response header the contract declares but the vendor page does not document (WWW-Authenticate on 401, Retry-After on 429) fails the gate when missing; `0`: it is an advisory',
@@ -244,6 +257,40 @@ export function nearestKnownVariable(name: string): string | undefined {
   return best?.name;
 }
 
+/** Letters and digits only: `API_BASE_URL` and `APIBASEURL` both squash to `APIBASEURL`. */
+function squash(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+/**
+ * For a name with none of our prefixes: the known variable it is, once separators are ignored (within edit distance 1
+ * after that), provided it starts like one of our prefixes (`APIBASEURL`, `CONTRACTSTRICTNESS`); undefined otherwise.
+ */
+export function nearestBySquashedName(name: string): string | undefined {
+  const squashed = squash(name);
+  if (!settingPrefixes.some((prefix) => squashed.startsWith(squash(prefix)))) return undefined;
+  let best: { name: string; distance: number } | undefined;
+  for (const known of Object.keys(knownVariables)) {
+    const distance = editDistance(squash(known), squashed);
+    if (distance <= 1 && (!best || distance < best.distance)) best = { name: known, distance };
+  }
+  return best?.name;
+}
+
+/**
+ * A known API_* variable set to an empty or blank value is a mistake, never "unset": a CI variable that is missing
+ * arrives as an empty string, and an empty API_BASE_URL must not turn a run meant for a real target into a simulator run.
+ */
+export function emptyTargetVariableProblems(env: Env): string[] {
+  return Object.keys(targetVariableDocs)
+    .filter((name) => name.startsWith('API_') && env[name]?.trim() === '')
+    .map((name) =>
+      name === 'API_BASE_URL'
+        ? "API_BASE_URL is set but empty: give the real target's base URL, or unset it (not empty) to use the embedded simulator"
+        : `${name} is set but empty: give it a value or unset it`,
+    );
+}
+
 /** What the exporter does with its own prefixes: any unknown name there is refused, near-miss or not. */
 export interface StrictPrefixes {
   prefixes: ReadonlyArray<string>;
@@ -260,7 +307,12 @@ export function unknownVariableProblems(env: Env, strict?: StrictPrefixes): stri
   for (const key of Object.keys(env).sort()) {
     if (env[key] === undefined || isKnownVariable(key)) continue;
     const upper = key.toUpperCase();
-    if (!settingPrefixes.some((prefix) => upper.startsWith(prefix))) continue;
+    if (!settingPrefixes.some((prefix) => upper.startsWith(prefix))) {
+      // APIBASEURL, API-BASE-URL, CONTRACTSTRICTNESS: one of ours with its underscores lost.
+      const squashedNear = nearestBySquashedName(upper);
+      if (squashedNear) problems.push(`unknown variable ${key}: did you mean ${squashedNear}?`);
+      continue;
+    }
     const near = isKnownVariable(upper) ? upper : nearestKnownVariable(upper);
     if (near) {
       problems.push(`unknown variable ${key}: did you mean ${near}?`);
@@ -453,7 +505,12 @@ const repoRoot = path.resolve(__dirname, '..');
  */
 export function loadGateSettings(env: Env = process.env, rootDir: string = repoRoot): GateSettings {
   rejectUnknownVariables(env);
-  const problems: string[] = [];
+  const problems: string[] = emptyTargetVariableProblems(env);
+  if (flagSetting(env.CONTRACT_REQUIRE_TARGET, 'CONTRACT_REQUIRE_TARGET', problems) && env.API_BASE_URL === undefined) {
+    problems.push(
+      'CONTRACT_REQUIRE_TARGET=1 says this run must judge a real target, but API_BASE_URL is not set: set it (in CI, check the variable exists for this job), or drop CONTRACT_REQUIRE_TARGET to run against the simulator',
+    );
+  }
   const workers = numberSetting(env.CONTRACT_WORKERS, 'CONTRACT_WORKERS', gateLimits.workers, problems) ?? gateDefaults.workers;
   const bodyLimitBytes =
     numberSetting(env.CONTRACT_BODY_LIMIT_BYTES, 'CONTRACT_BODY_LIMIT_BYTES', gateLimits.bodyLimitBytes, problems) ?? gateDefaults.bodyLimitBytes;
@@ -466,7 +523,21 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   enforceSetting(env.CONTRACT_ENFORCE, problems);
   generatedSettingsFrom(env, problems);
   if (problems.length > 0) throw new UserError(problems.join('; '));
+  // After the one-line problems above: a bad file is its own line, naming the file and the entry.
+  loadAcceptedFindingsSetting(env, rootDir);
   return { workers, reportsDir, bodyLimitBytes };
+}
+
+/**
+ * The accepted findings of CONTRACT_ACCEPTED_FINDINGS (relative to `rootDir`), or of contract/accepted-findings.yaml when
+ * it is unset (none when that file is absent), checked; throws one UserError naming the file, the entry and the fix.
+ */
+export function loadAcceptedFindingsSetting(env: Env = process.env, rootDir: string = repoRoot): AcceptedFindings {
+  const raw = env.CONTRACT_ACCEPTED_FINDINGS;
+  if (raw === undefined) return loadAcceptedFindings(path.resolve(rootDir, gateDefaults.acceptedFindings), false, rootDir);
+  const text = raw.trim();
+  if (!text) throw new UserError('CONTRACT_ACCEPTED_FINDINGS is set but empty: unset it for contract/accepted-findings.yaml, or give a YAML file');
+  return loadAcceptedFindings(path.resolve(rootDir, text), true, rootDir);
 }
 
 function reportsDirSetting(raw: string | undefined, rootDir: string, problems: string[]): string {

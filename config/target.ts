@@ -4,7 +4,7 @@
 import { loadToken, type TokenSource } from './credentials';
 import { UserError } from './errors';
 import { Secret } from './secret';
-import { flagSetting, rejectUnknownVariables, targetVariables as knownTargetVariables, type Env } from './settings';
+import { emptyTargetVariableProblems, flagSetting, rejectUnknownVariables, targetVariables as knownTargetVariables, type Env } from './settings';
 
 export { authorizationValue } from './credentials';
 
@@ -60,7 +60,7 @@ const defaultMissingCustomerId = 'cust_contract_suite_missing_0000';
 /** The target the exporter probes: URL, customer, token and scheme; throws one UserError naming everything that is wrong. */
 export function loadBaseTarget(env: Env = process.env): BaseTargetConfig {
   rejectUnknownVariables(env);
-  const problems: string[] = [];
+  const problems: string[] = emptyTargetVariableProblems(env);
   const base = collectBase(env, problems);
   if (problems.length > 0 || !base) throw new UserError(problems.join('; '));
   return base;
@@ -69,7 +69,7 @@ export function loadBaseTarget(env: Env = process.env): BaseTargetConfig {
 /** The contract gate's target: the base target plus the gate's rules; throws one UserError naming everything that is wrong. */
 export function loadTargetConfig(env: Env = process.env): TargetConfig {
   rejectUnknownVariables(env);
-  const problems: string[] = [];
+  const problems: string[] = emptyTargetVariableProblems(env);
   const readOnly = flagSetting(env.CONTRACT_READ_ONLY, 'CONTRACT_READ_ONLY', problems);
   const base = collectBase(env, problems);
   const target = base?.kind === 'simulator' ? simulatorGateTarget(base, env) : remoteGateTarget(base, env, readOnly, problems);
@@ -93,7 +93,8 @@ export function isReadOnlyRun(env: Env = process.env): boolean {
 
 function collectBase(env: Env, problems: string[]): BaseTargetConfig | undefined {
   const rawBaseUrl = env.API_BASE_URL?.trim();
-  if (!rawBaseUrl) return simulatorBase(env);
+  // Set but empty is not unset (emptyTargetVariableProblems has said so): never the simulator by accident.
+  if (!rawBaseUrl) return env.API_BASE_URL === undefined ? simulatorBase(env) : undefined;
   const baseUrl = parseBaseUrl(rawBaseUrl, env, problems);
   const customerId = customerIdSetting(env, 'API_CUSTOMER_ID', problems);
   const loaded = loadToken(env, 'API_TOKEN', 'API_TOKEN_FILE', problems);

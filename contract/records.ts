@@ -88,6 +88,8 @@ export interface Finding {
 /** Facts about the run the reporter needs and may not read from the environment. */
 export interface RunFacts {
   target: 'simulator' | 'remote';
+  /** Which one, for the headline: the real target's origin (`https://api.example.com`), or the simulator's mode (`faithful`). */
+  targetName?: string;
   readOnly: boolean;
   strictness: Strictness;
   /** Advisory rules that fail the gate anyway (CONTRACT_ENFORCE). */

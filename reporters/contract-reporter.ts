@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import type { AcceptedFindings } from '../config/accepted-findings';
 import {
   clip,
   defaultLineLimit,
@@ -13,15 +14,18 @@ import {
   verdictReporterVariable,
   type ContractOutline,
   type ContractRecord,
+  type Finding,
   type RunFacts,
   type Strictness,
 } from '../contract';
+import { acceptanceFor } from './accepted-findings';
 import {
   code,
   describeTitleOf,
   driftMarkdown,
   escapeCell,
   headline,
+  isAccepted,
   runVerdict,
   summaryMarkdown,
   terminalSummary,
@@ -40,6 +44,10 @@ interface ContractReporterOptions {
   junitFile?: string;
   /** Whether to set the HTML report's title to the headline (the HTML reporter reads PLAYWRIGHT_HTML_TITLE when it writes); default true. */
   htmlTitle?: boolean;
+  /** The accepted findings (CONTRACT_ACCEPTED_FINDINGS, read and checked by the config): a covered finding is a warning until it expires. */
+  acceptedFindings?: AcceptedFindings;
+  /** "Today" for expiry, as an ISO date-time (tests); default the clock. */
+  now?: string;
 }
 
 type CellState = 'exercised' | 'probed' | 'missing' | 'blocked' | 'throttled' | 'skipped' | 'simulator-only' | 'read-only' | 'unprovoked';
@@ -171,13 +179,18 @@ export default class ContractReporter implements Reporter {
       }
     }
     const verdict = result.annotations.find((a) => a.type === verdictAnnotation)?.description;
-    restoreFailure(test, result, verdict);
+    // A contract failure whose every failing finding an unexpired acceptance covers stays the expected failure the worker
+    // made it: the test passes (with the acceptance noted), and the run's reports list the finding as accepted.
+    const accepted = verdict === 'failed' && this.allAccepted(records);
+    if (accepted)
+      result.annotations.push({ type: 'contract-accepted', description: `every failing finding is accepted (${this.options.acceptedFindings?.file ?? ''})` });
+    else restoreFailure(test, result, verdict);
     this.verdicts.set(test.id, {
       title,
       titlePath: test.titlePath(),
       order: this.testOrder.get(test.id) ?? this.testOrder.size,
       records,
-      ...outcomeOf(result, verdict),
+      ...(accepted ? { outcome: 'passed' as const } : outcomeOf(test, result, verdict)),
     });
 
     if (result.status === 'interrupted') this.didNotRun.push(title);
@@ -198,7 +211,7 @@ export default class ContractReporter implements Reporter {
     const generatedAt = new Date().toISOString();
     const verdicts = [...this.verdicts.values()].sort((a, b) => a.order - b.order);
     const fallback: RunFacts = { target: 'simulator', readOnly: false, strictness: this.options.strictness ?? 'inferred' };
-    const verdict = runVerdict(contract, verdicts, fallback);
+    const verdict = runVerdict(contract, verdicts, fallback, this.options.acceptedFindings, this.now());
 
     // A throttled test sent nothing (or nothing judged) for the cells its title names: like a blocked one, it excuses them.
     const throttled = verdicts
@@ -237,10 +250,13 @@ export default class ContractReporter implements Reporter {
         breaking: verdict.findings.filter((f) => f.severity === 'breaking').length,
         breakingByEvidence: verdict.counts.breaking,
         gating: verdict.findings.filter((f) => f.gating).length,
-        warnings: verdict.counts.warnings,
+        warnings: verdict.findings.filter((f) => f.severity === 'breaking' && !f.gating && !isAccepted(f)).length,
+        accepted: verdict.findings.filter(isAccepted).length,
+        acceptanceExpired: verdict.findings.filter((f) => f.acceptance?.expired).length,
         nonBreaking: verdict.counts.nonBreaking,
         tests: verdict.tests,
       },
+      acceptedFindings: { file: verdict.acceptances.file, entries: verdict.acceptances.entries, stale: verdict.acceptances.stale },
       findings: verdict.findings,
       // Findings of a kind beyond the per-run bound: counted, not listed.
       omitted: verdict.omitted,
@@ -282,6 +298,21 @@ export default class ContractReporter implements Reporter {
     return Promise.resolve();
   }
 
+  /** Whether the test failed only on findings an unexpired acceptance covers. */
+  private allAccepted(records: readonly ContractRecord[]): boolean {
+    const entries = this.options.acceptedFindings?.entries ?? [];
+    if (entries.length === 0) return false;
+    const failing: Finding[] = records.filter((r) => r.role === 'claim' && r.outcome === 'failed').flatMap((r) => r.findings.filter((f) => f.gating));
+    // A failed record without a gating finding (a precondition, a crash) is nothing an acceptance can cover.
+    if (failing.length === 0 || records.some((r) => r.outcome === 'failed' && !r.findings.some((f) => f.gating))) return false;
+    const now = this.now();
+    return failing.every((finding) => acceptanceFor(finding, entries, now)?.expired === false);
+  }
+
+  private now(): Date {
+    return this.options.now ? new Date(this.options.now) : new Date();
+  }
+
   /** Why this run cannot prove coverage: it stopped early or some tests never ran. */
   private incompleteReasons(result: FullResult): string[] {
     const reasons: string[] = [];
@@ -309,7 +340,7 @@ function restoreFailure(test: TestCase, result: TestResult, verdict: string | un
 }
 
 /** What became of a test, in the report's words. */
-function outcomeOf(result: TestResult, verdict: string | undefined): Pick<TestVerdict, 'outcome' | 'reason'> {
+function outcomeOf(test: TestCase, result: TestResult, verdict: string | undefined): Pick<TestVerdict, 'outcome' | 'reason'> {
   const firstError =
     (result.errors[0]?.message ?? '')
       .replace(/\u001b\[[0-9;]*m/g, '')
@@ -319,7 +350,8 @@ function outcomeOf(result: TestResult, verdict: string | undefined): Pick<TestVe
     case 'passed':
       return { outcome: 'passed' };
     case 'skipped': {
-      const reason = result.annotations.find((a) => a.type === 'skip')?.description;
+      // A describe-level skip's reason is on the test, a test-level one on the result.
+      const reason = [...result.annotations, ...test.annotations].find((a) => a.type === 'skip' && a.description)?.description;
       return verdict?.startsWith('blocked') ? { outcome: 'blocked', reason: verdict } : { outcome: 'skipped', ...(reason ? { reason } : {}) };
     }
     case 'interrupted':

@@ -58,7 +58,7 @@ async function gateInWorkspace(env: Record<string, string>): Promise<{ run: Gate
 function runScript(script: string, workspace: string, env: Record<string, string> = {}): { status: number | null; output: string } {
   const result = spawnSync('bash', ['--norc', '--noprofile', '-e', '-c', script], {
     cwd: workspace,
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -67,6 +67,14 @@ function runScript(script: string, workspace: string, env: Record<string, string
 
 // What GitHub passes for unset repository variables and secrets: empty strings.
 const unsetVariables = { API_BASE_URL: '', API_CUSTOMER_ID: '', API_OTHER_CUSTOMER_ID: '', API_TOKEN: '' };
+
+/** A scheduled real-target job whose variables are missing must fail, naming API_BASE_URL, and never judge the simulator. */
+function expectMissingTargetFails(result: { status: number | null; output: string }): void {
+  expect(result.status, `the job must fail:\n${result.output}`).not.toBe(0);
+  expect(result.output).toContain('CONTRACT_REQUIRE_TARGET=1');
+  expect(result.output).toContain('API_BASE_URL is not set');
+  expect(result.output, 'no test ran').not.toMatch(/Contract gate: PASSED|passed \(/);
+}
 
 test.describe('GitHub Actions template', () => {
   const workflow = (): GithubWorkflow => YAML.parse(fs.readFileSync(githubFile, 'utf8')) as GithubWorkflow;
@@ -82,7 +90,7 @@ test.describe('GitHub Actions template', () => {
     expect(spawnSync(actionValidator, [broken], { cwd: repoRoot, encoding: 'utf8' }).status, 'a misspelt key is rejected').not.toBe(0);
   });
 
-  test('installs, runs the gate with API_TOKEN from the secret store, and lets a failing gate fail the job', () => {
+  test('installs, runs the gate (the simulator on pull requests, the real API with API_TOKEN from the secret store on schedule), and lets a failing gate fail the job', () => {
     const wf = workflow();
     expect(Object.keys(wf.jobs)).toHaveLength(1);
     expect(wf.permissions, 'read-only token').toEqual({ contents: 'read' });
@@ -93,21 +101,41 @@ test.describe('GitHub Actions template', () => {
     const job = Object.values(wf.jobs)[0];
     expect(job?.['continue-on-error'], 'the job may fail').toBeUndefined();
     const install = all.findIndex((s) => s.run?.trim() === 'npm ci --no-audit --no-fund');
-    const gate = all.findIndex((s) => s.run?.trim() === 'npm run contract');
+    const gates = all.flatMap((s, index) => (s.run?.includes('npm run contract') ? [index] : []));
     expect(install, 'an npm ci step').toBeGreaterThan(-1);
-    expect(gate, 'the gate runs after the install').toBeGreaterThan(install);
-    const gateStep = all[gate]!;
-    expect(gateStep['continue-on-error'], 'a failing gate fails the job').toBeUndefined();
-    expect(gateStep.if, 'the gate always runs').toBeUndefined();
-    expect(gateStep.env?.API_TOKEN, 'the token comes from the secret store').toBe('${{ secrets.API_TOKEN }}');
-    expect(gateStep.env?.API_BASE_URL, 'the real API only on schedule / manual runs').toContain('vars.API_BASE_URL');
+    expect(gates, 'two gate steps: the simulator and the real API').toHaveLength(2);
+    for (const index of gates) {
+      expect(index, 'the gate runs after the install').toBeGreaterThan(install);
+      expect(all[index]!['continue-on-error'], 'a failing gate fails the job').toBeUndefined();
+    }
+    const simulator = all.find((s) => s.run?.trim() === 'npm run contract');
+    const real = all.find((s) => s.env?.CONTRACT_REQUIRE_TARGET !== undefined);
+    expect(simulator?.if, 'the simulator on everything but the schedule and manual runs').toMatch(
+      /github\.event_name != 'schedule' && github\.event_name != 'workflow_dispatch'/,
+    );
+    expect(
+      Object.keys(simulator?.env ?? {}).filter((name) => name.startsWith('API_')),
+      'no API_* variable reaches a pull request',
+    ).toEqual([]);
+    expect(real?.if, 'the real API on the schedule and manual runs').toMatch(/github\.event_name == 'schedule' \|\| github\.event_name == 'workflow_dispatch'/);
+    expect(real?.env?.CONTRACT_REQUIRE_TARGET, 'a real-target run without API_BASE_URL fails').toBe('1');
+    expect(real?.env?.API_TOKEN, 'the token comes from the secret store').toBe('${{ secrets.API_TOKEN }}');
+    expect(real?.env?.API_BASE_URL, 'the real API from the repository variable, with no fallback').toBe('${{ vars.API_BASE_URL }}');
     expect(fs.readFileSync(githubFile, 'utf8'), 'no token is written into the template').not.toMatch(/API_TOKEN:\s*['"]?[A-Za-z0-9._-]{12,}/);
+    expect(fs.readFileSync(githubFile, 'utf8'), "no `|| ''` that turns a missing variable into the simulator").not.toMatch(/\|\|\s*''/);
     // The steps after the gate run when it failed, and only then does the job's failure stand.
-    for (const step of all.slice(gate + 1)) expect(step.if, `"${step.name}" runs after a failed gate`).toBe('${{ !cancelled() }}');
+    for (const step of all.slice(Math.max(...gates) + 1)) expect(step.if, `"${step.name}" runs after a failed gate`).toBe('${{ !cancelled() }}');
     expect(
       all.some((s) => s.uses?.startsWith('actions/upload-artifact@')),
       'reports are uploaded',
     ).toBe(true);
+  });
+
+  test('a scheduled run whose API_BASE_URL variable is missing fails, naming it, instead of passing against the simulator', () => {
+    const real = steps().find((s) => s.env?.CONTRACT_REQUIRE_TARGET !== undefined);
+    // GitHub passes missing variables and secrets as empty strings; the step's script runs the gate from the repository.
+    const result = runScript(real?.run ?? 'false', repoRoot, { ...unsetVariables, CONTRACT_REQUIRE_TARGET: '1', CI: 'true' });
+    expectMissingTargetFails(result);
   });
 
   test("uploads what the gate writes, and the job summary is the gate's summary.md, after a passing, a failing and a stopped gate", async () => {
@@ -131,10 +159,10 @@ test.describe('GitHub Actions template', () => {
       { mode: 'retyped-field', gatePasses: false, summarySays: /users_count/ },
       { mode: 'no-such-mode', gatePasses: false, summarySays: /the gate stopped before any test/ },
     ]) {
-      // With CI=true and GitHub's empty strings for unset variables: the simulator, as on a pull request. GitHub sets
-      // GITHUB_STEP_SUMMARY for every step, the gate's included.
+      // With CI=true and no API_* variable: the simulator, as on a pull request. GitHub sets GITHUB_STEP_SUMMARY for
+      // every step, the gate's included.
       const summary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gh-summary-')), 'step-summary.md');
-      const { run, workspace } = await gateInWorkspace({ ...unsetVariables, SIMULATOR_MODE: scenario.mode, GITHUB_STEP_SUMMARY: summary });
+      const { run, workspace } = await gateInWorkspace({ SIMULATOR_MODE: scenario.mode, GITHUB_STEP_SUMMARY: summary });
       try {
         expect(run.exitCode === 0, `gate against ${scenario.mode}: exit ${run.exitCode}\n${run.stdout}${run.stderr}`).toBe(scenario.gatePasses);
         const wroteReports = fs.existsSync(path.join(workspace, 'reports', 'summary.md'));
@@ -204,6 +232,17 @@ test.describe('GitLab CI template', () => {
       expect(unset.output.trim()).toBe('base=unset');
     } finally {
       fs.rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+
+  test('a scheduled pipeline whose API_BASE_URL variable is missing or empty fails, naming it, instead of passing against the simulator', () => {
+    const script = job()
+      .script.filter((line) => !line.startsWith('npm ci'))
+      .join('\n');
+    const cases: Array<Record<string, string>> = [{}, { API_BASE_URL: '', API_TOKEN: '' }];
+    for (const missing of cases) {
+      const result = runScript(script, repoRoot, { ...missing, CI_PIPELINE_SOURCE: 'schedule', CI: 'true' });
+      expectMissingTargetFails(result);
     }
   });
 });

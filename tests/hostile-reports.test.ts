@@ -23,7 +23,8 @@ const markdown = new MarkdownIt({ html: true, linkify: true });
 /** The suite's own HTML in summary.md: the reproductions' <details>. */
 const ownHtml = new Set(['<details><summary>Reproduce each finding</summary>', '</details>']);
 /** The suite's own section titles (h3); its one h2 is the run's real headline. */
-const ownSections = /^(Breaking|Non-breaking|Blocked|Throttled|Failed without a finding)\b/;
+const ownSections =
+  /^(Breaking|Non-breaking|Advisories|New findings|Accepted findings|Stale acceptances|What did not run|Blocked|Throttled|Failed without a finding)\b/;
 
 interface Rendered {
   /** Elements the suite does not write: any image, link, inline HTML, h1, or heading or HTML block that is not its own. */

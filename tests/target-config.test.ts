@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { UserError } from '../config/errors';
+import { loadGateSettings } from '../config/settings';
 import { customerIdProblem, loadBaseTarget, loadTargetConfig, sameCustomerId } from '../config/target';
 import { loadTargetsFile, targetFromApiConfig } from '../monitors/exporter/config';
 import { startSimulator } from '../simulator/server';
@@ -60,6 +61,42 @@ test.describe('target configuration', () => {
     );
     expect(configError({ ...remote, API_AUTH_SCHEME: 'Bear er' })).toMatch(/is not an HTTP auth scheme/);
   });
+
+  test('a set-but-empty API_* variable is a mistake, never "unset": an empty API_BASE_URL does not fall back to the simulator', () => {
+    for (const load of [loadTargetConfig, loadBaseTarget]) {
+      expect(configError({ API_BASE_URL: '' }, load)).toMatch(/^API_BASE_URL is set but empty: give the real target's base URL, or unset it/);
+      expect(configError({ API_BASE_URL: '  ' }, load)).toMatch(/^API_BASE_URL is set but empty/);
+    }
+    expect(configError({ ...remote, API_OTHER_CUSTOMER_ID: '' })).toBe('API_OTHER_CUSTOMER_ID is set but empty: give it a value or unset it');
+    expect(configError({ ...remote, API_TOKEN: '', API_TOKEN_FILE: '' })).toMatch(/API_TOKEN is set but empty.*API_TOKEN_FILE is set but empty/);
+    expect(configError({ API_BASE_URL: '' }, (env) => loadGateSettings(env))).toMatch(/^API_BASE_URL is set but empty/);
+  });
+
+  test('a misspelt name is caught with its suggestion, with or without its underscores', () => {
+    for (const [name, known] of [
+      ['APIBASEURL', 'API_BASE_URL'],
+      ['API_BASEURL', 'API_BASE_URL'],
+      ['apibaseurl', 'API_BASE_URL'],
+      ['API-BASE-URL', 'API_BASE_URL'],
+      ['APIBASE_URL', 'API_BASE_URL'],
+      ['CONTRACTSTRICTNESS', 'CONTRACT_STRICTNESS'],
+      ['APICUSTOMERID', 'API_CUSTOMER_ID'],
+    ] as const) {
+      expect(configError({ ...remote, [name]: 'https://api.example.test/v2/integrations' })).toBe(`unknown variable ${name}: did you mean ${known}?`);
+      expect(configError({ [name]: 'x' }, (env) => loadGateSettings(env))).toBe(`unknown variable ${name}: did you mean ${known}?`);
+    }
+    // Names that only start like ours are not ours.
+    expect(() => loadTargetConfig({ ...remote, APIARY: '1', API: 'x', CONTRACTOR_NAME: 'y' })).not.toThrow();
+  });
+
+  test('CONTRACT_REQUIRE_TARGET=1 without API_BASE_URL stops the run; with it the run goes on', () => {
+    expect(configError({ CONTRACT_REQUIRE_TARGET: '1' }, (env) => loadGateSettings(env))).toMatch(
+      /^CONTRACT_REQUIRE_TARGET=1 says this run must judge a real target, but API_BASE_URL is not set/,
+    );
+    expect(configError({ CONTRACT_REQUIRE_TARGET: 'yes' }, (env) => loadGateSettings(env))).toMatch(/CONTRACT_REQUIRE_TARGET must be 1\/true or 0\/false/);
+    expect(() => loadGateSettings({ ...remote, CONTRACT_REQUIRE_TARGET: '1' })).not.toThrow();
+    expect(() => loadGateSettings({ CONTRACT_REQUIRE_TARGET: '0' })).not.toThrow();
+  });
 });
 
 test.describe('the gate stops before any test', () => {
@@ -75,6 +112,17 @@ test.describe('the gate stops before any test', () => {
       /^error: cannot reach API_BASE_URL http:\/\/127\.0\.0\.1:\d+\/v2\/integrations \(.*ECONNREFUSED.*\): check the URL/m,
     ],
     ['when SIMULATOR_MODE is unknown', { SIMULATOR_MODE: 'nonsense' }, /^error: SIMULATOR_MODE "nonsense" is not a simulator mode/m],
+    ['when API_BASE_URL is set but empty (never the simulator)', { API_BASE_URL: '' }, /^error: API_BASE_URL is set but empty/m],
+    [
+      'when API_BASE_URL is misspelt',
+      { APIBASEURL: 'http://127.0.0.1:CLOSED_PORT/v2/integrations' },
+      /^error: unknown variable APIBASEURL: did you mean API_BASE_URL\?$/m,
+    ],
+    [
+      'when the run must judge a real target and none is set',
+      { CONTRACT_REQUIRE_TARGET: '1' },
+      /^error: CONTRACT_REQUIRE_TARGET=1 says this run must judge a real target/m,
+    ],
   ] as const) {
     test(name, async () => {
       const port = String(await closedPort());

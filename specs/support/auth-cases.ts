@@ -26,7 +26,7 @@ export function rejectedCredentials(credential: CredentialName): RejectedCredent
       // Authorization header) is the API's choice, an advisory.
       evidence: advisory(
         'auth_order',
-        'The page shows only `Authorization: Bearer <customer_token>`; a valid token under another scheme must not be served, but whether it is refused with 401 or 400 the page leaves open.',
+        'The page shows only `Authorization: Bearer <customer_token>`, and other pages of the vendor send the raw token with no scheme (docs/vendor-sources.md#authentication); a valid token under another scheme must not be served, but whether it is refused with 401 or 400 the page leaves open.',
       ),
     },
   ];

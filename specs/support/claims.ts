@@ -29,7 +29,7 @@ export function notBefore(rule: string, pointer: string, earlier: string, later:
 function crossTenantClaim(servedText: string, servedEvidence: Evidence): ClaimOptions {
   return {
     evidence: inferred(
-      "The page does not say how another tenant's customer is refused: 404 (it does not exist for this token), or 401/403 (related-facts.md: 403 is valid credentials without access).",
+      "The page does not say how another tenant's customer is refused: 404 (it does not exist for this token), or 401/403 (the vendor's status-code page: 403 is valid credentials without access; docs/vendor-sources.md#status-codes-page).",
     ),
     alsoAccept: [401, 403],
     served: { kind: 'cross-tenant', security: true, evidence: servedEvidence, text: `SECURITY: ${servedText}, yet it did` },

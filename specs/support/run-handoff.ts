@@ -19,6 +19,8 @@ export interface TargetView {
   allowDelete: boolean;
   /** The Authorization scheme the relay uses (`none`: the raw token), for reproductions. */
   authScheme: string;
+  /** Which target, for the reports' headline: a real target's origin, or the embedded simulator's mode. */
+  name?: string;
 }
 
 /** What the workers need from the run. */
@@ -39,6 +41,7 @@ export function targetView(target: TargetConfig): TargetView {
     readOnly: target.readOnly,
     allowDelete: target.allowDelete,
     authScheme: target.authScheme,
+    name: target.kind === 'remote' ? new URL(target.baseUrl).origin : process.env.SIMULATOR_MODE?.trim() || 'faithful',
   };
 }
 

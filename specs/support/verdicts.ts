@@ -48,7 +48,13 @@ export function runFacts(): RunFacts {
   if (!facts) {
     const { target } = readRunHandoff();
     const enforce = enforcedAdvisories();
-    facts = { target: target.kind, readOnly: target.readOnly, strictness: loadStrictness(), ...(enforce.length > 0 ? { enforce } : {}) };
+    facts = {
+      target: target.kind,
+      ...(target.name ? { targetName: target.name } : {}),
+      readOnly: target.readOnly,
+      strictness: loadStrictness(),
+      ...(enforce.length > 0 ? { enforce } : {}),
+    };
   }
   return facts;
 }
