@@ -1,9 +1,11 @@
 // npm run spec:diff: Optic classifies each one-change fixture pair correctly, git refs work, and bad input is one sentence and exit 2.
+// The cases run the command in-process (runSpecDiff: the same arguments, engine, files, lines and exit code as the command);
+// the last tests run the real command line end to end, for the exit codes 0, 1 and 2, a git ref and a usage error.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import type { SpecDiffReport } from '../tools/spec-diff';
+import { runSpecDiff as runSpecDiffInProcess, type SpecDiffReport } from '../tools/spec-diff';
 import { repoRoot, runProcess, tsxCommand } from './helpers/processes';
 
 const fixturesDir = path.join(repoRoot, 'tests', 'fixtures', 'spec-diff');
@@ -22,10 +24,39 @@ test.afterEach(() => {
   for (const dir of outDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function runSpecDiff(args: string[]): Promise<SpecDiffRun> {
+// The command resolves relative paths (and names them in its report) from the working directory, as it does when run
+// from the repository root; the in-process runs get the same one.
+let previousCwd: string | undefined;
+test.beforeAll(() => {
+  previousCwd = process.cwd();
+  process.chdir(repoRoot);
+});
+test.afterAll(() => {
+  if (previousCwd !== undefined) process.chdir(previousCwd);
+});
+
+function newOutDir(): string {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spec-diff-'));
   outDirs.push(outDir);
-  const { code, stdout, stderr } = await runProcess(...tsxCommand('tools/spec-diff.ts', [...args, '--out', outDir]), { failAfterMs: 60_000 });
+  return outDir;
+}
+
+/** `npm run spec:diff -- ARGS --out DIR` in this process: its stdout and stderr lines are collected as the command would print them. */
+async function runSpecDiff(args: string[]): Promise<SpecDiffRun> {
+  const outDir = newOutDir();
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exitCode = await runSpecDiffInProcess([...args, '--out', outDir], {
+    log: (line) => stdout.push(`${line}\n`),
+    error: (line) => stderr.push(`${line}\n`),
+  });
+  return { exitCode, stdout: stdout.join(''), stderr: stderr.join(''), outDir };
+}
+
+/** The real command line, in a child process. */
+async function runSpecDiffCommand(args: string[]): Promise<SpecDiffRun> {
+  const outDir = newOutDir();
+  const { code, stdout, stderr } = await runProcess(...tsxCommand('tools/spec-diff.ts', [...args, '--out', outDir]), { failAfterMs: 120_000 });
   return { exitCode: code ?? -1, stdout, stderr, outDir };
 }
 
@@ -183,4 +214,37 @@ test.describe('npm run spec:diff', () => {
       expect(fs.existsSync(path.join(run.outDir, 'spec-diff.json')), 'no report for bad input').toBe(false);
     });
   }
+
+  // End to end through the command line: the entry point, process exit codes and streams. One child per exit code.
+  test('the command line exits 1 for a breaking change read from a git ref, 0 for none, 2 with usage for a usage error', async () => {
+    test.setTimeout(240_000);
+    const [breaking, none, usageError] = await Promise.all([
+      runSpecDiffCommand(['HEAD', path.join(fixturesDir, 'removed-status-code.yaml')]),
+      runSpecDiffCommand([baseSpec, path.join(fixturesDir, 'new-optional-property.yaml')]),
+      runSpecDiffCommand([baseSpec, baseSpec, '--colour']),
+    ]);
+
+    expect(breaking.exitCode, `exit code for a breaking change; stderr: ${breaking.stderr}`).toBe(1);
+    const breakingReport = readReport(breaking);
+    expect(breakingReport.old, 'OLD is the contract at HEAD').toMatchObject({ kind: 'git', ref: 'HEAD', path: 'openapi/customer-management.yaml' });
+    expect(breakingReport.changes.map((change) => `${change.severity} ${change.rule} ${change.location}`)).toContain(
+      'breaking prevent response status code removal /paths/~1{customer_id}/get/responses/404',
+    );
+    expect(breaking.stdout, 'the summary line on stdout').toMatch(
+      /^spec-diff: \d+ breaking, \d+ non-breaking changes between HEAD:openapi\/customer-management\.yaml and tests\/fixtures\/spec-diff\/removed-status-code\.yaml \(/,
+    );
+
+    expect(none.exitCode, `exit code for a non-breaking change; stderr: ${none.stderr}`).toBe(0);
+    expect(readReport(none).summary).toEqual({ breaking: 0, nonBreaking: 1 });
+    expect(readMarkdown(none), 'markdown summary line').toContain(
+      '0 breaking, 1 non-breaking changes between tests/fixtures/spec-diff/base.yaml and tests/fixtures/spec-diff/new-optional-property.yaml',
+    );
+
+    expect(usageError.exitCode, `exit code for a usage error; stderr: ${usageError.stderr}`).toBe(2);
+    const [firstLine, ...rest] = usageError.stderr.trimEnd().split('\n');
+    expect(firstLine, 'the one-sentence reason').toBe("spec-diff: Unknown option '--colour'.");
+    expect(rest.join('\n'), 'usage follows a usage error').toContain('usage: npm run spec:diff -- OLD NEW [--out DIR]');
+    expect(usageError.stderr, 'no stack trace').not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(path.join(usageError.outDir, 'spec-diff.json')), 'no report for bad input').toBe(false);
+  });
 });

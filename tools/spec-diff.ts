@@ -55,22 +55,43 @@ export type SpecDiffReport = {
 
 type ParsedSpec = { source: SpecSource; jsonLike: OpenApiDocument; sourcemap: Awaited<ReturnType<typeof parseOpenAPIWithSourcemap>>['sourcemap'] };
 
-async function main(): Promise<number> {
+/** Where the command-line entry point writes its lines: the console for `npm run spec:diff`, a buffer in tests. */
+export interface SpecDiffOutput {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+/**
+ * The whole command in-process: the same arguments, files, lines and exit code (0, 1 or 2) as `npm run spec:diff -- ARGS`,
+ * with file paths taken from the working directory. Never throws: a user's mistake is one line on `error` and 2.
+ */
+export async function runSpecDiff(args: readonly string[], output: SpecDiffOutput = console): Promise<number> {
+  try {
+    return await specDiffCommand(args, output);
+  } catch (error) {
+    // A user's mistake (an input that cannot be compared) is one sentence and exit 2, like a usage error.
+    if (error instanceof UserError) output.error(`spec-diff: ${error.message}`);
+    else output.error(`spec-diff: unexpected failure: ${oneLine(error)}`);
+    return 2;
+  }
+}
+
+async function specDiffCommand(args: readonly string[], output: SpecDiffOutput): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
     // node's message goes on to explain `--`; its first sentence names the problem.
-    console.error(`spec-diff: ${firstLine(error).split('. ')[0]?.replace(/\.$/, '')}.\n\n${usage}`);
+    output.error(`spec-diff: ${firstLine(error).split('. ')[0]?.replace(/\.$/, '')}.\n\n${usage}`);
     return 2;
   }
   if (parsed.values.help) {
-    console.log(usage);
+    output.log(usage);
     return 0;
   }
   const [oldInput, newInput, ...extra] = parsed.positionals;
   if (oldInput === undefined || newInput === undefined || extra.length > 0) {
-    console.error(`spec-diff: expected exactly two specs, OLD and NEW, got ${parsed.positionals.length}.\n\n${usage}`);
+    output.error(`spec-diff: expected exactly two specs, OLD and NEW, got ${parsed.positionals.length}.\n\n${usage}`);
     return 2;
   }
   const outDir = path.resolve(parsed.values.out ?? path.join(repoRoot, defaultOutDir));
@@ -84,7 +105,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'spec-diff.json'), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(outDir, 'spec-diff.md'), renderMarkdown(report));
-  console.log(
+  output.log(
     `spec-diff: ${summaryLine(report)} (${seconds.toFixed(2)} s); see ${path.relative(process.cwd(), path.join(outDir, 'spec-diff.md')) || 'spec-diff.md'}`,
   );
   return report.summary.breaking > 0 ? 1 : 0;
@@ -363,12 +384,7 @@ function oneLine(error: unknown): string {
   return message.replace(/\s+/g, ' ').trim();
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    // A user's mistake (an input that cannot be compared) is one sentence and exit 2, like a usage error.
-    if (error instanceof UserError) console.error(`spec-diff: ${error.message}`);
-    else console.error(`spec-diff: unexpected failure: ${oneLine(error)}`);
-    process.exit(2);
-  },
-);
+// Run as a command (npm run spec:diff); imported (tests, other tools), it only exports runSpecDiff.
+if (require.main === module) {
+  void runSpecDiff(process.argv.slice(2)).then((code) => process.exit(code));
+}
