@@ -261,10 +261,13 @@ function breakdownText(verdict: RunVerdict): string {
   const breaking = verdict.findings.filter((f) => f.severity === 'breaking');
   const accepted = breaking.filter(isAccepted).length;
   const expired = breaking.filter((f) => f.acceptance?.expired).length;
-  const warnings = breaking.filter((f) => !f.gating && !isAccepted(f)).length;
+  const notGating = breaking.filter((f) => !f.gating && !isAccepted(f));
+  const advisories = notGating.filter((f) => f.evidence.advisory !== undefined).length;
+  const warnings = notGating.length - advisories;
   const parts: string[] = [];
   if (accepted > 0) parts.push(`${accepted} accepted (${verdict.acceptances.file})`);
   if (expired > 0) parts.push(`${expired} whose acceptance expired`);
+  if (advisories > 0) parts.push(`${advisories} ${advisories === 1 ? 'an advisory' : 'advisories'} (the page leaves ${advisories === 1 ? 'it' : 'them'} open)`);
   if (warnings > 0) parts.push(`${warnings} ${warnings === 1 ? 'a warning' : 'warnings'} under CONTRACT_STRICTNESS=${verdict.facts.strictness}`);
   return parts.length > 0 ? `; of the breaking: ${parts.join(', ')}` : '';
 }
@@ -280,6 +283,9 @@ export function weightOf(finding: AggregatedFinding, strictness: RunFacts['stric
   const base = `${finding.security ? 'SECURITY, ' : ''}${finding.severity}, ${finding.evidence.level}`;
   if (finding.acceptance?.expired) return `${base}; its acceptance EXPIRED on ${finding.acceptance.expires}, so it fails again (${finding.acceptance.where})`;
   if (finding.acceptance) return `${base}; accepted until ${finding.acceptance.expires}: ${finding.acceptance.reason}`;
+  const open = finding.evidence.advisory;
+  if (finding.severity === 'breaking' && !finding.gating && open !== undefined)
+    return `${base}; advisory: the page leaves this open (CONTRACT_ENFORCE=${open} or CONTRACT_STRICTNESS=strict enforces it)`;
   if (finding.severity === 'breaking' && !finding.gating) return `${base}; a warning under CONTRACT_STRICTNESS=${strictness}`;
   return base;
 }
