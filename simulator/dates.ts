@@ -65,6 +65,11 @@ export function readPeriod(reading: DateReading): (startDate: unknown, endDate: 
     let from = Date.parse(start.kind === 'given' ? start.iso : fallback.start);
     let to = Date.parse(end.kind === 'given' ? end.iso : fallback.end);
     const endOfToday = Date.parse(fallback.end);
+    // A range that ends before it starts is refused as asked, before any reading clamps or widens it into a valid one.
+    if (from > to) {
+      const endName = end.kind === 'given' ? 'end_date' : 'the default end_date (today)';
+      return { ok: false, message: `start_date (${new Date(from).toISOString()}) must not be after ${endName} (${new Date(to).toISOString()})` };
+    }
     if (reading.future === 'refuse' && (from > endOfToday || to > endOfToday)) {
       return { ok: false, message: `start_date and end_date must not be after today (${fallback.end.slice(0, 10)})` };
     }
@@ -75,10 +80,6 @@ export function readPeriod(reading: DateReading): (startDate: unknown, endDate: 
     if (reading.wholeDays) {
       from = Math.floor(from / dayMs) * dayMs;
       to = Math.floor(to / dayMs) * dayMs + dayMs - 1000;
-    }
-    if (from > to) {
-      const endName = end.kind === 'given' ? 'end_date' : 'the default end_date (today)';
-      return { ok: false, message: `start_date (${new Date(from).toISOString()}) must not be after ${endName} (${new Date(to).toISOString()})` };
     }
     if (reading.maxRangeDays !== undefined && to - from > reading.maxRangeDays * dayMs) {
       return { ok: false, message: `the date range may span at most ${reading.maxRangeDays} days` };

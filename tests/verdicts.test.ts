@@ -100,7 +100,7 @@ const rows: VerdictRow[] = [
     name: 'usage period ignored',
     mode: 'usage-period-ignored',
     exit: 1,
-    headline: /^\*\*Contract drift: 2 breaking \(documented\), 3 breaking \(inferred\), 0 non-breaking\*\*/,
+    headline: /^\*\*Contract drift: 3 breaking \(documented\), 2 breaking \(inferred\), 0 non-breaking\*\*/,
     first: { operation: 'getCustomerUsage', status: 200, pointer: '/data/period/end', evidence: 'documented', kind: 'period' },
   },
   {
