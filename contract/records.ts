@@ -217,16 +217,21 @@ export function prettyBody(text: string): string {
 /** Counts of gating and warning findings by evidence, for headlines: `2 breaking (documented), 1 breaking (inferred)`. */
 export interface FindingCounts {
   breaking: Record<Evidence['level'], number>;
-  /** Breaking findings that do not fail the gate under the run's strictness. */
+  /** Breaking findings that do not fail the gate under the run's strictness (advisories included). */
   warnings: number;
+  /** Breaking findings on what the page leaves open that do not fail the gate: counted here, not under `breaking`. */
+  advisories: number;
   nonBreaking: number;
 }
 
 export function countFindings(findings: ReadonlyArray<Pick<Finding, 'severity' | 'evidence' | 'gating'>>): FindingCounts {
-  const counts: FindingCounts = { breaking: { documented: 0, inferred: 0, 'simulator-only': 0 }, warnings: 0, nonBreaking: 0 };
+  const counts: FindingCounts = { breaking: { documented: 0, inferred: 0, 'simulator-only': 0 }, warnings: 0, advisories: 0, nonBreaking: 0 };
   for (const finding of findings) {
     if (finding.severity === 'non-breaking') counts.nonBreaking += 1;
-    else {
+    else if (!finding.gating && finding.evidence.advisory !== undefined) {
+      counts.advisories += 1;
+      counts.warnings += 1;
+    } else {
       counts.breaking[finding.evidence.level] += 1;
       if (!finding.gating) counts.warnings += 1;
     }
@@ -234,12 +239,13 @@ export function countFindings(findings: ReadonlyArray<Pick<Finding, 'severity' |
   return counts;
 }
 
-/** `2 breaking (documented), 1 breaking (inferred), 1 non-breaking`, or `0 breaking, 1 non-breaking`. */
+/** `2 breaking (documented), 1 breaking (inferred), 2 advisories, 1 non-breaking`, or `0 breaking, 1 non-breaking`. */
 export function countsText(counts: FindingCounts): string {
   const parts = (['documented', 'inferred', 'simulator-only'] as const)
     .filter((level) => counts.breaking[level] > 0)
     .map((level) => `${counts.breaking[level]} breaking (${level})`);
   if (parts.length === 0) parts.push('0 breaking');
+  if (counts.advisories > 0) parts.push(`${counts.advisories} ${counts.advisories === 1 ? 'advisory' : 'advisories'}`);
   parts.push(`${counts.nonBreaking} non-breaking`);
   return parts.join(', ');
 }

@@ -249,6 +249,7 @@ export default class ContractReporter implements Reporter {
       summary: {
         breaking: verdict.findings.filter((f) => f.severity === 'breaking').length,
         breakingByEvidence: verdict.counts.breaking,
+        advisories: verdict.counts.advisories,
         gating: verdict.findings.filter((f) => f.gating).length,
         warnings: verdict.findings.filter((f) => f.severity === 'breaking' && !f.gating && !isAccepted(f)).length,
         accepted: verdict.findings.filter(isAccepted).length,

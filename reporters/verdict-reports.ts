@@ -261,13 +261,11 @@ function breakdownText(verdict: RunVerdict): string {
   const breaking = verdict.findings.filter((f) => f.severity === 'breaking');
   const accepted = breaking.filter(isAccepted).length;
   const expired = breaking.filter((f) => f.acceptance?.expired).length;
-  const notGating = breaking.filter((f) => !f.gating && !isAccepted(f));
-  const advisories = notGating.filter((f) => f.evidence.advisory !== undefined).length;
-  const warnings = notGating.length - advisories;
+  // Advisories are counted apart in the headline's counts, not among the breaking.
+  const warnings = breaking.filter((f) => !f.gating && !isAccepted(f) && f.evidence.advisory === undefined).length;
   const parts: string[] = [];
   if (accepted > 0) parts.push(`${accepted} accepted (${verdict.acceptances.file})`);
   if (expired > 0) parts.push(`${expired} whose acceptance expired`);
-  if (advisories > 0) parts.push(`${advisories} ${advisories === 1 ? 'an advisory' : 'advisories'} (the page leaves ${advisories === 1 ? 'it' : 'them'} open)`);
   if (warnings > 0) parts.push(`${warnings} ${warnings === 1 ? 'a warning' : 'warnings'} under CONTRACT_STRICTNESS=${verdict.facts.strictness}`);
   return parts.length > 0 ? `; of the breaking: ${parts.join(', ')}` : '';
 }

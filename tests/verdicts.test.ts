@@ -19,7 +19,15 @@ interface DriftJson {
   verdict: string;
   headline: string;
   strictness: string;
-  summary: { breaking: number; gating: number; warnings: number; nonBreaking: number; breakingByEvidence: FindingCounts['breaking']; tests: TestCounts };
+  summary: {
+    breaking: number;
+    gating: number;
+    warnings: number;
+    nonBreaking: number;
+    breakingByEvidence: FindingCounts['breaking'];
+    advisories: number;
+    tests: TestCounts;
+  };
   findings: Array<Finding & { tests: string[]; count: number; otherEvidence?: Array<Finding['evidence']> }>;
   tests: Array<{ title: string; outcome: string; reason?: string }>;
 }
@@ -100,8 +108,8 @@ const rows: VerdictRow[] = [
     name: 'usage period ignored',
     mode: 'usage-period-ignored',
     exit: 1,
-    headline: /^\*\*Contract drift: 3 breaking \(documented\), 2 breaking \(inferred\), 0 non-breaking\*\*/,
-    first: { operation: 'getCustomerUsage', status: 200, pointer: '/data/period/end', evidence: 'documented', kind: 'period' },
+    headline: /^\*\*Contract drift: 3 breaking \(documented\), 2 advisories, 0 non-breaking\*\*/,
+    first: { operation: 'getCustomerUsage', status: 200, pointer: '', evidence: 'documented', kind: 'negative-data-accepted' },
   },
   {
     name: 'a cross-tenant read',
@@ -234,7 +242,12 @@ function workerIndexes(results: JSONReport | undefined): number[] {
 /** Checks every output of one run tells the same story. */
 function expectAgreement(gate: GateRun, drift: DriftJson, stepSummary: string | undefined): void {
   const dir = gate.reportsDir;
-  const counts: FindingCounts = { breaking: drift.summary.breakingByEvidence, warnings: drift.summary.warnings, nonBreaking: drift.summary.nonBreaking };
+  const counts: FindingCounts = {
+    breaking: drift.summary.breakingByEvidence,
+    warnings: drift.summary.warnings,
+    advisories: drift.summary.advisories,
+    nonBreaking: drift.summary.nonBreaking,
+  };
   const tests = drift.summary.tests;
   const findingsText = countsText(counts);
 
