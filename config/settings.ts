@@ -380,6 +380,12 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   // Checked here so a bad value stops the run before anything starts; loadStrictness reads it where it is used.
   strictnessSetting(env.CONTRACT_STRICTNESS, problems);
   generatedSettingsFrom(env, problems);
+  // The document the workers will judge against: a bad path stops the run here, not in every worker.
+  try {
+    contractDocumentPath(env, rootDir);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return { workers, reportsDir, bodyLimitBytes };
 }

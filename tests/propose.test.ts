@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parse as parseYaml } from 'yaml';
-import { contractDocumentPath } from '../config/settings';
+import { contractDocumentPath, loadGateSettings } from '../config/settings';
 import { repoRoot, runProcess, tsxCommand, type ProcessExit } from './helpers/processes';
 import { userError } from './helpers/user-error';
 
@@ -220,5 +220,7 @@ test.describe('spec:propose from a saved drift.json', () => {
     expect(userError(() => contractDocumentPath({ CONTRACT_OPENAPI: 'reports/none.yaml' }))).toMatch(
       /CONTRACT_OPENAPI names .*none\.yaml, which does not exist/,
     );
+    // The gate checks it with its other settings, before anything starts.
+    expect(userError(() => loadGateSettings({ CONTRACT_OPENAPI: 'openapi' }))).toMatch(/CONTRACT_OPENAPI names .*openapi, which is not a file/);
   });
 });
