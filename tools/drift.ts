@@ -49,7 +49,8 @@ async function main(): Promise<number> {
     const proposal = spawnSync(
       process.execPath,
       [require.resolve('tsx/cli'), path.join(__dirname, 'propose.ts'), '--from', driftFile, '--out', path.join(reportsDir, 'proposed')],
-      { cwd: repoRoot, env: process.env, stdio: 'inherit' },
+      // It needs no credential: the target's variables (the token among them) stay out of its environment.
+      { cwd: repoRoot, env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('API_'))), stdio: 'inherit' },
     );
     if (proposal.status !== 0) {
       console.error(`drift: --propose failed (exit ${proposal.status ?? 'signal'}): see above`);
