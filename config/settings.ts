@@ -175,6 +175,11 @@ export const gateVariableDocs = {
       '`1`: this run must judge a real target: an unset API_BASE_URL stops it instead of falling back to the embedded simulator (set it in scheduled CI jobs)',
     default: '0',
   },
+  CONTRACT_OPENAPI: {
+    meaning:
+      'the OpenAPI document the gate (and the monitor) judge against, relative to the repository: e.g. the proposal `npm run drift -- --propose` writes to reports/proposed/',
+    default: 'openapi/customer-management.yaml',
+  },
   CONTRACT_ENFORCE_HEADERS: {
     meaning:
       '`1`: a response header the contract declares but the vendor page does not document (WWW-Authenticate on 401, Retry-After on 429) fails the gate when missing; `0`: it is an advisory',
@@ -522,6 +527,12 @@ export function loadGateSettings(env: Env = process.env, rootDir: string = repoR
   strictnessSetting(env.CONTRACT_STRICTNESS, problems);
   enforceSetting(env.CONTRACT_ENFORCE, problems);
   generatedSettingsFrom(env, problems);
+  // The document the workers will judge against: a bad path stops the run here, not in every worker.
+  try {
+    contractDocumentPath(env, rootDir);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
   if (problems.length > 0) throw new UserError(problems.join('; '));
   // After the one-line problems above: a bad file is its own line, naming the file and the entry.
   loadAcceptedFindingsSetting(env, rootDir);
@@ -584,4 +595,24 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+/**
+ * CONTRACT_OPENAPI, checked: the contract document to judge against (absolute); unset is openapi/customer-management.yaml.
+ * Throws one UserError when it is set but blank or names no file. `rootDir` is what a relative path is relative to.
+ */
+export function contractDocumentPath(env: Env = process.env, rootDir: string = path.resolve(__dirname, '..')): string {
+  const raw = env.CONTRACT_OPENAPI;
+  if (raw === undefined) return path.join(rootDir, 'openapi', 'customer-management.yaml');
+  if (raw.trim() === '') throw new UserError('CONTRACT_OPENAPI is set but empty: unset it for openapi/customer-management.yaml, or name a document');
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new UserError(`CONTRACT_OPENAPI ${JSON.stringify(raw)} contains a control character: give a plain file path`);
+  const file = path.resolve(rootDir, raw);
+  let isFile: boolean;
+  try {
+    isFile = fs.statSync(file).isFile();
+  } catch {
+    throw new UserError(`CONTRACT_OPENAPI names ${file}, which does not exist: give the path of an OpenAPI document`);
+  }
+  if (!isFile) throw new UserError(`CONTRACT_OPENAPI names ${file}, which is not a file: give the path of an OpenAPI document`);
+  return file;
 }

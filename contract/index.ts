@@ -1,5 +1,6 @@
 // The contract's public face: one compiled Contract per process (so once per Playwright worker), and the checks on it.
 import { currentContract, outlineContract, precompiledContract, type Contract, type ContractOutline } from './validators';
+import { contractDocumentPath } from '../config/settings';
 
 export {
   checkResponse,
@@ -95,16 +96,17 @@ export {
 let compiled: Contract | undefined;
 
 /**
- * The contract of openapi/customer-management.yaml, built on first use and kept for the process: the standalone
+ * The contract of openapi/customer-management.yaml (or CONTRACT_OPENAPI), built on first use and kept for the process: the standalone
  * validators generated ahead of time (contract/validators.generated.js) while they match the document, else compiled now.
  */
 export function loadContract(): Contract {
-  compiled ??= currentContract();
+  compiled ??= currentContract(contractDocumentPath());
   return compiled;
 }
 
 /** The contract's operations and responses without validators (the reporter's view): the compiled one when there is one. */
 export function loadContractOutline(): ContractOutline {
-  compiled ??= precompiledContract();
-  return compiled ?? outlineContract();
+  const file = contractDocumentPath();
+  compiled ??= precompiledContract(file);
+  return compiled ?? outlineContract(file);
 }
