@@ -142,8 +142,14 @@ function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, webCon
   const auth = new BasicAuthChecker(webConfig?.users ?? new Map());
   if (auth.enabled) {
     app.use(async (req: Request, res: Response, next: NextFunction) => {
-      if ((await auth.check(req.get('authorization'))) !== undefined) {
+      const outcome = await auth.authenticate(req.get('authorization'));
+      if (outcome.kind === 'ok') {
         next();
+        return;
+      }
+      if (outcome.kind === 'busy') {
+        // Answered at once, without a bcrypt comparison: the ones in flight are at the cap (a wrong-password flood).
+        res.status(429).set('Retry-After', '1').type('text/plain').send('Too many authentication attempts in progress: retry later\n');
         return;
       }
       res.set('WWW-Authenticate', 'Basic realm="customer-api-exporter", charset="UTF-8"');
