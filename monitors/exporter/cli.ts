@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `npm run monitor`: the synthetic-probe Prometheus exporter, configured by API_*, PROBE_* and MONITOR_* variables and a few flags.
 import { parseArgs } from 'node:util';
 import { UserError, exitOnUserError } from '../../config/errors';
@@ -207,11 +208,37 @@ async function main(): Promise<void> {
     `customer-api exporter listening on ${settings.host}:${exporter.port} (/, /status.json, /metrics, /probe, /healthz): ${note}; ` +
       `probing every ${settings.intervalSeconds} s (timeout ${settings.timeoutSeconds} s, jitter ${settings.jitterSeconds} s)\n`,
   );
-  const shutdown = (): void => {
-    void exporter.stop().then(() => process.exit(0));
+  installShutdown(() => exporter.stop());
+}
+
+/** How long a graceful stop may take before the process exits anyway. */
+const shutdownGraceMs = 10_000;
+
+/**
+ * Graceful shutdown on SIGTERM and SIGINT whoever sends them (systemd, Kubernetes, Ctrl-C, `kill` on npm's PID): stop
+ * probing, close the listener and connections, exit 0; a second signal, or a stop taking over 10 s, exits at once.
+ * Under npm (`npm run monitor`, `npm start`), the exporter also stops when its parent goes away, so killing npm's PID
+ * (even with SIGKILL) never leaves it running as an orphan.
+ */
+function installShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = (why: string): void => {
+    if (stopping) process.exit(0);
+    stopping = true;
+    process.stderr.write(`customer-api exporter: ${why}: stopping\n`);
+    setTimeout(() => process.exit(0), shutdownGraceMs).unref();
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown(signal));
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) shutdown('npm, its parent, is gone');
+    }, 1000).unref();
+  }
 }
 
 main().catch((error: unknown) => exitOnUserError(error));
