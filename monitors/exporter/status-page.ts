@@ -237,22 +237,24 @@ export function renderStatusPage(input: StatusInput): string {
 <meta http-equiv="refresh" content="${refreshSeconds}">
 <title>${failing > 0 ? `${failing} failing — ` : ''}Customer API probes</title>
 <style>
-body { font: 14px/1.35 system-ui, sans-serif; margin: 1.5em 2em; color: #222; }
+body { font: 13px/1.35 system-ui, sans-serif; margin: 1em 1.2em; color: #222; }
 h1 { font-size: 1.5em; margin: 0 0 .3em; }
-table { border-collapse: collapse; }
-th, td { padding: .45em .7em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: .4em .45em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
 th { font-size: .85em; color: #555; font-weight: 600; white-space: nowrap; }
-td.since, td.last-success, td.last-probe, td.ratio { white-space: nowrap; }
-td.detail { min-width: 24em; max-width: 36em; }
+td.last-probe, td.ratio { white-space: nowrap; }
+td.since { min-width: 7.5em; }
+td.detail { min-width: 20em; max-width: 34em; overflow-wrap: anywhere; }
 .badge { padding: .1em .5em; border-radius: .3em; font-weight: 600; color: #fff; }
 .up { background: #2e7d32; } .slow { background: #f9a825; color: #222; } .failing { background: #c62828; } .throttled { background: #ef6c00; } .pending { background: #757575; }
 .bar { display: flex; gap: 1px; height: 1.4em; align-items: stretch; }
-.bar i { width: 4px; border-radius: 1px; }
+.bar i { width: 3px; border-radius: 1px; }
 .bar i.none { background: #eee; }
 .contract { margin: .35em 0 0; padding: .3em .6em; border-radius: .3em; background: #fdecea; font-size: .9em; display: grid; grid-template-columns: auto 1fr; gap: .1em .8em; }
 .earlier .contract { background: #f1f1f1; }
 .contract dt { color: #666; } .contract dd { margin: 0; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
 .earlier { margin-top: .4em; color: #666; font-size: .9em; }
+.failures { margin-top: .4em; font-size: .9em; } .failures ul { margin: .2em 0; padding-left: 1.2em; } .excerpt { overflow-wrap: anywhere; }
 small { color: #666; }
 </style>
 </head>
