@@ -10,6 +10,7 @@ import { gateDefaults } from '../config/settings';
 import { startSimulator } from '../simulator/server';
 import { benchExporterCost, benchProbeAccuracy } from './bench-exporter';
 import { benchBlackbox } from './bench-blackbox';
+import { benchFootprint } from './bench-footprint';
 import { benchFloor } from './bench-floor';
 import { benchScale } from './bench-scale';
 
@@ -197,7 +198,7 @@ function markdown(figures: Figure[], machine: string): string {
 }
 
 /** The sections `--only` accepts, in the order they run. */
-const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'scale'] as const;
+const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'footprint', 'scale'] as const;
 type BenchSection = (typeof benchSections)[number];
 
 const benchUsage = `Usage: npm run bench -- [options]
@@ -213,6 +214,8 @@ Options:
                          exporter    CPU, /metrics time and RSS at 1, 100 and 1,000 targets
                          floor       the gate against a bare Playwright project of the same size, --runs runs each, interleaved
                          blackbox    CPU per probe, ours against blackbox_exporter, same target and rate
+                         footprint   RSS and start-up time of the built exporter (npm run build) and through tsx,
+                                     next to blackbox_exporter's, same target and /probe rate
                          scale       one exporter, 10,000 targets every 15 s: CPU, /metrics, RSS, schedule delay
   --runs N             gate and floor runs, a whole number >= 1 (default 5)
   --soak-seconds N     seconds of the 1,000-target exporter window, a whole number >= 1 (default 60)
@@ -309,6 +312,7 @@ async function main(): Promise<void> {
   if (sections.includes('exporter')) figures.push(...(await benchExporterCost(options.soakSeconds)));
   if (sections.includes('floor')) figures.push(...benchFloor(runs));
   if (sections.includes('blackbox')) figures.push(...(await benchBlackbox()));
+  if (sections.includes('footprint')) figures.push(...(await benchFootprint()));
   if (sections.includes('scale')) figures.push(...(await benchScale()));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   fs.mkdirSync(options.out, { recursive: true });
