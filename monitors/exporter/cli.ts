@@ -5,7 +5,6 @@ import { UserError, exitOnUserError } from '../../config/errors';
 import { baseTargetVariableNames, exporterVariables, flagSetting, simulatorVariables, targetVariables, type Env } from '../../config/settings';
 import { loadBaseTarget, simulatorHandoffVariable, type SimulatorHandoff } from '../../config/target';
 import { parseSimulatorMode, type SimulatorMode } from '../../simulator/modes';
-import { startSimulator } from '../../simulator/server';
 import { loadExporterSettings, loadTargetsFile, targetFromApiConfig, type ProbeTarget } from './config';
 import { startExporter } from './server';
 
@@ -175,6 +174,9 @@ async function main(): Promise<void> {
     if (simulatorVariablesSet.length > 0) note += ` (${simulatorVariablesSet.join(', ')} ignored: no embedded simulator with API_BASE_URL)`;
   } else {
     // Out of the box: probe the embedded simulator's primary customer, through the same loader as a real target.
+    // Loaded only here: a process probing a real API never holds the simulator's modules.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startSimulator } = require('../../simulator/server') as typeof import('../../simulator/server');
     const simulator = await startSimulator({ mode: simulatorSettings.mode, admin: simulatorSettings.admin });
     const handoff: SimulatorHandoff = { baseUrl: simulator.baseUrl, customers: simulator.customers };
     onStop = () => simulator.stop();
