@@ -284,7 +284,7 @@ test.describe('every delay is bounded', () => {
         expect(hostile.requests.length - requestsAtSwitch, 'calls to the API while it asked us to wait').toBeLessThanOrEqual(2);
         const { text } = await scrape(exporter);
         expect(sampleValue(text, 'probe_success', usage)).toBe(0);
-        expect(sampleValue(text, 'probe_http_status_code', usage), 'a skipped slot sent nothing').toBe(0);
+        expect(sampleValue(text, 'probe_http_status_code', usage), 'a skipped slot sent nothing, and still reads 429 (throttled), not 0 (down)').toBe(429);
         expect(sampleValue(text, 'customer_api_probe_duration_seconds_count', usage)!, 'skipped slots are not latency samples').toBeLessThanOrEqual(
           sampleValue(text, 'customer_api_probes_total', usage)! - 3,
         );
