@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/**', 'test-results/**', 'contract/openapi-types.generated.ts', 'contract/*.generated.*'] },
+  { ignores: ['node_modules/**', 'reports/**', 'dist/**', 'test-results/**', 'contract/openapi-types.generated.ts', 'contract/*.generated.*'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   ...tseslint.configs.strictTypeChecked,

@@ -39,9 +39,10 @@ async function startLoggingExporter(
   targets: ProbeTarget[],
   settings: Partial<ProbeSettings> = roomySettings,
   scheduled = true,
+  probeReuseSeconds = 0,
 ): Promise<{ exporter: RunningExporter; logs: string[] }> {
   const logs: string[] = [];
-  const exporter = await startExporter({ targets, settings, port: 0, defaultMetrics: false, scheduled, log: (line) => logs.push(line) });
+  const exporter = await startExporter({ targets, settings, port: 0, defaultMetrics: false, scheduled, probeReuseSeconds, log: (line) => logs.push(line) });
   return { exporter, logs };
 }
 
@@ -283,7 +284,7 @@ test.describe('every delay is bounded', () => {
         expect(hostile.requests.length - requestsAtSwitch, 'calls to the API while it asked us to wait').toBeLessThanOrEqual(2);
         const { text } = await scrape(exporter);
         expect(sampleValue(text, 'probe_success', usage)).toBe(0);
-        expect(sampleValue(text, 'probe_http_status_code', usage), 'a skipped slot sent nothing').toBe(0);
+        expect(sampleValue(text, 'probe_http_status_code', usage), 'a skipped slot sent nothing, and still reads 429 (throttled), not 0 (down)').toBe(429);
         expect(sampleValue(text, 'customer_api_probe_duration_seconds_count', usage)!, 'skipped slots are not latency samples').toBeLessThanOrEqual(
           sampleValue(text, 'customer_api_probes_total', usage)! - 3,
         );
@@ -343,6 +344,54 @@ test.describe('/probe is bounded', () => {
         // The cap is released when the probes end.
         const after = await scrape(exporter, '/probe?target=default&operation=getCustomerUsage', { 'X-Prometheus-Scrape-Timeout-Seconds': '1' });
         expect(after.status).toBe(200);
+      } finally {
+        await exporter.stop();
+      }
+    });
+  });
+
+  test('16 strangers looping on /probe: the API sees one request per target×operation per reuse window, not one per call', async () => {
+    await withHostile('faithful', async (hostile) => {
+      // A window longer than the test, so the count does not depend on how fast this machine is.
+      const { exporter } = await startLoggingExporter([hostileTarget(hostile)], { intervalSeconds: 30, timeoutSeconds: 3 }, false, 3600);
+      try {
+        const calls = await Promise.all(
+          Array.from({ length: 16 }, async (_, client) => {
+            const statuses: number[] = [];
+            for (let i = 0; i < 10; i++) {
+              const operation = (client + i) % 2 ? 'getCustomer' : 'getCustomerUsage';
+              const res = await scrape(exporter, `/probe?target=default&operation=${operation}`);
+              statuses.push(res.status);
+              expect(sampleValue(res.text, 'probe_success', { operation, target: 'default' }), 'every answer is a real result').toBe(1);
+            }
+            return statuses;
+          }),
+        );
+        expect(calls.flat().length).toBe(160);
+        test.info().annotations.push({ type: 'measured', description: `160 /probe calls → ${hostile.requests.length} request(s) to the API` });
+        expect(hostile.requests.length, 'one GET per operation').toBe(2);
+        const debug = await scrape(exporter, '/probe?target=default&operation=getCustomer&debug=true');
+        expect(debug.text).toMatch(/reusing the probe of default\/getCustomer that finished \d+ ms ago/);
+        expect(hostile.requests.length).toBe(2);
+      } finally {
+        await exporter.stop();
+      }
+    });
+  });
+
+  test('by default /probe reuses a result younger than 10 s (or the interval): two calls in a row are one request', async () => {
+    await withHostile('faithful', async (hostile) => {
+      const exporter = await startExporter({
+        targets: [hostileTarget(hostile)],
+        settings: { intervalSeconds: 30 },
+        port: 0,
+        defaultMetrics: false,
+        scheduled: false,
+        log: () => undefined,
+      });
+      try {
+        for (let i = 0; i < 2; i++) expect((await scrape(exporter, '/probe?target=default&operation=getCustomer')).status).toBe(200);
+        expect(hostile.requests.length).toBe(1);
       } finally {
         await exporter.stop();
       }

@@ -81,9 +81,19 @@ test('the series table renders the same names, labels and values as before, each
   expect(sampleValue(after, 'probe_success', { target: 'sg1', operation: 'getCustomer' })).toBe(0);
   expect(sampleValue(after, 'customer_api_last_probe_timestamp_seconds', { target: 'sg1' })).toBe(1_764_244_800.123);
   expect(sampleValue(after, 'customer_api_probe_failures_total', { target: 'sg1', reason: 'contract' })).toBe(1);
-  expect(sampleValue(after, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.25' })).toBe(0);
-  expect(sampleValue(after, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.5' })).toBe(1);
-  expect(sampleValue(after, 'customer_api_probe_duration_seconds_count', { target: 'sg1' })).toBe(1);
+  expect(sampleValue(after, 'customer_api_probe_duration_seconds_count', { target: 'sg1' }), 'a failed probe is no latency sample').toBe(0);
+  // The latency histogram holds successes only, in its fine buckets around 0.5 s.
+  metrics.record(
+    'sg1',
+    'getCustomer',
+    { ...unsentFailure('other', 'x'), success: true, reason: undefined, statusCode: 200, durationSeconds: 0.3, sent: true },
+    1_764_244_800_200,
+  );
+  const ok = (await metrics.exposition()).map((chunk) => chunk.toString()).join('');
+  expect(sampleValue(ok, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.25' })).toBe(0);
+  expect(sampleValue(ok, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.3' })).toBe(1);
+  expect(sampleValue(ok, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.5' })).toBe(1);
+  expect(sampleValue(ok, 'customer_api_probe_duration_seconds_count', { target: 'sg1' })).toBe(1);
   const types = [...after.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
   expect(new Set(types).size, 'one HELP/TYPE per family').toBe(types.length);
 });

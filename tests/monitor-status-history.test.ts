@@ -47,15 +47,15 @@ test.describe('ProbeHistory (a synthetic clock)', () => {
       history.record(failing ? unsentFailure('http_5xx', 'HTTP 500') : success(), at);
     }
     const now = end - 1;
-    expect(history.counts(60, now), 'last hour: 60 minutes, half of its probes failed').toEqual({ probes: 120, successes: 60 });
-    expect(history.counts(24 * 60, now), 'last day: 1440 minutes, 90 of them half failed').toEqual({ probes: 2880, successes: 2880 - 90 });
+    expect(history.counts(60, now), 'last hour: 60 minutes, half of its probes failed').toMatchObject({ probes: 120, successes: 60 });
+    expect(history.counts(24 * 60, now), 'last day: 1440 minutes, 90 of them half failed').toMatchObject({ probes: 2880, successes: 2880 - 90 });
     expect(history.counts(7 * 24 * 60, now), 'never more than the 24 h kept').toEqual(history.counts(24 * 60, now));
     // Two hours later with no probes: the hour is empty, the day has lost two hours.
-    expect(history.counts(60, now + 120 * minute)).toEqual({ probes: 0, successes: 0 });
-    expect(history.counts(24 * 60, now + 120 * minute)).toEqual({ probes: 2880 - 240, successes: 2880 - 240 - 90 });
+    expect(history.counts(60, now + 120 * minute)).toMatchObject({ probes: 0, successes: 0 });
+    expect(history.counts(24 * 60, now + 120 * minute)).toMatchObject({ probes: 2880 - 240, successes: 2880 - 240 - 90 });
     // A probe a day later clears the minutes it skipped over instead of counting them twice.
     history.record(success(), end + 24 * 60 * minute);
-    expect(history.counts(24 * 60, end + 24 * 60 * minute)).toEqual({ probes: 1, successes: 1 });
+    expect(history.counts(24 * 60, end + 24 * 60 * minute)).toMatchObject({ probes: 1, successes: 1 });
   });
 });
 

@@ -59,3 +59,41 @@ test('the status page shows each target×operation, a failing target with its re
     await drifting.stop();
   }
 });
+
+test('at 1400 px a failing row shows its Detail (pointer, expected, observed) on screen, and a slow target reads SLOW', async () => {
+  const chromiumBinary = requireBinary('chromium');
+  const healthy = await startSimulator();
+  const drifting = await startSimulator({ mode: 'retyped-field' });
+  const slow = await startSimulator({ latencyMs: 700 });
+  const exporter = await startQuietExporter([...statusTargets(healthy, drifting), { ...statusTargets(slow, slow)[0]!, name: 'slow1' }], {
+    intervalSeconds: 2,
+    timeoutSeconds: 1.8,
+  });
+  const browser = await launchChromium(chromiumBinary);
+  try {
+    await eventually('every target probed', () => exporter.runner.states().every((s) => s.last !== undefined));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(exporter.url);
+    const slowRow = statusRow(page, 'slow1', 'getCustomer');
+    await expect(slowRow.locator('.state'), 'a 700 ms success is over the 0.5 s threshold').toHaveText('SLOW');
+    await expect(slowRow.locator('.detail')).toContainText('slower than the 500 ms latency threshold');
+    const detail = statusRow(page, 'sg1', 'getCustomer').locator('.detail .contract').first();
+    await expect(detail).toBeVisible();
+    await expect(detail).toContainText('/data/users_count');
+    await expect(detail).toContainText('expected');
+    await expect(detail).toContainText('observed');
+    for (const cell of await detail.locator('dd').all()) {
+      const box = await cell.boundingBox();
+      expect(box, 'laid out').not.toBeNull();
+      expect(box!.x + box!.width, 'inside the 1400 px viewport, no horizontal scrolling needed').toBeLessThanOrEqual(1400);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), 'no horizontal scrollbar').toBeLessThanOrEqual(1400);
+    await page.screenshot({ path: test.info().outputPath('status-page-1400.png'), fullPage: true });
+  } finally {
+    await browser.close();
+    await exporter.stop();
+    await healthy.stop();
+    await drifting.stop();
+    await slow.stop();
+  }
+});

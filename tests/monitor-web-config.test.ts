@@ -252,6 +252,83 @@ test('a successful bcrypt check is cached per (user, password); wrong passwords 
   }
 });
 
+test('a wrong-password flood runs at most 2 bcrypt comparisons at a time; the rest is refused at once, and remembered credentials still get in', async () => {
+  // A comparator the test holds open: the flood's comparisons stay in flight while the test looks.
+  let running = 0;
+  let most = 0;
+  let compares = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const checker = new BasicAuthChecker(new Map([['prometheus', hash]]), {
+    compare: async (pw, h) => {
+      compares += 1;
+      running += 1;
+      most = Math.max(most, running);
+      try {
+        if (pw !== password) await gate;
+        return await bcrypt.compare(pw, h);
+      } finally {
+        running -= 1;
+      }
+    },
+  });
+  const header = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+  expect(await checker.check(header('prometheus', password))).toBe('prometheus');
+  expect(compares).toBe(1);
+  const flood = Array.from({ length: 50 }, (_, i) => checker.authenticate(header(i % 5 ? 'prometheus' : 'mallory', `guess-${i}`)));
+  // While every free comparison is held by the flood, the remembered credentials get in without one.
+  expect(await checker.authenticate(header('prometheus', password))).toEqual({ kind: 'ok', user: 'prometheus' });
+  expect(checker.running, 'the flood holds both comparisons').toBe(2);
+  release();
+  const outcomes = await Promise.all(flood);
+  expect(most, 'comparisons at once').toBeLessThanOrEqual(2);
+  expect(compares, 'only the first remembered login and two of the 50 guesses were compared').toBe(3);
+  expect(outcomes.filter((o) => o.kind === 'busy').length).toBe(48);
+  expect(outcomes.filter((o) => o.kind === 'ok').length).toBe(0);
+  // Once the flood is over, a wrong password is compared (and refused) again.
+  expect(await checker.authenticate(header('prometheus', 'wrong'))).toEqual({ kind: 'denied' });
+});
+
+test('over HTTP: 40 clients guessing passwords get 401 or 429 at once, and an authenticated /metrics scrape is answered meanwhile', async () => {
+  const file = writeConfig('flood.yml', `basic_auth_users:\n  prometheus: ${hash}\n`);
+  const original = bcrypt.compare;
+  let running = 0;
+  let most = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  bcrypt.compare = async (pw: string, h: string) => {
+    running += 1;
+    most = Math.max(most, running);
+    try {
+      if (pw !== password) await gate;
+      return await original(pw, h);
+    } finally {
+      running -= 1;
+    }
+  };
+  const exporter = await startWith(file);
+  try {
+    expect((await request(`${exporter.url}/metrics`, { user: 'prometheus', password })).status, 'first login').toBe(200);
+    const flood = Array.from({ length: 40 }, (_, i) => request(`${exporter.url}/metrics`, { user: 'prometheus', password: `guess-${i}` }));
+    // Two comparisons are held open; the other 38 guesses are refused at once (asserted below).
+    await eventually('comparisons in flight', () => running >= 2);
+    const scrape = await request(`${exporter.url}/metrics`, { user: 'prometheus', password });
+    expect(scrape.status, 'an authenticated scrape during the flood').toBe(200);
+    expect(scrape.body).toContain('probe_success');
+    release();
+    const answers = await Promise.all(flood);
+    expect(most, 'bcrypt comparisons at once').toBeLessThanOrEqual(2);
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    expect(statuses.filter((s) => s === 429).length, 'refused without a comparison').toBeGreaterThanOrEqual(38);
+    expect(answers.find((a) => a.status === 429)?.headers['retry-after']).toBe('1');
+  } finally {
+    release();
+    bcrypt.compare = original;
+    await exporter.stop();
+  }
+});
+
 test.describe('the web configuration is strictly validated: one UserError naming the file and the key', () => {
   const cases: ReadonlyArray<[name: string, yaml: () => string, mentions: string[]]> = [
     ['unknown top-level key', () => `tls_config:\n  cert_file: server.crt\n`, ['key "tls_config"', 'unknown key']],

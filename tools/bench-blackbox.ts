@@ -103,6 +103,8 @@ export async function benchBlackbox(options: BlackboxOptions = defaultBlackboxOp
           PROBE_INTERVAL_SECONDS: '86400',
         },
         nodeFlags,
+        // Every /probe a real probe: the reuse window would answer most of 100/s from memory.
+        ['--probe.reuse-seconds=0'],
       );
       children.push(exporter);
       await waitForOk(`http://127.0.0.1:${exporterPort}/healthz`, 'the exporter', exporter);

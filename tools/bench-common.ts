@@ -82,8 +82,8 @@ export function processUsage(pid: number): { cpuSeconds: number; rssBytes: numbe
  * A TypeScript program of this repo as one plain `node --import tsx` process (no npm, no tsx CLI parent), so its CPU
  * and memory are its own. tsx only transforms modules as they load: a window measured after warm-up holds none of it.
  */
-export function spawnProgram(script: string, env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
+export function spawnProgram(script: string, env: Record<string, string>, nodeFlags: string[] = [], args: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -53,14 +53,19 @@ export async function benchProbeAccuracy(probes = 60): Promise<Figure[]> {
   const blackboxPort = await freePort();
   const blackbox = spawn(blackboxBinary, [`--config.file=${blackboxConfig}`, `--web.listen-address=127.0.0.1:${blackboxPort}`], { stdio: 'ignore' });
   const exporterPort = await freePort();
-  const exporter = spawnProgram('monitors/exporter/cli.ts', {
-    API_BASE_URL: simulator.baseUrl,
-    API_CUSTOMER_ID: simulator.customerId,
-    API_TOKEN: simulator.token,
-    MONITOR_PORT: String(exporterPort),
-    MONITOR_HOST: '127.0.0.1',
-    PROBE_INTERVAL_SECONDS: '3600',
-  });
+  const exporter = spawnProgram(
+    'monitors/exporter/cli.ts',
+    {
+      API_BASE_URL: simulator.baseUrl,
+      API_CUSTOMER_ID: simulator.customerId,
+      API_TOKEN: simulator.token,
+      MONITOR_PORT: String(exporterPort),
+      MONITOR_HOST: '127.0.0.1',
+      PROBE_INTERVAL_SECONDS: '3600',
+    },
+    [],
+    ['--probe.reuse-seconds=0'],
+  );
   try {
     await waitForOk(`http://127.0.0.1:${blackboxPort}/-/healthy`, 'blackbox_exporter', blackbox, 20_000);
     await waitForOk(`http://127.0.0.1:${exporterPort}/healthz`, 'the exporter', exporter, 20_000);

@@ -11,6 +11,7 @@ import { startSimulator } from '../simulator/server';
 import type { Figure } from './bench-common';
 import { benchExporterCost, benchProbeAccuracy } from './bench-exporter';
 import { benchBlackbox } from './bench-blackbox';
+import { benchFootprint } from './bench-footprint';
 import { benchFloor } from './bench-floor';
 import { benchRealTarget } from './bench-real-target';
 import { benchScale } from './bench-scale';
@@ -190,7 +191,7 @@ function markdown(figures: Figure[], machine: string): string {
 }
 
 /** The sections `--only` accepts, in the order they run. */
-const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'scale', 'real'] as const;
+const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'footprint', 'scale', 'real'] as const;
 type BenchSection = (typeof benchSections)[number];
 
 const benchUsage = `Usage: npm run bench -- [options]
@@ -206,6 +207,8 @@ Options:
                          exporter    CPU, /metrics time and RSS at 1, 100 and 1,000 targets
                          floor       the gate against a bare Playwright project of the same size, --runs runs each, interleaved
                          blackbox    CPU per probe, ours against blackbox_exporter, same target and rate
+                         footprint   RSS and start-up time of the built exporter (npm run build) and through tsx,
+                                     next to blackbox_exporter's, same target and /probe rate
                          scale       one exporter, 10,000 targets every 15 s: CPU, /metrics, RSS, schedule delay
                          real        the gate against a real target: the simulator on loopback with 50 ms per answer,
                                      used as a remote API (API_BASE_URL, DELETE opted in), default settings, against a
@@ -308,6 +311,7 @@ async function main(): Promise<void> {
   if (sections.includes('exporter')) figures.push(...(await benchExporterCost(options.soakSeconds)));
   if (sections.includes('floor')) figures.push(...benchFloor(runs));
   if (sections.includes('blackbox')) figures.push(...(await benchBlackbox()));
+  if (sections.includes('footprint')) figures.push(...(await benchFootprint()));
   if (sections.includes('scale')) figures.push(...(await benchScale()));
   if (sections.includes('real')) figures.push(...(await benchRealTarget(runs)));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

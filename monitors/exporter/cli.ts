@@ -1,22 +1,29 @@
+#!/usr/bin/env node
 // `npm run monitor`: the synthetic-probe Prometheus exporter, configured by API_*, PROBE_* and MONITOR_* variables and a few flags.
 import { parseArgs } from 'node:util';
 import { UserError, exitOnUserError } from '../../config/errors';
 import { baseTargetVariableNames, exporterVariables, flagSetting, simulatorVariables, targetVariables, type Env } from '../../config/settings';
 import { loadBaseTarget, simulatorHandoffVariable, type SimulatorHandoff } from '../../config/target';
 import { parseSimulatorMode, type SimulatorMode } from '../../simulator/modes';
-import { startSimulator } from '../../simulator/server';
 import { loadExporterSettings, loadTargetsFile, targetFromApiConfig, type ProbeTarget } from './config';
 import { startExporter } from './server';
 
 /** The command-line flags, Prometheus-exporter style; each has a variable too, except --help. */
 const flags = {
   'web.config.file': { meaning: 'exporter-toolkit web config YAML (TLS, basic auth); same as MONITOR_WEB_CONFIG_FILE' },
+  'probe.reuse-seconds': {
+    meaning:
+      '/probe answers a result of the same target×operation younger than this instead of calling the API again (default: 10, or the probe interval if shorter; 0 = never reuse)',
+  },
+  'log.failures': { meaning: 'json: write each failed probe as one JSON line on stdout (request path, status, phases, redacted body excerpt)' },
   help: { meaning: 'print this help and exit' },
 } as const;
 
 interface CliFlags {
   help: boolean;
   webConfigFile: string | undefined;
+  probeReuseSeconds: number | undefined;
+  logFailures: 'json' | undefined;
 }
 
 function usage(): string {
@@ -25,7 +32,7 @@ function usage(): string {
     return entries.map(([name, meaning]) => `  ${name.padEnd(width)}  ${meaning}`);
   };
   return [
-    'usage: npm run monitor [-- --web.config.file=PATH] [-- --help]',
+    'usage: npm run monitor [-- --web.config.file=PATH] [-- --probe.reuse-seconds=N] [-- --log.failures=json] [-- --help]',
     '',
     'Probes GET /{customer_id} and GET /{customer_id}/usage of each target on a schedule and serves Prometheus',
     'metrics on /metrics, on-scrape probes on /probe, /healthz and a status page on /. Only GETs are ever sent.',
@@ -33,6 +40,8 @@ function usage(): string {
     'Flags:',
     ...rows([
       ['--web.config.file=PATH', flags['web.config.file'].meaning],
+      ['--probe.reuse-seconds=N', flags['probe.reuse-seconds'].meaning],
+      ['--log.failures=json', flags['log.failures'].meaning],
       ['-h, --help', flags.help.meaning],
     ]),
     '',
@@ -54,7 +63,12 @@ function usage(): string {
 function parseCliFlags(args: string[]): CliFlags {
   const { tokens } = parseArgs({
     args,
-    options: { 'web.config.file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'web.config.file': { type: 'string' },
+      'probe.reuse-seconds': { type: 'string' },
+      'log.failures': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: false,
     allowPositionals: true,
     tokens: true,
@@ -62,6 +76,8 @@ function parseCliFlags(args: string[]): CliFlags {
   const hint = 'see `npm run monitor -- --help`';
   let help = false;
   let webConfigFile: string | undefined;
+  let probeReuseSeconds: number | undefined;
+  let logFailures: 'json' | undefined;
   for (const token of tokens) {
     if (token.kind === 'positional') throw new UserError(`unexpected argument ${JSON.stringify(token.value)}: ${hint}`);
     if (token.kind !== 'option') continue;
@@ -72,11 +88,20 @@ function parseCliFlags(args: string[]): CliFlags {
       const value = token.value?.trim();
       if (!value) throw new UserError(`${token.rawName} needs a path, e.g. --web.config.file=web-config.yml`);
       webConfigFile = value;
+    } else if (token.name === 'probe.reuse-seconds') {
+      const value = token.value?.trim() ?? '';
+      const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+      if (!(seconds >= 0 && seconds <= 86_400))
+        throw new UserError(`${token.rawName} needs a number of seconds from 0 to 86400, e.g. --probe.reuse-seconds=10`);
+      probeReuseSeconds = seconds;
+    } else if (token.name === 'log.failures') {
+      if (token.value?.trim() !== 'json') throw new UserError(`${token.rawName} takes one value, json: --log.failures=json`);
+      logFailures = 'json';
     } else {
       throw new UserError(`unknown flag ${token.rawName}: ${hint}`);
     }
   }
-  return { help, webConfigFile };
+  return { help, webConfigFile, probeReuseSeconds, logFailures };
 }
 
 /** The simulator variables the embedded simulator honours; the others (port, host, latency …) are the standalone CLI's. */
@@ -149,6 +174,9 @@ async function main(): Promise<void> {
     if (simulatorVariablesSet.length > 0) note += ` (${simulatorVariablesSet.join(', ')} ignored: no embedded simulator with API_BASE_URL)`;
   } else {
     // Out of the box: probe the embedded simulator's primary customer, through the same loader as a real target.
+    // Loaded only here: a process probing a real API never holds the simulator's modules.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startSimulator } = require('../../simulator/server') as typeof import('../../simulator/server');
     const simulator = await startSimulator({ mode: simulatorSettings.mode, admin: simulatorSettings.admin });
     const handoff: SimulatorHandoff = { baseUrl: simulator.baseUrl, customers: simulator.customers };
     onStop = () => simulator.stop();
@@ -165,7 +193,16 @@ async function main(): Promise<void> {
         ? `switch modes with: curl -X POST ${origin}/admin/mode -d mode=NAME)`
         : 'SIMULATOR_ADMIN=1 lets you switch modes at run time with POST /admin/mode)');
   }
-  const exporter = await startExporter({ targets, settings, port: settings.port, host: settings.host, onStop, webConfigFile }).catch(async (error: unknown) => {
+  const exporter = await startExporter({
+    targets,
+    settings,
+    port: settings.port,
+    host: settings.host,
+    onStop,
+    webConfigFile,
+    probeReuseSeconds: cli.probeReuseSeconds,
+    failureLog: cli.logFailures === 'json' ? (line: string) => process.stdout.write(`${line}\n`) : undefined,
+  }).catch(async (error: unknown) => {
     await onStop?.();
     throw listenProblem(error, settings.host, settings.port);
   });
@@ -173,11 +210,37 @@ async function main(): Promise<void> {
     `customer-api exporter listening on ${settings.host}:${exporter.port} (/, /status.json, /metrics, /probe, /healthz): ${note}; ` +
       `probing every ${settings.intervalSeconds} s (timeout ${settings.timeoutSeconds} s, jitter ${settings.jitterSeconds} s)\n`,
   );
-  const shutdown = (): void => {
-    void exporter.stop().then(() => process.exit(0));
+  installShutdown(() => exporter.stop());
+}
+
+/** How long a graceful stop may take before the process exits anyway. */
+const shutdownGraceMs = 10_000;
+
+/**
+ * Graceful shutdown on SIGTERM and SIGINT whoever sends them (systemd, Kubernetes, Ctrl-C, `kill` on npm's PID): stop
+ * probing, close the listener and connections, exit 0; a second signal, or a stop taking over 10 s, exits at once.
+ * Under npm (`npm run monitor`, `npm start`), the exporter also stops when its parent goes away, so killing npm's PID
+ * (even with SIGKILL) never leaves it running as an orphan.
+ */
+function installShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = (why: string): void => {
+    if (stopping) process.exit(0);
+    stopping = true;
+    process.stderr.write(`customer-api exporter: ${why}: stopping\n`);
+    setTimeout(() => process.exit(0), shutdownGraceMs).unref();
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown(signal));
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) shutdown('npm, its parent, is gone');
+    }, 1000).unref();
+  }
 }
 
 main().catch((error: unknown) => exitOnUserError(error));

@@ -1,5 +1,6 @@
 // What the exporter remembers of one target×operation, in bounded memory: the last results, streaks, and per-minute counts for a day.
-import { failureReasons, type ContractBreak, type FailureReason, type ProbeResult } from './probers';
+import type { PhaseDurations } from './http-get';
+import { failureReasons, type ContractBreak, type FailureEvidence, type FailureReason, type ProbeResult } from './probers';
 
 /** How many recent results are kept per target×operation (the status page's history bar). */
 export const recentResultsKept = 60;
@@ -20,16 +21,23 @@ export interface RecentResult {
   durationSeconds: number;
 }
 
-/** A failed probe worth remembering after recovery: when, why, and where the body broke the contract. */
+/** How many failed probes are kept per target×operation with their evidence (request, status, phases, body excerpt). */
+export const failuresKept = 5;
+
+/** A failed probe worth remembering after recovery: when, why, where the body broke the contract, and its evidence. */
 export interface RememberedFailure extends RecentResult {
   detail: string;
   contractBreak: ContractBreak | undefined;
+  /** The request (method and URL path: never a header or the token), the phases and a redacted body excerpt. */
+  evidence?: FailureEvidence | undefined;
+  phases?: PhaseDurations | undefined;
 }
 
-/** Probes and successes over a window. */
+/** Probes, successes and throttled probes (answered 429 or skipped while backing off) over a window. */
 export interface SuccessCounts {
   probes: number;
   successes: number;
+  throttled: number;
 }
 
 /**
@@ -47,13 +55,14 @@ export class ProbeHistory {
   #recentCount = 0;
   /** Where the next result goes once the ring is full. */
   #next = 0;
-  /** Probes per minute at [slot], successes at [minutesKept + slot]. */
-  readonly #minuteCounts = new Uint16Array(2 * minutesKept);
+  /** Probes per minute at [slot], successes at [minutesKept + slot], throttled probes at [2 * minutesKept + slot]. */
+  readonly #minuteCounts = new Uint16Array(3 * minutesKept);
   /** The newest minute (since the epoch) the counts hold; the ring holds that minute and the 1,439 before it. */
   #newestMinute: number | undefined;
   #streak: { success: boolean; sinceMs: number } | undefined;
   #lastSuccessAtMs: number | undefined;
-  #lastFailure: RememberedFailure | undefined;
+  /** The last failuresKept failures, oldest first. */
+  readonly #failures: RememberedFailure[] = [];
 
   /** Adds one probe result that finished at `atMs`. */
   record(result: ProbeResult, atMs: number): void {
@@ -68,14 +77,16 @@ export class ProbeHistory {
     if (!this.#streak || this.#streak.success !== result.success) this.#streak = { success: result.success, sinceMs: atMs };
     if (result.success) this.#lastSuccessAtMs = atMs;
     else {
-      const { success, reason, statusCode, durationSeconds, detail, contractBreak } = result;
-      this.#lastFailure = { atMs, success, reason, statusCode, durationSeconds, detail, contractBreak };
+      const { success, reason, statusCode, durationSeconds, detail, contractBreak, evidence, phases } = result;
+      this.#failures.push({ atMs, success, reason, statusCode, durationSeconds, detail, contractBreak, evidence, phases });
+      if (this.#failures.length > failuresKept) this.#failures.shift();
     }
 
     const minute = this.#advanceTo(Math.floor(atMs / 60_000));
     const slot = slotOf(minute);
     this.#minuteCounts[slot] = Math.min(maxCount, this.#minuteCounts[slot]! + 1);
     if (result.success) this.#minuteCounts[minutesKept + slot] = Math.min(maxCount, this.#minuteCounts[minutesKept + slot]! + 1);
+    if (result.reason === 'throttled') this.#minuteCounts[2 * minutesKept + slot] = Math.min(maxCount, this.#minuteCounts[2 * minutesKept + slot]! + 1);
   }
 
   /** The kept results, oldest first. */
@@ -106,12 +117,17 @@ export class ProbeHistory {
   }
 
   lastFailure(): RememberedFailure | undefined {
-    return this.#lastFailure;
+    return this.#failures.at(-1);
+  }
+
+  /** The last failuresKept failures with their evidence, newest first. */
+  failures(): RememberedFailure[] {
+    return [...this.#failures].reverse();
   }
 
   /** Probes and successes in the `minutes` minutes up to `nowMs` (the current minute included), at most 24 h. */
   counts(minutes: number, nowMs: number): SuccessCounts {
-    const counts: SuccessCounts = { probes: 0, successes: 0 };
+    const counts: SuccessCounts = { probes: 0, successes: 0, throttled: 0 };
     const newest = this.#newestMinute;
     if (newest === undefined) return counts;
     const nowMinute = Math.floor(nowMs / 60_000);
@@ -120,6 +136,7 @@ export class ProbeHistory {
       const slot = slotOf(minute);
       counts.probes += this.#minuteCounts[slot]!;
       counts.successes += this.#minuteCounts[minutesKept + slot]!;
+      counts.throttled += this.#minuteCounts[2 * minutesKept + slot]!;
     }
     return counts;
   }
@@ -133,6 +150,7 @@ export class ProbeHistory {
       const slot = slotOf(m);
       this.#minuteCounts[slot] = 0;
       this.#minuteCounts[minutesKept + slot] = 0;
+      this.#minuteCounts[2 * minutesKept + slot] = 0;
     }
     this.#newestMinute = minute;
     return minute;

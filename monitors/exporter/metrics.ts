@@ -3,8 +3,14 @@ import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { phaseNames, type TlsDetails } from './http-get';
 import { failureReasons, type ProbeResult } from './probers';
 
-/** The latency histogram's buckets; 0.5 s is the latency SLO threshold. */
-export const probeDurationBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** The latency SLO threshold, in seconds: a bucket boundary of the histogram, and the status page's SLOW line. */
+export const latencyThresholdSeconds = 0.5;
+
+/**
+ * The latency histogram's buckets: fine around the 0.5 s SLO threshold (an exact 0.5 bucket, and 0.3 … 0.75 either
+ * side), so a quantile near it is read within a few percent instead of interpolated over 0.5–1 s.
+ */
+export const probeDurationBuckets = [0.05, 0.1, 0.25, 0.3, 0.4, 0.45, latencyThresholdSeconds, 0.55, 0.6, 0.75, 1, 2.5, 5, 10];
 
 type ProbeLabels = 'operation' | 'target';
 
@@ -19,11 +25,16 @@ const tlsVersionHelp = 'TLS version of the last handshake with the target: 1 on 
 const lastProbeHelp = {
   success: 'Whether the last probe succeeded (1) or failed (0).',
   duration: 'How long the HTTP exchange of the last probe took (the sum of its phases), in seconds.',
-  statusCode: 'HTTP status of the last probe; 0 when no response arrived.',
+  statusCode: 'HTTP status of the last probe; 0 when no response arrived; 429 while throttled (also for slots skipped while backing off).',
   phase: 'Duration of each phase of the last probe on a fresh connection (resolve, connect, tls, processing, transfer), in seconds.',
   lastTimestamp: 'When the last probe finished, in seconds since the Unix epoch.',
   undocumented: 'Undocumented (non-breaking) properties in the last probe response.',
+  violation:
+    "1 for each of the last probe's first (up to 3) breaking contract findings: pointer is a path of the OpenAPI response schema (* = any array index), expected from the schema, observed bounded to 64 characters; absent when the last probe kept the contract.",
 } as const;
+
+/** The info series of a probe's contract violations. */
+const violationName = 'customer_api_contract_violation_info';
 
 /** The last-probe gauges of a /probe answer. */
 class LastProbeGauges {
@@ -60,7 +71,7 @@ export const scheduleDelayBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 
 /**
  * The scheduled-mode metrics: last-probe gauges plus counters and the latency histogram for SLOs. The per-pair families
- * (31 series per target×operation, 62 per target) live in a plain table rendered straight to text: prom-client needs
+ * (36 series per target×operation, 72 per target, plus up to 3 contract-violation series) live in a plain table rendered straight to text: prom-client needs
  * 2.5-4 s of CPU and hundreds of MiB of garbage to render 10,000 targets (620k series), the table ~0.2 s. The few
  * per-target gauges, the exporter's own histogram and process_* and nodejs_* stay in prom-client's registry.
  */
@@ -144,9 +155,14 @@ const pairFamilies = [
   ['probe_http_duration_seconds', 'gauge', lastProbeHelp.phase],
   ['customer_api_last_probe_timestamp_seconds', 'gauge', lastProbeHelp.lastTimestamp],
   ['customer_api_undocumented_properties', 'gauge', lastProbeHelp.undocumented],
+  [violationName, 'gauge', lastProbeHelp.violation],
   ['customer_api_probes_total', 'counter', 'Probes completed.'],
   ['customer_api_probe_failures_total', 'counter', 'Failed probes by reason: timeout, connect, tls, http_5xx, auth, not_found, throttled, contract, other.'],
-  ['customer_api_probe_duration_seconds', 'histogram', 'Probe durations (the HTTP exchange), in seconds.'],
+  [
+    'customer_api_probe_duration_seconds',
+    'histogram',
+    'Durations of successful probes (the HTTP exchange), in seconds; failed and throttled probes are not observed (the latency SLI).',
+  ],
 ] as const;
 
 /**
@@ -183,11 +199,26 @@ class PairSeries {
     text[3] = flat(phases);
     text[4] = flat(['customer_api_last_probe_timestamp_seconds{', l, '} ', formatValue(finishedAtMs / 1000), '\n']);
     text[5] = flat(['customer_api_undocumented_properties{', l, '} ', formatValue(result.undocumentedProperties), '\n']);
+    const violations: string[] = [];
+    for (const v of result.violations ?? [])
+      violations.push(
+        violationName,
+        '{',
+        l,
+        ',pointer="',
+        escapeLabel(v.pointer),
+        '",expected="',
+        escapeLabel(v.expected),
+        '",observed="',
+        escapeLabel(v.observed),
+        '"} 1\n',
+      );
+    text[6] = violations.length === 0 ? emptyBuffer : flat(violations);
     this.probes += 1;
     if (result.reason) this.failures[reasonIndex.get(result.reason)!]! += 1;
-    // Latency is the API's: a slot in which nothing was sent (backing off after 429, no token) has none to observe,
-    // and a 0 here would count as a fast probe in the latency SLI.
-    if (result.sent) {
+    // The latency SLI is over successful probes only: a refused connection, a 5xx or a 429 answered in 20 ms is not a
+    // fast probe, and a slot in which nothing was sent has no latency at all. probe_duration_seconds keeps every probe.
+    if (result.success) {
       const value = result.durationSeconds;
       const bucket = probeDurationBuckets.findIndex((bound) => value <= bound);
       if (bucket >= 0) this.buckets[bucket]! += 1;
@@ -199,11 +230,11 @@ class PairSeries {
 
   #renderCounters(): void {
     const l = this.labels;
-    this.text[6] = flat(['customer_api_probes_total{', l, '} ', String(this.probes), '\n']);
+    this.text[7] = flat(['customer_api_probes_total{', l, '} ', String(this.probes), '\n']);
     const failures: string[] = [];
     for (let i = 0; i < failureReasons.length; i++)
       failures.push('customer_api_probe_failures_total{', l, ',reason="', failureReasons[i]!, '"} ', String(this.failures[i]), '\n');
-    this.text[7] = flat(failures);
+    this.text[8] = flat(failures);
     const histogram: string[] = [];
     let cumulative = 0;
     for (let i = 0; i < probeDurationBuckets.length; i++) {
@@ -213,7 +244,7 @@ class PairSeries {
     histogram.push('customer_api_probe_duration_seconds_bucket{le="+Inf",', l, '} ', String(this.count), '\n');
     histogram.push('customer_api_probe_duration_seconds_sum{', l, '} ', formatValue(this.sum), '\n');
     histogram.push('customer_api_probe_duration_seconds_count{', l, '} ', String(this.count), '\n');
-    this.text[8] = flat(histogram);
+    this.text[9] = flat(histogram);
   }
 }
 
@@ -292,6 +323,15 @@ export function singleProbeRegistry(target: string, operation: string, result: P
     registers,
   });
   for (const reason of failureReasons) failedDueTo.set({ ...labels, reason }, result.reason === reason ? 1 : 0);
+  if (result.violations && result.violations.length > 0) {
+    const violation = new Gauge({
+      name: violationName,
+      help: lastProbeHelp.violation,
+      labelNames: ['operation', 'target', 'pointer', 'expected', 'observed'],
+      registers,
+    });
+    for (const v of result.violations) violation.set({ ...labels, ...v }, 1);
+  }
   if (result.tls) {
     if (result.tls.earliestCertExpirySeconds !== undefined) {
       new Gauge({ name: certExpiryName, help: certExpiryHelp, labelNames: ['operation', 'target'], registers }).set(

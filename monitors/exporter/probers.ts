@@ -3,6 +3,7 @@ import { checkResponse, defaultJsonLimits, type Contract, type DriftFinding } fr
 import { redactText, type Secret } from '../../config/secret';
 import { authorizationValue } from '../../config/target';
 import type { ProbeTarget } from './config';
+import { boundedLabel, maxViolationSeries, schemaPointer, type ContractViolation } from './contract-violations';
 import { httpGet, type GetFailure, type GetResult, type PhaseDurations, type TlsDetails } from './http-get';
 
 /** Every value of the `reason` label, in a fixed order; the failures counter starts each at 0. */
@@ -41,7 +42,25 @@ export interface ProbeResult {
   contractBreak: ContractBreak | undefined;
   /** HTTPS: the TLS version and the chain's earliest expiry, whenever the handshake completed. */
   tls: TlsDetails | undefined;
+  /** Up to 3 breaking findings as the contract-violation info series' labels (schema pointers only); empty otherwise. */
+  violations?: ContractViolation[] | undefined;
+  /** A failed probe's request and a redacted, bounded body excerpt; undefined on success or when nothing was sent. */
+  evidence?: FailureEvidence | undefined;
 }
+
+/** What a failed probe sent and got back, for the status page, /status.json and the failure log; never a header or the token. */
+export interface FailureEvidence {
+  method: 'GET';
+  /** The request's URL path (no query, no credentials). */
+  path: string;
+  /** The start of the response body, redacted, with control characters escaped, at most maxBodyExcerptLength characters; '' when none came. */
+  bodyExcerpt: string;
+  /** Whether the body was longer than the excerpt. */
+  bodyTruncated: boolean;
+}
+
+/** The longest body excerpt kept per failed probe. */
+export const maxBodyExcerptLength = 256;
 
 /** Where a body broke the contract and how: read from the contract check's finding, shortened, never with the token. */
 export interface ContractBreak {
@@ -111,12 +130,13 @@ async function probeOperation(context: ProbeContext, operationId: OperationId, p
     sent: response.failure?.kind !== 'invalid-request',
     tls: response.tls,
   };
+  if (!result.success) result.evidence = failureEvidence(url, response.bodyText, context.token);
   context.log(`${result.success ? 'success' : `failure reason=${result.reason}`}: ${result.detail} in ${durationSeconds.toFixed(3)} s`);
   return result;
 }
 
 /** A response classified: success, or the one failure reason with its detail. */
-type Classification = Pick<ProbeResult, 'success' | 'reason' | 'detail' | 'undocumentedProperties' | 'contractBreak'>;
+type Classification = Pick<ProbeResult, 'success' | 'reason' | 'detail' | 'undocumentedProperties' | 'contractBreak' | 'violations'>;
 
 /**
  * classifyResponse, made total: a fault while classifying a response (a bug, or a body built to break the checker) is the
@@ -171,6 +191,7 @@ function classifyResponse(context: ProbeContext, operationId: OperationId, respo
       detail: clip(redactText(`HTTP ${status} breaks the contract: ${first.kind} at ${first.path || '(body)'}${more}`, [context.token])),
       undocumentedProperties,
       contractBreak: contractBreakOf(first, context.token),
+      violations: violationsOf(context, operationId, status, check.breaking),
     };
   }
   const drift = undocumentedProperties > 0 ? ` (${undocumentedProperties} undocumented ${undocumentedProperties === 1 ? 'property' : 'properties'})` : '';
@@ -197,6 +218,26 @@ function contractBreakOf(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected
     return clean.length > maxShownLength ? `${clean.slice(0, maxShownLength - 1)}…` : clean;
   };
   return { pointer: shown(finding.path), kind: finding.kind, expected: shown(expected), observed: shown(observed) };
+}
+
+/** The first breaking findings as info-series labels: schema pointers, bounded values, no duplicate label sets. */
+function violationsOf(context: ProbeContext, operationId: OperationId, status: number, breaking: ReadonlyArray<DriftFinding>): ContractViolation[] {
+  const out: ContractViolation[] = [];
+  const seen = new Set<string>();
+  for (const finding of breaking) {
+    if (out.length >= maxViolationSeries) break;
+    const shown = contractBreakOf(finding, context.token);
+    const violation = {
+      pointer: boundedLabel(schemaPointer(context.contract, operationId, status, finding.path)),
+      expected: boundedLabel(shown.expected),
+      observed: boundedLabel(shown.observed),
+    };
+    const id = `${violation.pointer}\u0000${violation.expected}\u0000${violation.observed}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(violation);
+  }
+  return out;
 }
 
 function jsonText(value: unknown): string {
@@ -330,4 +371,23 @@ function headerValue(header: string | string[] | undefined): string | undefined 
 
 function clip(text: string): string {
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+/** A failed probe's evidence: the URL path and the body's first characters, redacted and with every control character escaped. */
+function failureEvidence(url: string, bodyText: string, token: Secret): FailureEvidence {
+  let requestPath: string;
+  try {
+    requestPath = new URL(url).pathname;
+  } catch {
+    requestPath = '';
+  }
+  // Redact before cutting, so a token straddling the cut is never half kept.
+  const head = redactText(bodyText.slice(0, maxBodyExcerptLength * 4), [token]);
+  const excerpt = escapeControls(head).slice(0, maxBodyExcerptLength);
+  return { method: 'GET', path: escapeControls(requestPath).slice(0, 200), bodyExcerpt: excerpt, bodyTruncated: bodyText.length > excerpt.length };
+}
+
+/** C0, DEL and C1 controls (and the line and paragraph separators) as \\uXXXX, so a kept text is one inert line in any output. */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -38,6 +38,14 @@ interface TargetEntry {
   throttleStreak: number;
   /** The backoff last announced in the log, so a throttle is logged once per change, not per slot. */
   announcedBackoffSeconds: number | undefined;
+  /** The last 429's Retry-After in seconds, undefined when it sent none (or none readable). */
+  retryAfterSeconds: number | undefined;
+}
+
+/** A target backing off after HTTP 429: until when, and the Retry-After it sent (undefined: none). */
+export interface Throttle {
+  untilMs: number;
+  retryAfterSeconds: number | undefined;
 }
 
 /** The one probe of a target×operation in flight, which every caller in the meantime shares. */
@@ -64,7 +72,10 @@ export class ProbeRunner {
    * scans the listeners already there, so thousands of probes on one signal cost O(n²) (18 % of the CPU at 10,000 targets).
    */
   readonly #controllers = new Set<AbortController>();
+  /** The latest finished probe of each target×operation (scheduled or on-scrape), for /probe to reuse. */
+  readonly #latest = new Map<string, { result: ProbeResult; finishedAtMs: number }>();
   #stopped = false;
+  readonly #failureLog: ((line: string) => void) | undefined;
 
   constructor(options: {
     targets: ReadonlyArray<ProbeTarget>;
@@ -72,7 +83,10 @@ export class ProbeRunner {
     contract: Contract;
     metrics: ExporterMetrics;
     log: (line: string) => void;
+    /** Receives one JSON line per failed probe that was sent (scheduled or /probe), e.g. for Loki; never a token. */
+    failureLog?: (line: string) => void;
   }) {
+    this.#failureLog = options.failureLog;
     this.#targets = new Map(
       options.targets.map((t) => [
         t.name,
@@ -83,6 +97,7 @@ export class ProbeRunner {
           throttledUntilMs: 0,
           throttleStreak: 0,
           announcedBackoffSeconds: undefined,
+          retryAfterSeconds: undefined,
         },
       ]),
     );
@@ -126,7 +141,15 @@ export class ProbeRunner {
   /** Targets backing off after HTTP 429 now, with when the backoff ends (ms since the epoch). */
   throttledTargets(nowMs: number = Date.now()): Map<string, number> {
     const throttled = new Map<string, number>();
-    for (const [name, entry] of this.#targets) if (entry.throttledUntilMs > nowMs) throttled.set(name, entry.throttledUntilMs);
+    for (const [name, throttle] of this.throttles(nowMs)) throttled.set(name, throttle.untilMs);
+    return throttled;
+  }
+
+  /** Targets backing off after HTTP 429 now, with until when and the Retry-After they sent. */
+  throttles(nowMs: number = Date.now()): Map<string, Throttle> {
+    const throttled = new Map<string, Throttle>();
+    for (const [name, entry] of this.#targets)
+      if (entry.throttledUntilMs > nowMs) throttled.set(name, { untilMs: entry.throttledUntilMs, retryAfterSeconds: entry.retryAfterSeconds });
     return throttled;
   }
 
@@ -159,14 +182,34 @@ export class ProbeRunner {
    * not called at all: the result is a throttled failure without a request. Resolves with a failed probe for anything
    * that goes wrong inside; only a bug outside the probe itself can reject.
    */
-  async probe(targetName: string, operation: OperationId, timeoutMs: number, log: (line: string) => void): Promise<ProbeResult> {
+  async probe(
+    targetName: string,
+    operation: OperationId,
+    timeoutMs: number,
+    log: (line: string) => void,
+    options: { reuseWithinMs?: number } = {},
+  ): Promise<ProbeResult> {
     const entry = this.#targets.get(targetName);
     if (!entry) throw new Error(`no target named ${targetName}`);
     const now = Date.now();
+    const latest = this.#latest.get(key(targetName, operation));
+    const reuseWithinMs = options.reuseWithinMs ?? 0;
+    if (latest && reuseWithinMs > 0 && now - latest.finishedAtMs < reuseWithinMs && now >= latest.finishedAtMs) {
+      // /probe: a result this recent is answered again, so callers looping on /probe cannot multiply calls to the API.
+      log(`reusing the probe of ${targetName}/${operation} that finished ${now - latest.finishedAtMs} ms ago (reuse window ${reuseWithinMs} ms)`);
+      log(`${latest.result.success ? 'success' : `failure reason=${latest.result.reason}`}: ${latest.result.detail}`);
+      return latest.result;
+    }
     if (now < entry.throttledUntilMs) {
       const wait = Math.ceil((entry.throttledUntilMs - now) / 1000);
       log(`not calling the API: backing off for ${wait} s more after HTTP 429`);
-      return unsentFailure('throttled', `backing off after HTTP 429 (Retry-After): ${wait} s left`);
+      // Throttled is its own state: the status stays 429 (0 would read as "no response", i.e. down).
+      const why = entry.retryAfterSeconds === undefined ? 'no Retry-After sent' : `Retry-After ${entry.retryAfterSeconds} s`;
+      return {
+        ...unsentFailure('throttled', `backing off after HTTP 429 (${why}): ${wait} s left`),
+        statusCode: 429,
+        retryAfterSeconds: entry.retryAfterSeconds,
+      };
     }
     const id = key(targetName, operation);
     const running = this.#inFlight.get(id);
@@ -182,6 +225,12 @@ export class ProbeRunner {
         // A fault of the exporter's own, not of the API: the probe failed, and the schedule goes on.
         this.#log(`exporter fault probing ${targetName}/${operation}: ${errorLabel(error)}`);
         return unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`);
+      })
+      .then((result) => {
+        const finishedAtMs = Date.now();
+        this.#latest.set(id, { result, finishedAtMs });
+        if (!result.success && this.#failureLog) this.#failureLog(failureLogLine(targetName, operation, result, finishedAtMs));
+        return result;
       })
       .finally(() => {
         this.#inFlight.delete(id);
@@ -230,6 +279,7 @@ export class ProbeRunner {
       entry.throttleStreak += 1;
       const backoff = result.retryAfterSeconds ?? Math.min(maxThrottleBackoffSeconds, this.#settings.intervalSeconds * 2 ** (entry.throttleStreak - 1));
       entry.throttledUntilMs = Date.now() + backoff * 1000;
+      entry.retryAfterSeconds = result.retryAfterSeconds;
       redactingLog(`HTTP 429: not calling target ${targetName} for ${backoff} s`);
       // One line per change of backoff, not one per 429 or per skipped slot.
       if (entry.announcedBackoffSeconds !== backoff) {
@@ -329,4 +379,29 @@ function withinDeadline(running: InFlight, deadlineMs: number): Promise<ProbeRes
     );
   });
   return Promise.race([running.promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One failed probe as one JSON line (Loki, Vector, any log shipper): when, which target and operation, why, the
+ * request (method and URL path), status, timing phases, the contract finding and a redacted, bounded body excerpt.
+ * Built only from fields that never hold the token (details and excerpts are redacted when the probe makes them).
+ */
+export function failureLogLine(target: string, operation: string, result: ProbeResult, finishedAtMs: number): string {
+  return JSON.stringify({
+    ts: new Date(finishedAtMs).toISOString(),
+    level: 'warn',
+    msg: 'probe failed',
+    target,
+    operation,
+    reason: result.reason ?? 'other',
+    status: result.statusCode,
+    duration_seconds: Math.round(result.durationSeconds * 1e6) / 1e6,
+    phases: result.phases,
+    request: result.evidence ? { method: result.evidence.method, path: result.evidence.path } : null,
+    detail: result.detail,
+    contract: result.contractBreak ?? null,
+    violations: result.violations ?? [],
+    body_excerpt: result.evidence?.bodyExcerpt ?? null,
+    body_truncated: result.evidence?.bodyTruncated ?? false,
+  });
 }

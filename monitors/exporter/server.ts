@@ -32,6 +32,13 @@ export interface ExporterOptions {
   onStop?: () => Promise<void>;
   /** An exporter-toolkit web configuration file (TLS, basic auth); see web-config.ts and the README. */
   webConfigFile?: string;
+  /**
+   * /probe answers a result of the same target×operation that finished less than this many seconds ago instead of
+   * calling the API again (0: always probe). Default: min(10 s, the probe interval).
+   */
+  probeReuseSeconds?: number;
+  /** Receives one JSON line per failed probe (the CLI's --log.failures=json writes them to stdout). */
+  failureLog?: (line: string) => void;
 }
 
 /** A running exporter. */
@@ -53,6 +60,12 @@ export interface RunningExporter {
  */
 export const maxConcurrentScrapeProbes = 32;
 
+/**
+ * /probe reuses a result of the same target×operation younger than this (or than the probe interval, if shorter):
+ * 16 strangers looping on /probe make at most one API call per pair per window, not hundreds.
+ */
+export const defaultProbeReuseSeconds = 10;
+
 /** The offset blackbox_exporter subtracts from Prometheus' scrape timeout so the answer arrives in time. */
 const scrapeTimeoutOffsetSeconds = 0.5;
 
@@ -65,8 +78,9 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const webConfig = options.webConfigFile === undefined ? undefined : loadWebConfig(options.webConfigFile);
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} exporter: ${line}\n`));
   const metrics = new ExporterMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const runner = new ProbeRunner({ targets: options.targets, settings, contract: loadContract(), metrics, log });
-  const app = createExporterApp(runner, metrics, webConfig, log);
+  const runner = new ProbeRunner({ targets: options.targets, settings, contract: loadContract(), metrics, log, failureLog: options.failureLog });
+  const reuseWithinMs = Math.max(0, options.probeReuseSeconds ?? Math.min(defaultProbeReuseSeconds, settings.intervalSeconds)) * 1000;
+  const app = createExporterApp(runner, metrics, webConfig, log, reuseWithinMs);
 
   const server = webConfig?.tls ? createTlsServer(webConfig, app) : http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -127,7 +141,13 @@ function createTlsServer(webConfig: WebConfig, app: express.Express): https.Serv
 }
 
 /** The express app; the only HTTP glue between the probers and Prometheus. */
-function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, webConfig: WebConfig | undefined, log: (line: string) => void): express.Express {
+function createExporterApp(
+  runner: ProbeRunner,
+  metrics: ExporterMetrics,
+  webConfig: WebConfig | undefined,
+  log: (line: string) => void,
+  reuseWithinMs: number,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -142,8 +162,14 @@ function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, webCon
   const auth = new BasicAuthChecker(webConfig?.users ?? new Map());
   if (auth.enabled) {
     app.use(async (req: Request, res: Response, next: NextFunction) => {
-      if ((await auth.check(req.get('authorization'))) !== undefined) {
+      const outcome = await auth.authenticate(req.get('authorization'));
+      if (outcome.kind === 'ok') {
         next();
+        return;
+      }
+      if (outcome.kind === 'busy') {
+        // Answered at once, without a bcrypt comparison: the ones in flight are at the cap (a wrong-password flood).
+        res.status(429).set('Retry-After', '1').type('text/plain').send('Too many authentication attempts in progress: retry later\n');
         return;
       }
       res.set('WWW-Authenticate', 'Basic realm="customer-api-exporter", charset="UTF-8"');
@@ -212,7 +238,7 @@ function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, webCon
     scrapeProbes += 1;
     let result: ProbeResult;
     try {
-      result = await runner.probe(target, operation, timeoutSeconds * 1000, probeLog);
+      result = await runner.probe(target, operation, timeoutSeconds * 1000, probeLog, { reuseWithinMs });
     } finally {
       scrapeProbes -= 1;
       if (scrapeProbes === 0) rejectedScrapes = 0;
@@ -235,10 +261,12 @@ function createExporterApp(runner: ProbeRunner, metrics: ExporterMetrics, webCon
 
   const statusInput = (): StatusInput => {
     const nowMs = Date.now();
+    const throttles = runner.throttles(nowMs);
     return {
       targets: runner.targets(),
       states: runner.states(),
-      throttled: runner.throttledTargets(nowMs),
+      throttled: new Map([...throttles].map(([name, t]) => [name, t.untilMs])),
+      retryAfterSeconds: new Map([...throttles].map(([name, t]) => [name, t.retryAfterSeconds])),
       intervalSeconds: runner.settings.intervalSeconds,
       nowMs,
     };

@@ -1,6 +1,6 @@
 // Access control the Prometheus way: the exporter-toolkit web configuration file (TLS and basic auth), strictly validated.
 // Format: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -215,43 +215,80 @@ const maxCachedLogins = 1_000;
  */
 const decoyHash = '$2b$10$Hm98bkuf4BLe5KyVcg.ydew1FELbH/tvB2eIeJv9M9aqwp9ypvN7K';
 
+/** How many bcrypt comparisons may run at once by default: each is ~70 ms of the one event loop at cost 10. */
+export const defaultMaxConcurrentComparisons = 2;
+
+/** The outcome of one authentication: in, out, or refused unchecked because the comparisons in flight are at the cap. */
+export type AuthOutcome = { kind: 'ok'; user: string } | { kind: 'denied' } | { kind: 'busy' };
+
+/** Compares a password with a bcrypt hash; injectable so tests can count comparisons. */
+export type PasswordComparator = (password: string, hash: string) => Promise<boolean>;
+
 /**
  * Checks `Authorization: Basic …` against the configured bcrypt hashes. bcrypt is slow on purpose (~70 ms at cost
- * 10), so a successful check is remembered per (user, SHA-256 of the password, hash): Prometheus sends the same
- * credentials every scrape, and only the first one pays. Failures are never cached.
+ * 10, on the event loop with bcryptjs), so:
+ * - a successful check is remembered under an HMAC of the presented credentials with a key drawn at start-up (never
+ *   the password, nor a plain hash of it): Prometheus sends the same credentials every scrape and only the first pays;
+ * - at most `maxConcurrent` comparisons run at once; a request arriving while they are all busy is answered at once
+ *   (429) without a comparison, so a flood of wrong passwords costs at most that many comparisons at a time and cannot
+ *   starve probes or the scrapes whose credentials are remembered. Failures are never cached.
  */
 export class BasicAuthChecker {
   readonly #users: ReadonlyMap<string, string>;
-  readonly #verified = new Map<string, Buffer>();
+  /** HMAC of `user:password` (hex) → user name. */
+  readonly #verified = new Map<string, string>();
+  readonly #key = randomBytes(32);
+  readonly #compare: PasswordComparator;
+  readonly #maxConcurrent: number;
+  #running = 0;
 
-  constructor(users: ReadonlyMap<string, string>) {
+  constructor(users: ReadonlyMap<string, string>, options: { compare?: PasswordComparator; maxConcurrent?: number } = {}) {
     this.#users = users;
+    // Looked up at call time (not bound once), so a test that wraps bcrypt.compare sees every comparison.
+    this.#compare = options.compare ?? ((password, hash) => bcrypt.compare(password, hash));
+    this.#maxConcurrent = Math.max(1, options.maxConcurrent ?? defaultMaxConcurrentComparisons);
   }
 
   get enabled(): boolean {
     return this.#users.size > 0;
   }
 
-  /** The authenticated user name, or undefined. Never throws. */
+  /** Comparisons running now (at most maxConcurrent). */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** The authenticated user name, or undefined (wrong, missing or refused while busy). Never throws. */
   async check(authorization: string | undefined): Promise<string | undefined> {
+    const outcome = await this.authenticate(authorization);
+    return outcome.kind === 'ok' ? outcome.user : undefined;
+  }
+
+  /** Whether the header carries configured credentials; `busy` when it would need a comparison and none is free. Never throws. */
+  async authenticate(authorization: string | undefined): Promise<AuthOutcome> {
     const credentials = parseBasic(authorization);
-    if (!credentials) return undefined;
+    if (!credentials) return { kind: 'denied' };
     const { user, password } = credentials;
     const hash = this.#users.get(user);
-    const digest = createHash('sha256').update(password, 'utf8').digest();
-    const cacheKey = `${user}\u0000${hash ?? ''}`;
+    const cacheKey = createHmac('sha256', this.#key)
+      .update(`${user}\u0000${password}\u0000${hash ?? ''}`, 'utf8')
+      .digest('hex');
     const cached = this.#verified.get(cacheKey);
-    if (hash && cached && timingSafeEqual(cached, digest)) return user;
+    if (hash && cached === user) return { kind: 'ok', user };
+    if (this.#running >= this.#maxConcurrent) return { kind: 'busy' };
+    this.#running += 1;
     let ok: boolean;
     try {
-      ok = await bcrypt.compare(password, hash ?? decoyHash);
+      ok = await this.#compare(password, hash ?? decoyHash);
     } catch {
       ok = false;
+    } finally {
+      this.#running -= 1;
     }
-    if (!ok || !hash) return undefined;
+    if (!ok || !hash) return { kind: 'denied' };
     if (this.#verified.size >= maxCachedLogins) this.#verified.clear();
-    this.#verified.set(cacheKey, digest);
-    return user;
+    this.#verified.set(cacheKey, user);
+    return { kind: 'ok', user };
   }
 }
 

@@ -31,9 +31,10 @@ export const fastSettings: Partial<ProbeSettings> = { intervalSeconds: 0.25, tim
 export function startQuietExporter(
   targets: ProbeTarget[],
   settings: Partial<ProbeSettings> = fastSettings,
-  extra: { scheduled?: boolean } = {},
+  extra: { scheduled?: boolean; probeReuseSeconds?: number } = {},
 ): Promise<RunningExporter> {
-  return startExporter({ targets, settings, port: 0, defaultMetrics: false, log: () => undefined, ...extra });
+  // Tests expect a fresh probe from each /probe unless they test the reuse window itself.
+  return startExporter({ targets, settings, port: 0, defaultMetrics: false, log: () => undefined, probeReuseSeconds: 0, ...extra });
 }
 
 /** Starts a simulator and a quiet exporter probing it (`target` overrides the target), runs `body`, then stops both. */
