@@ -104,7 +104,9 @@ test.describe('the drift report', () => {
     expect(drift.summary.nonBreaking).toBe(drift.findings.length);
     const markdown = fs.readFileSync(path.join(run.reportsDir, 'drift.md'), 'utf8');
     expect(markdown.split('\n')[0]).toMatch(/^\*\*Contract drift: 0 breaking, \d+ non-breaking\*\*/);
-    expect(markdown).toMatch(/\| getCustomer \| 200 \| `GET \/cust_abc123`( \(and \d+ other request\(s\), see drift\.json\))? \| `\/data\/region` \| undocumented-property \|/);
+    expect(markdown).toMatch(
+      /\| getCustomer \| 200 \| `GET \/cust_abc123`( \(and \d+ other request\(s\), see drift\.json\))? \| `\/data\/region` \| undocumented-property \|/,
+    );
     expect(run.stdout).toMatch(/drift: 0 breaking, \d+ non-breaking → .*drift\.md/);
   });
 
