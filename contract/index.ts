@@ -1,5 +1,5 @@
 // The contract's public face: one compiled Contract per process (so once per Playwright worker), and the checks on it.
-import { currentContract, outlineContract, precompiledContract, type Contract, type ContractOutline } from './validators';
+import { compileContract, outlineContract, precompiledContract, type Contract, type ContractOutline } from './validators';
 import { contractDocumentPath } from '../config/settings';
 
 export {
@@ -100,7 +100,8 @@ let compiled: Contract | undefined;
  * validators generated ahead of time (contract/validators.generated.js) while they match the document, else compiled now.
  */
 export function loadContract(): Contract {
-  compiled ??= currentContract(contractDocumentPath());
+  const file = contractDocumentPath();
+  compiled ??= precompiledContract(file) ?? compileContract(file);
   return compiled;
 }
 

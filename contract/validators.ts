@@ -286,8 +286,8 @@ export function precompiledContract(file: string = defaultContractPath, standalo
 }
 
 /** The precompiled contract when current, else one compiled now: what loadContract keeps for the process. */
-export function currentContract(file: string = defaultContractPath): Contract {
-  return precompiledContract(file) ?? compileContract(file);
+export function currentContract(): Contract {
+  return precompiledContract() ?? compileContract();
 }
 
 /** The standalone module's two files, contract/validators.generated.js and its .d.ts, for this document. */
