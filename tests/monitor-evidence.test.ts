@@ -217,7 +217,10 @@ test('each failed probe is kept with its evidence (request, status, phases, reda
       expect(page).toContain('failed probes');
 
       expect(failureLines.length).toBeGreaterThanOrEqual(5);
-      const line = JSON.parse(failureLines[0]!) as Record<string, unknown>;
+      // Both operations fail, in no fixed order: judge getCustomer's line.
+      const lines = failureLines.map((l) => JSON.parse(l) as Record<string, unknown> & { request?: { path?: unknown } });
+      const line = lines.find((l) => l.request?.path === `/${customerId}`);
+      expect(line, `a line for GET /${customerId} among ${failureLines.length}`).toBeDefined();
       expect(line).toMatchObject({
         msg: 'probe failed',
         target: 'default',
