@@ -66,7 +66,7 @@ test(`the status page shows at most ${maxStatusPageRows} rows, failing first, an
   const rows = [...page.matchAll(/<tr data-target="([^"]+)" data-operation="([^"]+)" data-status="([^"]+)">/g)];
   expect(rows, 'capped').toHaveLength(maxStatusPageRows);
   expect(rows[0]!.slice(1), 'the failing pair first').toEqual(['t250', 'getCustomerUsage', 'failing']);
-  expect(page, 'a line counting every state').toContain('600 target×operation pairs: 1 failing, 0 throttled, 0 pending, 599 up');
+  expect(page, 'a line counting every state').toContain('600 target×operation pairs: 1 failing, 0 throttled, 0 slow, 0 pending, 599 up');
 });
 
 test('the series table renders the same names, labels and values as before, each family together', async () => {
