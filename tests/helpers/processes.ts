@@ -35,9 +35,13 @@ export interface CollectingProcess {
   readonly exit: Promise<ProcessExit>;
 }
 
-/** The clean environment every child starts from, plus `env` (an undefined value leaves a variable out). */
+/**
+ * The clean environment every child starts from, plus `env` (an undefined value leaves a variable out). The failure
+ * database is off unless a test names its own file: a self-test's gate run must never write the repository's
+ * contract/failure-db.json (later runs would replay what a breaking simulator mode answered).
+ */
 export function childEnvironment(env: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {};
+  const base: NodeJS.ProcessEnv = { CONTRACT_FAILURE_DB: '0' };
   for (const key of ['PATH', 'HOME', 'TMPDIR']) if (process.env[key] !== undefined) base[key] = process.env[key];
   return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, value]) => value !== undefined));
 }
