@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { redactText, type Secret } from '../config/secret';
 import { documented, inferred, weakest, type Evidence } from './evidence';
 import { clip, terminalText } from './untrusted-text';
-import type { Contract, ResponseContract } from './validators';
+import type { Contract, ResponseContract } from './compile';
 
 export type DriftKind =
   | 'undocumented-property'

@@ -6,7 +6,7 @@ import type { GeneratedCase } from './generators';
 import type { ObservedExchange } from './judge';
 import { resolveRef } from './openapi';
 import { curlFor, type ContractRecord, type Finding, type FindingKind, type RunFacts } from './records';
-import type { Contract } from './validators';
+import type { Contract } from './compile';
 
 /** A generated exchange: the judge's exchange plus the response headers the header checks read. */
 export interface GeneratedExchange extends ObservedExchange {

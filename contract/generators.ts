@@ -5,7 +5,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import type { AdvisoryRule } from './evidence';
 import { httpMethods, resolveRef } from './openapi';
 import type { GeneratedMethodName } from './records';
-import type { BodyValidator, Contract } from './validators';
+import type { BodyValidator, Contract } from './compile';
 
 /** Schemathesis' two generation modes: input the document allows, and input it does not. */
 export type GenerationMode = 'positive' | 'negative';

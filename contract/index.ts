@@ -1,5 +1,7 @@
 // The contract's public face: one compiled Contract per process (so once per Playwright worker), and the checks on it.
-import { compileContract, outlineContract, precompiledContract, type Contract, type ContractOutline } from './validators';
+import { compileContract, type Contract } from './compile';
+import { outlineContract, type ContractOutline } from './document-outline';
+import { precompiledContract } from './standalone';
 import { contractDocumentPath } from '../config/settings';
 
 export {
@@ -15,21 +17,9 @@ export {
   type DriftSeverity,
   type ObservedResponse,
 } from './check';
-export {
-  Contract,
-  compileContract,
-  outlineContract,
-  precompiledContract,
-  standaloneValidators,
-  standaloneFiles,
-  type BodyValidator,
-  type StandaloneModule,
-  type ContractOutline,
-  type OperationContract,
-  type OperationOutline,
-  type ResponseContract,
-  type ResponseOutline,
-} from './validators';
+export { Contract, compileContract, type BodyValidator, type OperationContract, type ResponseContract } from './compile';
+export { outlineContract, type ContractOutline, type OperationOutline, type ResponseOutline } from './document-outline';
+export { compilePath, precompiledContract, standaloneFingerprint, standaloneFiles, standaloneValidators, type StandaloneModule } from './standalone';
 export {
   advisory,
   advisoryRules,

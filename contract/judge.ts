@@ -13,7 +13,7 @@ import {
   type RunFacts,
 } from './records';
 import { clip, terminalText } from './untrusted-text';
-import type { Contract } from './validators';
+import type { Contract } from './compile';
 
 /** One request and what came back, as a spec observed it through the relay. */
 export interface ObservedExchange {

@@ -51,6 +51,11 @@ function assertOpenApi31(value: unknown, file: string): OpenApiDocument {
   return value as OpenApiDocument;
 }
 
+/** The text of an `x-` extension (`x-inferred`, `x-simulator-only`, …) when it is one, whitespace folded; undefined otherwise. */
+export function extensionNote(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value.trim().replace(/\s+/g, ' ') : undefined;
+}
+
 /** Resolves a local `$ref` (`#/components/...`) inside the document. */
 export function resolveRef<T>(doc: OpenApiDocument, value: T | OpenAPIV3_1.ReferenceObject): T {
   let current: unknown = value;

@@ -6,12 +6,15 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { test, expect } from '@playwright/test';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import ts from 'typescript';
 import {
   checkResponse,
   compileContract,
+  compilePath,
   loadContract,
   precompiledContract,
   standaloneFiles,
+  standaloneFingerprint,
   standaloneValidators,
   type BodyValidator,
   type Contract,
@@ -87,8 +90,51 @@ function verdict(validate: BodyValidator, body: unknown): unknown {
   return { valid, errors: valid ? null : structuredClone(validate.errors) };
 }
 
+/**
+ * Every repository source file (without extension) the generator reaches from contract/standalone.ts through its relative
+ * imports, type-only ones included; the module it writes (contract/validators.generated) is its output, not its input.
+ */
+function compilePathImports(): string[] {
+  const reached = new Set<string>();
+  const visit = (file: string): void => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    const source = fs.readFileSync(path.join(repoRoot, `${file}.ts`), 'utf8');
+    for (const { fileName } of ts.preProcessFile(source, true, true).importedFiles) {
+      if (!fileName.startsWith('.')) continue;
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), fileName)).replace(/\/index$/, '');
+      if (target === 'contract/validators.generated') continue;
+      visit(fs.existsSync(path.join(repoRoot, `${target}.ts`)) ? target : `${target}/index`);
+    }
+  };
+  visit('contract/standalone');
+  return [...reached].sort();
+}
+
 test.describe('the standalone validators (contract/validators.generated.js)', () => {
-  test('are current with the document and contract/validators.ts', () => {
+  test('the fingerprint covers every file on the compile path: each file the generator imports, directly or not, is listed', () => {
+    expect([...compilePath].sort(), 'add the file to compilePath in contract/standalone.ts (and run `npm run contract:validators`)').toEqual(
+      compilePathImports(),
+    );
+    // And each listed file counts: a change to any of them changes the fingerprint.
+    const document = fs.readFileSync(contractFile);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'compile-path-'));
+    for (const file of compilePath) {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      fs.copyFileSync(path.join(repoRoot, `${file}.ts`), path.join(root, `${file}.ts`));
+    }
+    const copied = standaloneFingerprint(document, root, '.ts');
+    expect(copied, 'the copy hashes as the repository does').toBe(standaloneFingerprint(document));
+    for (const file of compilePath) {
+      const original = fs.readFileSync(path.join(root, `${file}.ts`));
+      fs.writeFileSync(path.join(root, `${file}.ts`), Buffer.concat([original, Buffer.from('\n')]));
+      expect(standaloneFingerprint(document, root, '.ts'), `${file} changed`).not.toBe(copied);
+      fs.writeFileSync(path.join(root, `${file}.ts`), original);
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('are current with the document and its compile path', () => {
     const { js, dts } = standaloneValidators(contractFile);
     expect(fs.readFileSync(standaloneFiles.js, 'utf8') === js, 'run `npm run contract:validators` and commit the result').toBe(true);
     expect(fs.readFileSync(standaloneFiles.dts, 'utf8'), 'run `npm run contract:validators` and commit the result').toBe(dts);
@@ -97,7 +143,7 @@ test.describe('the standalone validators (contract/validators.generated.js)', ()
 
   test('are what loadContract uses, and never when they are stale or for another document', () => {
     expect(loadContract().response('getCustomer', 200).validate).toBe(generated.validators['getCustomer 200 validate']);
-    // A stale module (another document, another contract/validators.ts or ajv) is not used: the contract is compiled instead.
+    // A stale module (another document, another compile path or ajv) is not used: the contract is compiled instead.
     expect(precompiledContract(contractFile, { ...generated, fingerprint: '0'.repeat(64) })).toBeUndefined();
     const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'standalone-')), 'customer-management.yaml');
     fs.copyFileSync(contractFile, copy);
