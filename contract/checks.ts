@@ -1,11 +1,11 @@
 // The checks run on every generated response, each a named function (Schemathesis' checks are the model); each returns findings with their evidence.
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { checkResponse } from './check';
-import { advisory, documented, gates, inferred, weakest, type Evidence } from './evidence';
+import { advisory, documented, inferred, type Evidence } from './evidence';
 import type { GeneratedCase } from './generators';
-import type { ObservedExchange } from './judge';
 import { resolveRef } from './openapi';
-import { curlFor, type ContractRecord, type Finding, type FindingKind, type RunFacts } from './records';
+import { completeFinding, draftFromDrift, findingsOutcome, noAnswerFinding, type FindingDraft, type ObservedExchange } from './findings';
+import type { ContractRecord, Finding, FindingKind, RunFacts } from './records';
 import type { Contract } from './compile';
 
 /** A generated exchange: the judge's exchange plus the response headers the header checks read. */
@@ -23,9 +23,6 @@ export interface CheckInput {
   /** Whether a declared header the page does not document fails the gate when missing (CONTRACT_ENFORCE_HEADERS). */
   enforceHeaders: boolean;
 }
-
-/** A finding before the run fills in who, where and whether it gates. */
-export type FindingDraft = Omit<Finding, 'operation' | 'method' | 'url' | 'status' | 'gating' | 'curl'>;
 
 /** One named check: the findings it makes on one exchange (none when it holds or does not apply). */
 export type Check = (input: CheckInput) => FindingDraft[];
@@ -111,13 +108,7 @@ export const response_schema_conformance: Check = ({ contract, exchange }) => {
   if (!expected || exchange.noAnswer !== undefined || exchange.operation === '' || exchange.request.method === 'HEAD') return [];
   const check = checkResponse(contract, exchange.operation, { status: exchange.status, contentType: exchange.contentType, bodyText: exchange.bodyText });
   return check.findings.map((finding) => ({
-    pointer: finding.path,
-    kind: finding.kind,
-    severity: finding.severity,
-    evidence: weakest(finding.evidence, expected.statusEvidence),
-    expected: finding.expected,
-    observed: finding.observed,
-    observedType: finding.observedType,
+    ...draftFromDrift(finding, expected.statusEvidence),
     message: `${finding.message} [${finding.kind === 'content-type-mismatch' || finding.kind === 'unparsable-body' ? 'content_type_conformance' : 'response_schema_conformance'}]`,
   }));
 };
@@ -387,27 +378,9 @@ export function use_after_free(expectedStatus: number, evidence: Evidence, link:
 /** Runs checks on one exchange and makes the record every report is built from. */
 export function judgeGenerated(input: CheckInput, checks: ReadonlyArray<readonly [string, Check]>, claim: string, run: RunFacts): ContractRecord {
   const { exchange } = input;
-  const findings: Finding[] = [];
-  if (exchange.noAnswer !== undefined) {
-    findings.push(
-      complete(
-        exchange,
-        {
-          pointer: '',
-          kind: 'no-answer',
-          severity: 'breaking',
-          evidence: documented('every operation answers with a documented status'),
-          expected: 'an answer',
-          observed: exchange.noAnswer,
-          observedType: 'text',
-          message: `(response): no answer: ${exchange.noAnswer}`,
-        },
-        run,
-      ),
-    );
-  }
-  for (const [, check] of checks) for (const draft of check(input)) findings.push(complete(exchange, draft, run));
-  const outcome: ContractRecord['outcome'] = findings.some((f) => f.gating) ? 'failed' : findings.length > 0 ? 'warned' : 'passed';
+  const findings: Finding[] = exchange.noAnswer !== undefined ? [noAnswerFinding(exchange, run)] : [];
+  for (const [, check] of checks) for (const draft of check(input)) findings.push(completeFinding(exchange, draft, run));
+  const outcome = findingsOutcome(findings);
   return {
     format: 'contract-record/1',
     role: 'claim',
@@ -419,17 +392,5 @@ export function judgeGenerated(input: CheckInput, checks: ReadonlyArray<readonly
     outcome,
     findings,
     run,
-  };
-}
-
-function complete(exchange: ObservedExchange, draft: FindingDraft, run: RunFacts): Finding {
-  return {
-    operation: exchange.operation,
-    method: exchange.request.method,
-    url: exchange.request.url,
-    status: exchange.status,
-    ...draft,
-    gating: draft.severity === 'breaking' && gates(draft.evidence, run.strictness, run.enforce),
-    curl: curlFor(exchange.request),
   };
 }

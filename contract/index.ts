@@ -57,16 +57,9 @@ export {
   type RequestRecord,
   type RunFacts,
 } from './records';
-export {
-  judgePrecondition,
-  judgeRules,
-  judgeStatusClaim,
-  recordMessage,
-  type ObservedExchange,
-  type RuleCheck,
-  type ServedMeaning,
-  type StatusClaim,
-} from './judge';
+export { dataChecks, judgeGenerated, type Check, type CheckInput, type GeneratedExchange } from './checks';
+export { completeFinding, draftFromDrift, findingCause, findingsOutcome, noAnswerFinding, type FindingDraft, type ObservedExchange } from './findings';
+export { judgePrecondition, judgeRules, judgeStatusClaim, recordMessage, type RuleCheck, type ServedMeaning, type StatusClaim } from './judge';
 
 export {
   boundMarkdown,

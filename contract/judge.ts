@@ -1,32 +1,10 @@
 // Judges one exchange against a claim (a status, a behaviour rule, a precondition) and returns the record every report is made from.
-import { checkResponse, jsonType, showObserved, type DriftFinding } from './check';
-import { gates, weakest, type Evidence } from './evidence';
-import {
-  curlFor,
-  prettyBody,
-  requestLine,
-  weightText,
-  type ContractRecord,
-  type Finding,
-  type FindingKind,
-  type RequestRecord,
-  type RunFacts,
-} from './records';
-import { clip, terminalText } from './untrusted-text';
+import { checkResponse, jsonType, showObserved } from './check';
 import type { Contract } from './compile';
-
-/** One request and what came back, as a spec observed it through the relay. */
-export interface ObservedExchange {
-  operation: string;
-  request: RequestRecord;
-  status: number;
-  contentType: string | undefined;
-  bodyText: string;
-  /** Set when the relay answered itself (a refusal, a cap): the target gave no answer to judge. */
-  noAnswer?: string;
-  /** When the target answered 429 and the client waited: how often and how long. */
-  throttle?: { retries: number; retryAfter: string | undefined; waitedMs: number };
-}
+import type { Evidence } from './evidence';
+import { completeFinding, draftFromDrift, findingsOutcome, noAnswerFinding, type ObservedExchange } from './findings';
+import { curlFor, prettyBody, requestLine, weightText, type ContractRecord, type Finding, type FindingKind, type RunFacts } from './records';
+import { clip, terminalText } from './untrusted-text';
 
 /** What a target that *served* a request the claim expects refused has done: a security hole, a use after free. */
 export interface ServedMeaning {
@@ -63,39 +41,6 @@ export interface RuleCheck {
   security?: boolean;
 }
 
-type FindingDraft = Omit<Finding, 'operation' | 'method' | 'url' | 'status' | 'expectedStatus' | 'gating' | 'curl'>;
-
-function complete(exchange: ObservedExchange, draft: FindingDraft, run: RunFacts, expectedStatus?: number): Finding {
-  return {
-    operation: exchange.operation,
-    method: exchange.request.method,
-    url: exchange.request.url,
-    status: exchange.status,
-    ...(expectedStatus === undefined ? {} : { expectedStatus }),
-    ...draft,
-    gating: draft.severity === 'breaking' && gates(draft.evidence, run.strictness, run.enforce),
-    curl: curlFor(exchange.request),
-  };
-}
-
-function fromDrift(finding: DriftFinding, cap: Evidence): FindingDraft {
-  return {
-    pointer: finding.path,
-    kind: finding.kind,
-    severity: finding.severity,
-    evidence: weakest(finding.evidence, cap),
-    expected: finding.expected,
-    observed: finding.observed,
-    observedType: finding.observedType,
-    message: finding.message,
-  };
-}
-
-function outcomeOf(findings: readonly Finding[]): ContractRecord['outcome'] {
-  if (findings.some((f) => f.gating)) return 'failed';
-  return findings.length > 0 ? 'warned' : 'passed';
-}
-
 function record(
   exchange: ObservedExchange,
   role: ContractRecord['role'],
@@ -103,7 +48,7 @@ function record(
   expectedStatus: number | undefined,
   run: RunFacts,
   findings: Finding[],
-  outcome = outcomeOf(findings),
+  outcome: ContractRecord['outcome'] = findingsOutcome(findings),
   reason?: string,
 ): ContractRecord {
   return {
@@ -131,24 +76,6 @@ function throttledReason(exchange: ObservedExchange): string {
   return `throttled: ${exchange.operation} answered 429 to ${requestLine(exchange.request)} ${how}: the vendor's rate limit, not drift; nothing was judged`;
 }
 
-function noAnswerFinding(exchange: ObservedExchange, run: RunFacts, expectedStatus?: number): Finding {
-  return complete(
-    exchange,
-    {
-      pointer: '',
-      kind: 'no-answer',
-      severity: 'breaking',
-      evidence: { level: 'documented', note: 'every operation answers with a documented status' },
-      expected: expectedStatus ?? 'an answer',
-      observed: exchange.noAnswer,
-      observedType: 'text',
-      message: terminalText(`(response): no answer: the target gave no answer to ${requestLine(exchange.request)}: ${exchange.noAnswer ?? ''}`),
-    },
-    run,
-    expectedStatus,
-  );
-}
-
 /** Judges an answer against a status claim: the status, then the body against that status's documented response. */
 export function judgeStatusClaim(contract: Contract, exchange: ObservedExchange, claim: StatusClaim, run: RunFacts): ContractRecord {
   const operation = contract.operation(exchange.operation);
@@ -169,7 +96,7 @@ export function judgeStatusClaim(contract: Contract, exchange: ObservedExchange,
       : `; ${exchange.status} is not a documented status of ${exchange.operation}${answered ? ` (the contract lists it as ${answered.statusEvidence.level}: not on the vendor's page)` : ''}`;
     const wanted = [claim.status, ...(claim.alsoAccept ?? [])].join(' or ');
     const text = `answered ${exchange.status}, expected ${wanted}${notOnPage}${served ? `: ${served.text}` : ''}`;
-    const finding = complete(
+    const finding = completeFinding(
       exchange,
       {
         pointer: '',
@@ -193,7 +120,7 @@ export function judgeStatusClaim(contract: Contract, exchange: ObservedExchange,
   if (answered.statusEvidence.level !== 'documented' && exchange.status !== claim.status) {
     // An accepted status that is not on the vendor's page (a 403 refusal): reported, not failing.
     findings.push(
-      complete(
+      completeFinding(
         exchange,
         {
           pointer: '',
@@ -214,7 +141,7 @@ export function judgeStatusClaim(contract: Contract, exchange: ObservedExchange,
   // are simulator-only), whatever the claim that led to it.
   const cap = answered.statusEvidence;
   const check = checkResponse(contract, exchange.operation, { status: exchange.status, contentType: exchange.contentType, bodyText: exchange.bodyText });
-  for (const drift of check.findings) findings.push(complete(exchange, fromDrift(drift, cap), run, claim.status));
+  for (const drift of check.findings) findings.push(completeFinding(exchange, draftFromDrift(drift, cap), run, claim.status));
   return record(exchange, 'claim', claim.claim, claim.status, run, findings);
 }
 
@@ -225,7 +152,7 @@ export function judgeRules(exchange: ObservedExchange, claim: string, rules: rea
     .map((rule) => {
       const observedType = jsonType(rule.observed);
       const expected = asJson(rule.expected);
-      return complete(
+      return completeFinding(
         exchange,
         {
           pointer: rule.pointer,

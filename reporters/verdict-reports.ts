@@ -4,6 +4,7 @@ import {
   boundMarkdown,
   countFindings,
   countsText,
+  findingCause,
   markdownCode,
   markdownText,
   requestLine,
@@ -90,23 +91,6 @@ const maxSummaryRows = 100;
 
 const levelRank = { documented: 0, inferred: 1, 'simulator-only': 2 } as const;
 
-/** What a finding expected, as its cause sees it: a status the hand-written specs hold as a number and the generated checks as text are one. */
-function expectationKey(finding: Finding): string {
-  if (finding.expectedStatus !== undefined && finding.expectedStatus !== finding.status) return `status ${finding.expectedStatus}`;
-  if (typeof finding.expected === 'string' && /^[1-5]\d\d$/.test(finding.expected) && Number(finding.expected) !== finding.status)
-    return `status ${finding.expected}`;
-  return finding.expected === undefined ? 'nothing' : JSON.stringify(finding.expected);
-}
-
-/**
- * The cause a finding shares with others: the same operation, kind of check, answered status, pointer, expectation and
- * severity. Which request showed it (with or without a query, which bad credential) and under which rule's evidence are
- * not part of it: "answered 200, expected 401" for a missing, an invalid and a non-Bearer credential is one cause.
- */
-function causeKey(finding: Finding): string {
-  return JSON.stringify([finding.operation, finding.kind, finding.status, finding.pointer, expectationKey(finding), finding.severity]);
-}
-
 /** Findings grouped by cause across tests and workers, failing ones first, in an order that does not depend on timing. */
 export function aggregateFindings(contract: ContractOutline, verdicts: readonly TestVerdict[]): AggregatedFinding[] {
   const byKey = new Map<string, AggregatedFinding>();
@@ -120,7 +104,7 @@ export function aggregateFindings(contract: ContractOutline, verdicts: readonly 
       a.verdict.order - b.verdict.order,
   );
   for (const { verdict, finding } of entries) {
-    const key = causeKey(finding);
+    const key = findingCause(finding);
     const seen = byKey.get(key);
     if (!seen) {
       byKey.set(key, { ...finding, tests: [verdict.title], count: 1 });
