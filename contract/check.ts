@@ -26,7 +26,7 @@ export interface DriftFinding {
   operation: string;
   status: number;
   /** JSON pointer into the body (`/data/apps_count`); empty for the whole response. */
-  path: string;
+  pointer: string;
   kind: DriftKind;
   severity: DriftSeverity;
   /** Where the broken rule comes from: the vendor's page (documented), an x-inferred note, or the simulator. */
@@ -94,7 +94,7 @@ export function checkResponse(
     const observedType = finding.observedType ?? jsonType(finding.observed);
     const clean = {
       ...finding,
-      path: clip(finding.path, maxPointerLength),
+      pointer: clip(finding.pointer, maxPointerLength),
       observedType,
       expected: redactValue(finding.expected, secrets),
       observed: redactValue(finding.observed, secrets),
@@ -134,7 +134,7 @@ export function checkResponse(
 
   if (!described) {
     add({
-      path: '',
+      pointer: '',
       kind: 'undocumented-status-code',
       severity: 'breaking',
       evidence: documented('the status table of the vendor page'),
@@ -147,7 +147,7 @@ export function checkResponse(
   const essence = response.contentType?.split(';')[0]?.trim().toLowerCase();
   if (!essence || !described.mediaTypes.includes(essence)) {
     add({
-      path: '',
+      pointer: '',
       kind: 'content-type-mismatch',
       severity: 'breaking',
       evidence: described.mediaTypeEvidence,
@@ -158,7 +158,7 @@ export function checkResponse(
   if (refusal) {
     add(
       {
-        path: '',
+        pointer: '',
         kind: 'unparsable-body',
         severity: 'breaking',
         evidence: described.bodyEvidence,
@@ -170,7 +170,7 @@ export function checkResponse(
     );
   } else if (!parsed) {
     add({
-      path: '',
+      pointer: '',
       kind: 'unparsable-body',
       severity: 'breaking',
       evidence: described.bodyEvidence,
@@ -217,7 +217,7 @@ function schemaFindings(response: ResponseContract, body: unknown): Array<Omit<D
   const out: Array<Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'>> = [];
   const seen = new Set<string>();
   const push = (finding: Omit<DriftFinding, 'operation' | 'status' | 'message' | 'observedType'>): void => {
-    const key = `${finding.path}\u0000${finding.kind}`;
+    const key = `${finding.pointer}\u0000${finding.kind}`;
     if (seen.has(key)) return;
     seen.add(key);
     out.push(finding);
@@ -269,11 +269,11 @@ function boundPerKind(findings: readonly SchemaFinding[]): Array<{ finding: Sche
   }
   for (const rest of overflow.values()) {
     const first = rest[0]!;
-    const under = commonPointer(rest.map((f) => f.path));
+    const under = commonPointer(rest.map((f) => f.pointer));
     const more = `${rest.length.toLocaleString('en-US')} more ${kindPlural[first.kind]}`;
     kept.push({
       finding: {
-        path: under,
+        pointer: under,
         kind: first.kind,
         severity: first.severity,
         evidence: first.evidence,
@@ -314,16 +314,16 @@ function fromAjvError(
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
-      const path = `${at}/${escapePointer(name)}`;
-      return { path, kind: 'undocumented-property', severity, evidence, expected: 'absent (not in the contract)', observed: valueAt(body, path) };
+      const pointer = `${at}/${escapePointer(name)}`;
+      return { pointer, kind: 'undocumented-property', severity, evidence, expected: 'absent (not in the contract)', observed: valueAt(body, pointer) };
     }
     case 'required': {
-      const path = `${at}/${escapePointer(String(params.missingProperty))}`;
-      return { path, kind: 'missing-required-property', severity, evidence, expected: 'present (required)', observed: undefined };
+      const pointer = `${at}/${escapePointer(String(params.missingProperty))}`;
+      return { pointer, kind: 'missing-required-property', severity, evidence, expected: 'present (required)', observed: undefined };
     }
     case 'type':
       return {
-        path: at,
+        pointer: at,
         kind: 'type-mismatch',
         severity,
         evidence,
@@ -331,23 +331,30 @@ function fromAjvError(
         observed: valueAt(body, at),
       };
     case 'format':
-      return { path: at, kind: 'format-mismatch', severity, evidence, expected: `format ${String(params.format)}`, observed: valueAt(body, at) };
+      return { pointer: at, kind: 'format-mismatch', severity, evidence, expected: `format ${String(params.format)}`, observed: valueAt(body, at) };
     case 'pattern':
-      return { path: at, kind: 'format-mismatch', severity, evidence, expected: `pattern ${String(params.pattern)}`, observed: valueAt(body, at) };
+      return { pointer: at, kind: 'format-mismatch', severity, evidence, expected: `pattern ${String(params.pattern)}`, observed: valueAt(body, at) };
     case 'enum':
-      return { path: at, kind: 'enum-value', severity, evidence, expected: params.allowedValues, observed: valueAt(body, at) };
+      return { pointer: at, kind: 'enum-value', severity, evidence, expected: params.allowedValues, observed: valueAt(body, at) };
     case 'const':
-      return { path: at, kind: 'enum-value', severity, evidence, expected: params.allowedValue, observed: valueAt(body, at) };
+      return { pointer: at, kind: 'enum-value', severity, evidence, expected: params.allowedValue, observed: valueAt(body, at) };
     case 'minimum':
     case 'exclusiveMinimum':
     case 'maximum':
     case 'exclusiveMaximum':
     case 'minLength':
     case 'maxLength':
-      return { path: at, kind: 'constraint-violation', severity, evidence, expected: `${error.keyword} ${String(params.limit)}`, observed: valueAt(body, at) };
+      return {
+        pointer: at,
+        kind: 'constraint-violation',
+        severity,
+        evidence,
+        expected: `${error.keyword} ${String(params.limit)}`,
+        observed: valueAt(body, at),
+      };
     default:
       return {
-        path: at,
+        pointer: at,
         kind: 'constraint-violation',
         severity,
         evidence,
@@ -391,10 +398,10 @@ const describedExpectations = new Set<DriftKind>([
 ]);
 
 /** One line: `/data/users_count: type mismatch: expected number, observed "25" (string)`. */
-function describe(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected' | 'observed' | 'observedType'>): string {
+function describe(finding: Pick<DriftFinding, 'pointer' | 'kind' | 'expected' | 'observed' | 'observedType'>): string {
   // A description ("number", "pattern ^…$", "present (required)") reads as is; a value or a list is shown as JSON.
   const expected = typeof finding.expected === 'string' && describedExpectations.has(finding.kind) ? finding.expected : show(finding.expected);
-  return `${finding.path || '(response)'}: ${kindText[finding.kind]}: expected ${expected}, observed ${showObserved(finding.observed, finding.observedType)}`;
+  return `${finding.pointer || '(response)'}: ${kindText[finding.kind]}: expected ${expected}, observed ${showObserved(finding.observed, finding.observedType)}`;
 }
 
 /** An observed value with its JSON type, so `"25"` is not mistaken for a number: `"25" (string)`, `absent`, `null`. */

@@ -39,7 +39,7 @@ export function completeFinding(exchange: ObservedExchange, draft: FindingDraft,
 /** A draft of a body or media-type finding of checkResponse, its evidence no stronger than `cap` (the answered response's own ground). */
 export function draftFromDrift(finding: DriftFinding, cap: Evidence): FindingDraft {
   return {
-    pointer: finding.path,
+    pointer: finding.pointer,
     kind: finding.kind,
     severity: finding.severity,
     evidence: weakest(finding.evidence, cap),

@@ -145,12 +145,12 @@ test.describe('the OpenAPI document', () => {
           contentType: contentType ?? 'application/json',
           bodyText: typeof body === 'string' ? body : JSON.stringify(body),
         });
-        const finding = check.breaking.find((f) => f.path === expected.pointer && (expected.kind === undefined || f.kind === expected.kind));
+        const finding = check.breaking.find((f) => f.pointer === expected.pointer && (expected.kind === undefined || f.kind === expected.kind));
         expect(finding, `${name}: ${check.breaking.map((f) => `${f.evidence.level} ${f.message}`).join('; ')}`).toBeDefined();
         expect(finding?.evidence.level).toBe(expected.level);
         if (expected.level === 'inferred') expect(finding?.evidence.note, 'an inferred rule says why').toMatch(/.{20,}/);
         expect(
-          check.breaking.filter((f) => f.path === expected.pointer && f.evidence.level !== expected.level),
+          check.breaking.filter((f) => f.pointer === expected.pointer && f.evidence.level !== expected.level),
           'the stricter rule adds nothing where the page already fails',
         ).toEqual([]);
       });

@@ -188,7 +188,7 @@ function classifyResponse(context: ProbeContext, operationId: OperationId, respo
     return {
       success: false,
       reason: 'contract',
-      detail: clip(redactText(`HTTP ${status} breaks the contract: ${first.kind} at ${first.path || '(body)'}${more}`, [context.token])),
+      detail: clip(redactText(`HTTP ${status} breaks the contract: ${first.kind} at ${first.pointer || '(body)'}${more}`, [context.token])),
       undocumentedProperties,
       contractBreak: contractBreakOf(first, context.token),
       violations: violationsOf(context, operationId, status, check.breaking),
@@ -205,7 +205,7 @@ const maxShownLength = 120;
  * A breaking finding as pointer, expected and observed text. The finding's values are already redacted and shortened by
  * the contract check; they are redacted and shortened again here, because they end up on a page and in the log.
  */
-function contractBreakOf(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected' | 'observed'>, token: Secret): ContractBreak {
+function contractBreakOf(finding: Pick<DriftFinding, 'pointer' | 'kind' | 'expected' | 'observed'>, token: Secret): ContractBreak {
   // An expectation is mostly a description ("integer", "present (required)"); an allowed value or a list reads as JSON.
   const expected = typeof finding.expected === 'string' && finding.kind !== 'enum-value' ? finding.expected : jsonText(finding.expected);
   let observed: string;
@@ -217,7 +217,7 @@ function contractBreakOf(finding: Pick<DriftFinding, 'path' | 'kind' | 'expected
     const clean = redactText(text, [token]);
     return clean.length > maxShownLength ? `${clean.slice(0, maxShownLength - 1)}…` : clean;
   };
-  return { pointer: shown(finding.path), kind: finding.kind, expected: shown(expected), observed: shown(observed) };
+  return { pointer: shown(finding.pointer), kind: finding.kind, expected: shown(expected), observed: shown(observed) };
 }
 
 /** The first breaking findings as info-series labels: schema pointers, bounded values, no duplicate label sets. */
@@ -228,7 +228,7 @@ function violationsOf(context: ProbeContext, operationId: OperationId, status: n
     if (out.length >= maxViolationSeries) break;
     const shown = contractBreakOf(finding, context.token);
     const violation = {
-      pointer: boundedLabel(schemaPointer(context.contract, operationId, status, finding.path)),
+      pointer: boundedLabel(schemaPointer(context.contract, operationId, status, finding.pointer)),
       expected: boundedLabel(shown.expected),
       observed: boundedLabel(shown.observed),
     };
