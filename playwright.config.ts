@@ -3,7 +3,7 @@ import { defineConfig } from '@playwright/test';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { exitOnUserError } from './config/errors';
-import { readFailureDb } from './contract/failure-db';
+import { readFailureDb } from './contract';
 import { loadAcceptedFindingsSetting, loadGateSettings, loadGeneratedSettings, loadStrictness, type GateSettings } from './config/settings';
 
 // Checked when the config loads, before anything starts: a bad or misspelt setting (CONTRACT_READONLY, CONTRACT_WORKERS=abc)

@@ -1,7 +1,7 @@
-// Findings as the judge (contract/judge.ts) and the generated phase's checks (contract/response-checks.ts) both make them:
+// Findings as the judge (contract/judge.ts) and the generated phase's checks (contract/generated-checks.ts) both make them:
 // a draft, completed with the exchange it was found on; the finding for no answer at all; the outcome the findings of an
 // exchange give; and the cause a finding shares with others, by which the reports group them.
-import type { DriftFinding } from './check';
+import type { DriftFinding } from './check-response';
 import { documented, gates, weakest, type Evidence } from './evidence';
 import { curlFor, requestLine, type ContractRecord, type Finding, type RequestRecord, type RunFacts } from './records';
 import { terminalText } from './untrusted-text';

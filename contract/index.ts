@@ -1,4 +1,8 @@
-// The contract's public face: one compiled Contract per process (so once per Playwright worker), and the checks on it.
+// The contract's door: every other layer (simulator, specs, monitors, relay, reporters, tools, the root configs) imports
+// the contract through this file alone; tests/architecture.test.ts fails on an import around it. It keeps one compiled
+// Contract per process (so once per Playwright worker). The one exception is contract/generators.ts (the generated
+// phase's fast-check input): fast-check is a devDependency, and this door is what the production exporter loads, so it
+// re-exports only the generators' types.
 import { compileContract, type Contract } from './compile';
 import { outlineContract, type ContractOutline } from './document-outline';
 import { precompiledContract } from './standalone';
@@ -16,7 +20,7 @@ export {
   type DriftKind,
   type DriftSeverity,
   type ObservedResponse,
-} from './check';
+} from './check-response';
 export { Contract, compileContract, type BodyValidator, type OperationContract, type ResponseContract } from './compile';
 export { outlineContract, type ContractOutline, type OperationOutline, type ResponseOutline } from './document-outline';
 export { compilePath, precompiledContract, standaloneFingerprint, standaloneFiles, standaloneValidators, type StandaloneModule } from './standalone';
@@ -57,7 +61,40 @@ export {
   type RequestRecord,
   type RunFacts,
 } from './records';
-export { dataChecks, judgeGenerated, type Check, type CheckInput, type GeneratedExchange } from './checks';
+export {
+  contentTypeCharset,
+  dataChecks,
+  declaredHeaders,
+  ignoredAuth,
+  judgeGenerated,
+  negativeDataRejection,
+  negotiationConformance,
+  notAServerError,
+  positiveDataAcceptance,
+  responseHeadersConformance,
+  responseSchemaConformance,
+  statusCodeConformance,
+  undocumentedMethod,
+  useAfterFree,
+  type Check,
+  type CheckInput,
+  type GeneratedExchange,
+} from './generated-checks';
+/** Types only: the generators' values load fast-check (see above); the generated phase imports them from contract/generators.ts. */
+export type { GeneratedCase, GeneratedCredential, GenerationMode, GenerationTarget, InputExpectation, OperationModel } from './generators';
+export { failureDbFormat, fromSaved, readFailureDb, saveFailures, savedCases, type CaseIds, type FailureDb, type FailureEntry } from './failure-db';
+export {
+  defaultContractPath,
+  extensionNote,
+  httpMethods,
+  readOpenApiDocument,
+  resolveRef,
+  responseExample,
+  type HttpMethod,
+  type OpenApiDocument,
+} from './openapi';
+/** The body types generated from the document (`npm run contract:types`). */
+export type { components } from './openapi-types.generated';
 export { completeFinding, draftFromDrift, findingCause, findingsOutcome, noAnswerFinding, type FindingDraft, type ObservedExchange } from './findings';
 export { judgePrecondition, judgeRules, judgeStatusClaim, recordMessage, type RuleCheck, type ServedMeaning, type StatusClaim } from './judge';
 

@@ -1,5 +1,5 @@
 // Judges one exchange against a claim (a status, a behaviour rule, a precondition) and returns the record every report is made from.
-import { checkResponse, jsonType, showObserved } from './check';
+import { checkResponse, jsonType, showObserved } from './check-response';
 import type { Contract } from './compile';
 import type { Evidence } from './evidence';
 import { completeFinding, draftFromDrift, findingsOutcome, noAnswerFinding, type ObservedExchange } from './findings';

@@ -1,5 +1,5 @@
 // The one record of what a spec sent, what came back and what is wrong with it: every report, message and summary is made from these.
-import type { DriftKind, DriftSeverity, JsonType } from './check';
+import type { DriftKind, DriftSeverity, JsonType } from './check-response';
 import type { Evidence, Strictness } from './evidence';
 import { terminalLines } from './untrusted-text';
 
@@ -17,7 +17,7 @@ export const verdictAnnotation = 'contract-verdict';
 export const verdictReporterVariable = 'CONTRACT_SUITE_VERDICT_REPORTER';
 
 export type HttpMethodName = 'GET' | 'DELETE';
-/** Methods the generated phase also sends (contract/checks.ts): the undocumented ones, through the relay's bodiless rules. */
+/** Methods the generated phase also sends (contract/generated-checks.ts): the undocumented ones, through the relay's bodiless rules. */
 export type GeneratedMethodName = HttpMethodName | 'HEAD' | 'OPTIONS' | 'PUT' | 'POST' | 'PATCH';
 
 /** How a request was authorised, for its reproduction: names the credential, never holds the token. */
@@ -51,7 +51,7 @@ export type FindingKind =
   | 'use-after-free'
   | 'auth'
   | 'cross-tenant'
-  // The generated phase's checks (contract/checks.ts):
+  // The generated phase's checks (contract/generated-checks.ts):
   | 'server-error'
   | 'negative-data-accepted'
   | 'positive-data-rejected'

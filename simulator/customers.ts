@@ -1,8 +1,6 @@
 // The simulator's seeded customers, their per-run tokens, and the deterministic usage counters it reports for them.
 import crypto from 'node:crypto';
-import { loadContract } from '../contract';
-import { responseExample } from '../contract/openapi';
-import type { components } from '../contract/openapi-types.generated';
+import { loadContract, responseExample, type components } from '../contract';
 
 import type { CustomerRole } from '../config/target';
 

@@ -8,7 +8,7 @@ import { readRunHandoff, type TargetView } from './support/run-handoff';
 export { handedOverTarget } from './support/run-handoff';
 
 export { expectRules, noteConsumed, requireState } from './support/verdicts';
-export { advisory, documented, inferred } from '../contract/evidence';
+export { advisory, documented, inferred } from '../contract';
 
 interface WorkerFixtures {
   /** Where requests go (through the relay) and with which customer ids; no token: only the relay holds them. */

@@ -1,22 +1,30 @@
-// The generated phase: requests drawn from the OpenAPI document's parameter schemas (fast-check, seeded, shrunk), methods, negotiation and the DELETE links, judged by contract/checks.ts.
+// The generated phase: requests drawn from the OpenAPI document's parameter schemas (fast-check, seeded, shrunk), methods, negotiation and the DELETE links, judged by contract/generated-checks.ts.
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { test, noteConsumed } from './fixtures';
 import { loadGeneratedSettings } from '../config/settings';
-import { loadContract, inferred, type ContractRecord } from '../contract';
 import {
+  curlFor,
   dataChecks,
+  inferred,
   judgeGenerated,
-  negotiation_conformance,
-  not_a_server_error,
-  response_headers_conformance,
-  response_schema_conformance,
-  undocumented_method,
-  use_after_free,
+  loadContract,
+  negotiationConformance,
+  notAServerError,
+  resolveRef,
+  responseHeadersConformance,
+  responseSchemaConformance,
+  saveFailures,
+  savedCases,
+  undocumentedMethod,
+  useAfterFree,
   type Check,
+  type ContractRecord,
   type GeneratedExchange,
-} from '../contract/checks';
+  type RequestRecord,
+} from '../contract';
+// The generators' values come from their own file: they load fast-check, a devDependency the contract's door must not load.
 import {
   caseCategories,
   casePath,
@@ -27,9 +35,6 @@ import {
   type GeneratedCase,
   type GenerationMode,
 } from '../contract/generators';
-import { saveFailures, savedCases } from '../contract/failure-db';
-import { resolveRef } from '../contract/openapi';
-import { curlFor, type RequestRecord } from '../contract/records';
 import { GeneratedClient } from './support/generated-client';
 import { runFacts, settle } from './support/verdicts';
 
@@ -246,8 +251,8 @@ test.describe('generated', () => {
           credential: send.credential,
         });
         const checks: Array<readonly [string, Check]> = [
-          ['not_a_server_error', not_a_server_error],
-          ['undocumented_method', undocumented_method],
+          ['not_a_server_error', notAServerError],
+          ['undocumented_method', undocumentedMethod],
         ];
         records.push(
           judgeGenerated(
@@ -281,10 +286,10 @@ test.describe('generated', () => {
         headers: { accept },
       });
       const checks: Array<readonly [string, Check]> = [
-        ['not_a_server_error', not_a_server_error],
-        ['negotiation_conformance', negotiation_conformance],
-        ['response_schema_conformance', response_schema_conformance],
-        ['response_headers_conformance', response_headers_conformance],
+        ['not_a_server_error', notAServerError],
+        ['negotiation_conformance', negotiationConformance],
+        ['response_schema_conformance', responseSchemaConformance],
+        ['response_headers_conformance', responseHeadersConformance],
       ];
       records.push(
         judgeGenerated(
@@ -358,9 +363,9 @@ test.describe('generated', () => {
         after: [source],
       });
       const checks: Array<readonly [string, Check]> = [
-        ['not_a_server_error', not_a_server_error],
-        ['use_after_free', use_after_free(expected, inferred(note), name)],
-        ['response_schema_conformance', response_schema_conformance],
+        ['not_a_server_error', notAServerError],
+        ['use_after_free', useAfterFree(expected, inferred(note), name)],
+        ['response_schema_conformance', responseSchemaConformance],
       ];
       records.push(
         judgeGenerated(

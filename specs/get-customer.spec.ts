@@ -2,7 +2,7 @@
 import { test, expect, customerPath, documented, expectRules, inferred } from './fixtures';
 import { readAnswerTests } from './read-answers';
 import { echoesCustomerId, notBefore } from './support/claims';
-import type { components } from '../contract/openapi-types.generated';
+import type { components } from '../contract';
 
 type GetCustomerResponse = components['schemas']['GetCustomerResponse'];
 

@@ -23,6 +23,8 @@ import { repoRoot } from './helpers/processes';
  * The specs reach the relay only through relay/protocol.ts; only global setup, which runs in the runner, starts the relay.
  * The reporters run in Playwright's runner and know a run only by its records: of the layers below, they import config
  * and contract alone, never the specs' support (which is worker code), the simulator or the monitors.
+ * Outside contract/, the contract is imported through its door, contract/index.ts, alone (tests excepted: they test its
+ * parts), but for the files listed in contractDoorExceptions.
  */
 const layers: ReadonlyArray<readonly string[]> = [
   ['config'],
@@ -54,6 +56,19 @@ const allowedEdges: ReadonlyArray<{ from: string; to: string; because: string }>
     to,
     because: 'with API_BASE_URL unset, `npm run monitor` probes an embedded simulator that its CLI starts (the exporter itself does not know it)',
   })),
+];
+
+/** The contract's door: every unit but contract and tests imports the contract through this file. */
+const contractDoor = 'contract/index.ts';
+
+/** Contract files imported around the door on purpose: each names the file, who may import it, and why. */
+const contractDoorExceptions: ReadonlyArray<{ to: string; from: readonly string[]; because: string }> = [
+  {
+    to: 'contract/generators.ts',
+    from: ['specs/generated.spec.ts', 'tools/sweep.ts'],
+    because:
+      'its values load fast-check, a devDependency, and the door is what the production exporter loads (deploy/container/Dockerfile prunes devDependencies): the door re-exports only its types',
+  },
 ];
 
 /** One import: the importing file and the file it names, both relative to the repository root with `/`. */
@@ -89,6 +104,15 @@ function layerViolations(edges: readonly ImportEdge[], allowed = allowedEdges): 
       continue;
     }
     if (from === to || allowed.some((a) => a.from === edge.from && a.to === edge.to)) continue;
+    if (
+      to === 'contract' &&
+      from !== 'tests' &&
+      edge.to !== contractDoor &&
+      !contractDoorExceptions.some((e) => e.to === edge.to && e.from.includes(edge.from))
+    ) {
+      problems.push(`${where}: outside contract/, the contract is imported through its door, ${contractDoor} (or '…/contract'), alone`);
+      continue;
+    }
     if ((from === 'specs' || from === 'specs/support') && to === 'relay' && edge.to !== relayProtocol && edge.from !== relayStarter) {
       problems.push(`${where}: worker code reaches the relay only through ${relayProtocol}; the relay runs in the runner (${relayStarter} starts it)`);
       continue;
@@ -181,7 +205,7 @@ test.describe('import layers', () => {
 
   test('every allowed edge is still an import of the tree (none is kept after the need is gone)', () => {
     const edges = repositoryEdges();
-    for (const allowed of allowedEdges) {
+    for (const allowed of [...allowedEdges, ...contractDoorExceptions.flatMap((e) => e.from.map((from) => ({ from, to: e.to })))]) {
       expect(
         edges.some((e) => e.from === allowed.from && e.to === allowed.to),
         `${allowed.from} → ${allowed.to}`,
@@ -189,12 +213,27 @@ test.describe('import layers', () => {
     }
   });
 
+  test("the contract's door loads no devDependency (the production exporter loads it after devDependencies are pruned)", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+    const script = [
+      `require(${JSON.stringify(path.join(repoRoot, contractDoor))});`,
+      'const packages = Object.keys(require.cache).flatMap((file) => { const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(file); return m ? [m[1]] : []; });',
+      'process.stdout.write(JSON.stringify([...new Set(packages)]));',
+    ].join('\n');
+    const loaded = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(loaded.status, loaded.stderr).toBe(0);
+    const packages = JSON.parse(loaded.stdout) as string[];
+    expect(packages, 'ajv, its standalone validators, are loaded: the check sees real modules').toContain('ajv');
+    const devOnly = packages.filter((name) => name in (manifest.devDependencies ?? {}) && name !== 'tsx' && name !== 'esbuild');
+    expect(devOnly, 'devDependencies loaded through contract/index.ts').toEqual([]);
+  });
+
   test('the rule fails, naming the file and the import, on a backward, a sibling and an unlisted edge', () => {
     const edge = (from: string, to: string): ImportEdge => ({ from, to, specifier: path.posix.relative(path.posix.dirname(from), to).replace(/\.ts$/, '') });
     expect(
       layerViolations([
         edge('config/settings.ts', 'contract/index.ts'),
-        edge('contract/check.ts', 'simulator/server.ts'),
+        edge('contract/check-response.ts', 'simulator/server.ts'),
         edge('reporters/contract-reporter.ts', 'specs/support/contract-matcher.ts'),
         edge('monitors/exporter/probers.ts', 'specs/support/verdicts.ts'),
         edge('monitors/exporter/server.ts', 'simulator/server.ts'),
@@ -205,10 +244,13 @@ test.describe('import layers', () => {
         edge('relay/policy.ts', 'specs/support/run-handoff.ts'),
         edge('specs/support/verdicts.ts', 'relay/server.ts'),
         edge('reporters/contract-reporter.ts', 'relay/protocol.ts'),
+        edge('monitors/exporter/probers.ts', 'contract/check-response.ts'),
+        edge('reporters/contract-reporter.ts', 'contract/generators.ts'),
+        edge('playwright.config.ts', 'contract/failure-db.ts'),
       ]),
     ).toEqual([
       "config/settings.ts imports '../contract/index' (contract/index.ts): config must not import contract, a higher layer",
-      "contract/check.ts imports '../simulator/server' (simulator/server.ts): contract must not import simulator, a higher layer",
+      "contract/check-response.ts imports '../simulator/server' (simulator/server.ts): contract must not import simulator, a higher layer",
       "reporters/contract-reporter.ts imports '../specs/support/contract-matcher' (specs/support/contract-matcher.ts): " +
         'reporters must not import specs/support: a reporter knows a run only by its records (contract/)',
       "monitors/exporter/probers.ts imports '../../specs/support/verdicts' (specs/support/verdicts.ts): monitors must not import specs/support, a sibling in the same layer",
@@ -220,6 +262,9 @@ test.describe('import layers', () => {
       "relay/policy.ts imports '../specs/support/run-handoff' (specs/support/run-handoff.ts): relay must not import specs/support, a higher layer",
       "specs/support/verdicts.ts imports '../../relay/server' (relay/server.ts): worker code reaches the relay only through relay/protocol.ts; the relay runs in the runner (specs/support/global-setup.ts starts it)",
       "reporters/contract-reporter.ts imports '../relay/protocol' (relay/protocol.ts): reporters must not import relay: a reporter knows a run only by its records (contract/)",
+      "monitors/exporter/probers.ts imports '../../contract/check-response' (contract/check-response.ts): outside contract/, the contract is imported through its door, contract/index.ts (or '…/contract'), alone",
+      "reporters/contract-reporter.ts imports '../contract/generators' (contract/generators.ts): outside contract/, the contract is imported through its door, contract/index.ts (or '…/contract'), alone",
+      "playwright.config.ts imports 'contract/failure-db' (contract/failure-db.ts): outside contract/, the contract is imported through its door, contract/index.ts (or '…/contract'), alone",
     ]);
     expect(
       layerViolations([
@@ -232,8 +277,12 @@ test.describe('import layers', () => {
         edge('specs/fixtures.ts', 'relay/protocol.ts'),
         edge('specs/support/exchanges.ts', 'relay/protocol.ts'),
         edge('specs/support/global-setup.ts', 'relay/server.ts'),
+        edge('monitors/exporter/probers.ts', 'contract/index.ts'),
+        edge('contract/judge.ts', 'contract/findings.ts'),
+        edge('tests/openapi.test.ts', 'contract/openapi.ts'),
+        edge('tools/sweep.ts', 'contract/generators.ts'),
       ]),
-      'downward imports, a unit importing its own support, tests, and a listed edge keep the rule',
+      'downward imports, a unit importing its own support, tests, the contract through its door or a listed exception, and a listed edge keep the rule',
     ).toEqual([]);
     expect(layerViolations([edge('monitors/exporter/cli.ts', 'simulator/server.ts')], []), 'an edge is allowed only while it is listed').toHaveLength(1);
   });

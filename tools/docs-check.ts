@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../config/errors';
 import { contractDocumentPath } from '../config/settings';
-import { readOpenApiDocument } from '../contract/openapi';
+import { readOpenApiDocument } from '../contract';
 import { compareWithDocument, type Difference } from './docs-check/compare';
 import { extractFacts, type PageFacts, type PageLocation } from './docs-check/extract';
 import { cell, codeSpan } from './docs-check/markdown';

@@ -17,9 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { gateDefaults } from '../config/settings';
-import { loadContract, type ContractRecord } from '../contract';
-import { dataChecks, judgeGenerated, type GeneratedExchange } from '../contract/checks';
-import { caseCategories, casePath, categoryRuns, defaultRunSeed, operationModels, testSeed, type GeneratedCase } from '../contract/generators';
+import { dataChecks, judgeGenerated, loadContract, type ContractRecord, type GeneratedCase, type GeneratedExchange } from '../contract';
+// The generators' values come from their own file: they load fast-check, a devDependency the contract's door must not load.
+import { caseCategories, casePath, categoryRuns, defaultRunSeed, operationModels, testSeed } from '../contract/generators';
 import { simulatorModeNames, simulatorModeSpec, type SimulatorMode } from '../simulator/modes';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 

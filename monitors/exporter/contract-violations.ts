@@ -1,7 +1,6 @@
 // The contract-violation info series' labels: a breaking finding's place as a path of the OpenAPI schema (never a name the target made up), bounded values.
 import type { OpenAPIV3_1 } from 'openapi-types';
-import type { Contract } from '../../contract/index';
-import { resolveRef, type OpenApiDocument } from '../../contract/openapi';
+import { resolveRef, type Contract, type OpenApiDocument } from '../../contract/index';
 
 /** At most this many violations per probe become series (bounded cardinality: 3 per target×operation). */
 export const maxViolationSeries = 3;

@@ -1,5 +1,5 @@
 // The credentials every operation must reject with 401: none, an invalid token, and a valid token under another scheme.
-import { advisory, documented, type Evidence } from '../../contract/evidence';
+import { advisory, documented, type Evidence } from '../../contract';
 import { credentialHeader, type CredentialName } from '../../relay/protocol';
 
 export interface RejectedCredential {

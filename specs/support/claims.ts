@@ -1,6 +1,5 @@
 // Claims several specs make in the same words: the customer id echoed, one time not after another, how another tenant's customer is refused.
-import { documented, inferred, type Evidence } from '../../contract/evidence';
-import type { RuleCheck } from '../../contract/judge';
+import { documented, inferred, type Evidence, type RuleCheck } from '../../contract';
 import type { ClaimOptions } from './contract-matcher';
 
 /** `data.customer_id` is the id the request named. */

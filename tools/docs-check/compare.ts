@@ -1,5 +1,5 @@
 // Compares what the vendor's page states with the documented (not x-inferred) parts of the OpenAPI document.
-import { resolveRef, type OpenApiDocument } from '../../contract/openapi';
+import { resolveRef, type OpenApiDocument } from '../../contract';
 import type { PageExample, PageFacts, PageLocation, PageOperation } from './extract';
 
 export type DifferenceKind =

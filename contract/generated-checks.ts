@@ -1,6 +1,8 @@
 // The checks run on every generated response, each a named function (Schemathesis' checks are the model); each returns findings with their evidence.
+// In code a check is a camelCase function; reports, messages and the accepted-findings file name it by its wire name, the
+// snake_case string it is registered under (`['not_a_server_error', notAServerError]`), which stays as it was.
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { checkResponse } from './check';
+import { checkResponse } from './check-response';
 import { advisory, documented, inferred, type Evidence } from './evidence';
 import type { GeneratedCase } from './generators';
 import { resolveRef } from './openapi';
@@ -48,8 +50,8 @@ const serverErrorEvidence = inferred(
   "No input may make the server fail: the page's 500 is an internal error, not an answer to a request (Schemathesis' not_a_server_error). A provoked 500 (Prefer: code=500) is the hand-written specs' business.",
 );
 
-/** not_a_server_error: no generated request ever gets a 5xx. */
-export const not_a_server_error: Check = ({ exchange, generated }) =>
+/** notAServerError (`not_a_server_error`): no generated request ever gets a 5xx. */
+export const notAServerError: Check = ({ exchange, generated }) =>
   exchange.status >= 500 && exchange.noAnswer === undefined
     ? [
         statusDraft(
@@ -72,12 +74,12 @@ function pageStatuses(contract: Contract, operationId: string): string {
 }
 
 /**
- * status_code_conformance: the status is one the contract lists (5xx are not_a_server_error's). A status neither the page
- * nor the contract lists (400 on getCustomer, 405, 406, 410, 414, 422, a 3xx) is an advisory: the page does not say it is
+ * statusCodeConformance (`status_code_conformance`): the status is one the contract lists (5xx are
+ * not_a_server_error's). A status neither the page nor the contract lists (400 on getCustomer, 405, 406, 410, 414, 422, a 3xx) is an advisory: the page does not say it is
  * never answered, and a wrong *kind* of answer (a 2xx where a refusal was due, a refusal where service was due) is the
  * data and auth checks' business, with the page's own evidence.
  */
-export const status_code_conformance: Check = ({ contract, exchange }) => {
+export const statusCodeConformance: Check = ({ contract, exchange }) => {
   const operation = contract.operation(exchange.operation);
   if (exchange.noAnswer !== undefined || exchange.status >= 500 || operation.responses.has(exchange.status)) return [];
   return [
@@ -99,11 +101,12 @@ export const status_code_conformance: Check = ({ contract, exchange }) => {
 };
 
 /**
- * content_type_conformance and response_schema_conformance: the body of a documented status is JSON of the documented
- * media type and matches that status's schema (contract/check.ts does both, with each rule's evidence). A charset other
- * than UTF-8 on JSON is an advisory (RFC 8259 §8.1: JSON exchanged between systems is UTF-8).
+ * responseSchemaConformance (`response_schema_conformance`, and `content_type_conformance` for the media type): the body
+ * of a documented status is JSON of the documented media type and matches that status's schema (contract/check-response.ts
+ * does both, with each rule's evidence). A charset other than UTF-8 on JSON is an advisory (RFC 8259 §8.1: JSON exchanged
+ * between systems is UTF-8).
  */
-export const response_schema_conformance: Check = ({ contract, exchange }) => {
+export const responseSchemaConformance: Check = ({ contract, exchange }) => {
   const expected = contract.operation(exchange.operation).responses.get(exchange.status);
   if (!expected || exchange.noAnswer !== undefined || exchange.operation === '' || exchange.request.method === 'HEAD') return [];
   const check = checkResponse(contract, exchange.operation, { status: exchange.status, contentType: exchange.contentType, bodyText: exchange.bodyText });
@@ -113,8 +116,8 @@ export const response_schema_conformance: Check = ({ contract, exchange }) => {
   }));
 };
 
-/** content_type_conformance's advisory half: JSON served with a charset other than UTF-8. */
-export const content_type_charset: Check = ({ exchange }) => {
+/** contentTypeCharset (`content_type_conformance`'s advisory half): JSON served with a charset other than UTF-8. */
+export const contentTypeCharset: Check = ({ exchange }) => {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(exchange.contentType ?? '')?.[1];
   if (!charset || /^utf-?8$/i.test(charset) || !/json/i.test(exchange.contentType ?? '')) return [];
   return [
@@ -147,10 +150,10 @@ export function declaredHeaders(contract: Contract, operationId: string, status:
 }
 
 /**
- * response_headers_conformance: every header the document requires for the answered status is present. A header the
- * page itself does not document (x-inferred) is an advisory, non-breaking, unless CONTRACT_ENFORCE_HEADERS=1.
+ * responseHeadersConformance (`response_headers_conformance`): every header the document requires for the answered
+ * status is present. A header the page itself does not document (x-inferred) is an advisory, non-breaking, unless CONTRACT_ENFORCE_HEADERS=1.
  */
-export const response_headers_conformance: Check = ({ contract, exchange, enforceHeaders }) => {
+export const responseHeadersConformance: Check = ({ contract, exchange, enforceHeaders }) => {
   if (exchange.noAnswer !== undefined || !contract.operation(exchange.operation).responses.has(exchange.status)) return [];
   return declaredHeaders(contract, exchange.operation, exchange.status)
     .filter((header) => header.required && !(header.name.toLowerCase() in exchange.headers))
@@ -193,11 +196,11 @@ const notADateEvidence = documented(
 const statusNotFound = documented("the status table: 404 Not Found — Customer doesn't exist");
 
 /**
- * negative_data_rejection: input no reading of the page accepts is refused with a 4xx, never served; an id the page's 404
- * covers (its shape, a valid token, a plain query) answers exactly 404. Input the page leaves open (`advisory` cases) makes
+ * negativeDataRejection (`negative_data_rejection`): input no reading of the page accepts is refused with a 4xx, never
+ * served; an id the page's 404 covers (its shape, a valid token, a plain query) answers exactly 404. Input the page leaves open (`advisory` cases) makes
  * an advisory instead.
  */
-export const negative_data_rejection: Check = ({ contract, exchange, generated }) => {
+export const negativeDataRejection: Check = ({ contract, exchange, generated }) => {
   if (!generated || exchange.noAnswer !== undefined || exchange.status === 429) return [];
   if (generated.expect !== 'rejected' && generated.expect !== 'not-found') return [];
   if (exchange.status >= 500) return [];
@@ -239,8 +242,8 @@ export const negative_data_rejection: Check = ({ contract, exchange, generated }
   ];
 };
 
-/** positive_data_acceptance: the page's own form of input for the configured customer is served with a 2xx; other valid forms are advisories. */
-export const positive_data_acceptance: Check = ({ exchange, generated }) => {
+/** positiveDataAcceptance (`positive_data_acceptance`): the page's own form of input for the configured customer is served with a 2xx; other valid forms are advisories. */
+export const positiveDataAcceptance: Check = ({ exchange, generated }) => {
   if (!generated || generated.expect !== 'accepted' || exchange.noAnswer !== undefined || exchange.status === 429 || exchange.status >= 500) return [];
   if (isSuccess(exchange.status)) return [];
   const evidence = caseEvidence(
@@ -257,8 +260,8 @@ export const positive_data_acceptance: Check = ({ exchange, generated }) => {
 
 const unauthorisedEvidence = documented('the status table: 401 Unauthorized — Invalid or expired token');
 
-/** ignored_auth: a request without a valid credential is never served, and the page's valid input without one answers 401. */
-export const ignored_auth: Check = ({ exchange, generated }) => {
+/** ignoredAuth (`ignored_auth`): a request without a valid credential is never served, and the page's valid input without one answers 401. */
+export const ignoredAuth: Check = ({ exchange, generated }) => {
   if (exchange.noAnswer !== undefined || exchange.status === 429 || exchange.status >= 500) return [];
   if (isSuccess(exchange.status) && exchange.request.credential.kind !== 'token') {
     return [
@@ -284,24 +287,24 @@ export const ignored_auth: Check = ({ exchange, generated }) => {
 
 /** The checks every generated data request gets, in order. */
 export const dataChecks: ReadonlyArray<readonly [string, Check]> = [
-  ['not_a_server_error', not_a_server_error],
-  ['status_code_conformance', status_code_conformance],
-  ['negative_data_rejection', negative_data_rejection],
-  ['positive_data_acceptance', positive_data_acceptance],
-  ['response_schema_conformance', response_schema_conformance],
-  ['content_type_conformance', content_type_charset],
-  ['response_headers_conformance', response_headers_conformance],
-  ['ignored_auth', ignored_auth],
+  ['not_a_server_error', notAServerError],
+  ['status_code_conformance', statusCodeConformance],
+  ['negative_data_rejection', negativeDataRejection],
+  ['positive_data_acceptance', positiveDataAcceptance],
+  ['response_schema_conformance', responseSchemaConformance],
+  ['content_type_conformance', contentTypeCharset],
+  ['response_headers_conformance', responseHeadersConformance],
+  ['ignored_auth', ignoredAuth],
 ];
 
 /** Methods HEAD and OPTIONS may succeed (HEAD mirrors GET, OPTIONS answers a CORS preflight); the others must not. */
 const safeToSucceed = new Set(['HEAD', 'OPTIONS']);
 
 /**
- * undocumented_method: a method the path does not document never succeeds (PUT, POST, PATCH, DELETE on /usage) and never
- * fails the server; a 405 names the allowed methods in Allow (RFC 9110 §15.5.6: an advisory, as the page documents no 405).
+ * undocumentedMethod (`undocumented_method`): a method the path does not document never succeeds (PUT, POST, PATCH,
+ * DELETE on /usage) and never fails the server; a 405 names the allowed methods in Allow (RFC 9110 §15.5.6: an advisory, as the page documents no 405).
  */
-export const undocumented_method: Check = ({ exchange }) => {
+export const undocumentedMethod: Check = ({ exchange }) => {
   const drafts: FindingDraft[] = [];
   const method = exchange.request.method;
   if (exchange.noAnswer !== undefined) return drafts;
@@ -333,8 +336,8 @@ export const undocumented_method: Check = ({ exchange }) => {
   return drafts;
 };
 
-/** negotiation_conformance: an Accept the document does not offer gets a documented answer or 406, never a 5xx. */
-export const negotiation_conformance: Check = ({ contract, exchange }) => {
+/** negotiationConformance (`negotiation_conformance`): an Accept the document does not offer gets a documented answer or 406, never a 5xx. */
+export const negotiationConformance: Check = ({ contract, exchange }) => {
   if (exchange.noAnswer !== undefined || exchange.status >= 500 || exchange.status === 406) return [];
   return contract.operation(exchange.operation).responses.has(exchange.status)
     ? []
@@ -353,8 +356,8 @@ export const negotiation_conformance: Check = ({ contract, exchange }) => {
       ];
 };
 
-/** use_after_free: a link from a successful DELETE to the same customer must answer the link's status (404), never a 2xx. */
-export function use_after_free(expectedStatus: number, evidence: Evidence, link: string): Check {
+/** useAfterFree (`use_after_free`): a link from a successful DELETE to the same customer must answer the link's status (404), never a 2xx. */
+export function useAfterFree(expectedStatus: number, evidence: Evidence, link: string): Check {
   return ({ exchange }) => {
     if (exchange.noAnswer !== undefined || exchange.status === expectedStatus || exchange.status === 429) return [];
     const served = isSuccess(exchange.status);
