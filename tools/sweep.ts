@@ -6,7 +6,7 @@
 //
 // A faithful mode must pass on every seed. By default the sweep replays, in process, exactly the requests the generated
 // phase draws for each seed (the same categories, seeds and example counts, contract/generators.ts) against an
-// in-process simulator in that mode, judged by the same checks (contract/checks.ts), once with every customer present and
+// in-process simulator in that mode, judged by the same checks (contract/generated-checks.ts), once with every customer present and
 // once after the disposable customer's DELETE: the part of the gate a seed changes, ~100× faster than a Playwright run
 // per seed (shrinking only makes a failure smaller; it never turns a verdict). `--gate` runs `playwright test --grep
 // generated` (or, with --full, the whole gate) per mode and seed; the mutation table (tests/contract-gate.test.ts) runs
