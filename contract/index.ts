@@ -54,6 +54,7 @@ export {
   recordAttachment,
   requestLine,
   verdictAnnotation,
+  verdictFailNote,
   verdictReporterVariable,
   weightText,
   type ContractRecord,
@@ -67,6 +68,18 @@ export {
   type RequestRecord,
   type RunFacts,
 } from './records';
+export {
+  cellAnnotation,
+  cellDescription,
+  declaredIntent,
+  declaresCell,
+  drawnCellsAnnotation,
+  ownSpecAnnotation,
+  settledOutcome,
+  type DeclaredCell,
+  type DeclaredIntent,
+  type SettledOutcome,
+} from './intent';
 export {
   judgePrecondition,
   judgeRules,

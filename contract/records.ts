@@ -16,6 +16,12 @@ export const verdictAnnotation = 'contract-verdict';
  */
 export const verdictReporterVariable = 'CONTRACT_SUITE_VERDICT_REPORTER';
 
+/**
+ * The description of the `fail` annotation a worker's `testInfo.fail()` leaves on a contract verdict it failed as
+ * expected: the reporter removes exactly this one (specs/support/expected-failure.ts, reporters/expected-failure.ts).
+ */
+export const verdictFailNote = 'a contract verdict: the contract reporter reports it as the failure it is';
+
 export type HttpMethodName = 'GET' | 'DELETE';
 /** Methods the generated phase also sends (contract/checks.ts): the undocumented ones, through the relay's bodiless rules. */
 export type GeneratedMethodName = HttpMethodName | 'HEAD' | 'OPTIONS' | 'PUT' | 'POST' | 'PATCH';
