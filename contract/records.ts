@@ -6,7 +6,7 @@ import { terminalLines } from './untrusted-text';
 /** Name of the JSON attachment each judged exchange leaves on its test; the contract reporter reads every one. */
 export const recordAttachment = 'contract-record.json';
 
-/** Annotation type a spec leaves on a test it failed, blocked or found throttled: the reporter reads it. */
+/** Annotation type a spec leaves on a test it failed, blocked or found throttled, for people (the HTML report, junit): the reporter reads the records instead. */
 export const verdictAnnotation = 'contract-verdict';
 
 /**
