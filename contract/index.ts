@@ -48,6 +48,7 @@ export {
   recordAttachment,
   requestLine,
   verdictAnnotation,
+  verdictFailNote,
   verdictReporterVariable,
   weightText,
   type ContractRecord,
@@ -94,9 +95,21 @@ export {
   type OpenApiDocument,
 } from './openapi';
 /** The body types generated from the document (`npm run contract:types`). */
-export type { components } from './openapi-types.generated';
+export type { components, operations } from './openapi-types.generated';
 export { completeFinding, draftFromDrift, findingCause, findingsOutcome, noAnswerFinding, type FindingDraft, type ObservedExchange } from './findings';
 export { judgePrecondition, judgeRules, judgeStatusClaim, recordMessage, type RuleCheck, type ServedMeaning, type StatusClaim } from './judge';
+export {
+  cellAnnotation,
+  cellDescription,
+  declaredIntent,
+  declaresCell,
+  drawnCellsAnnotation,
+  ownSpecAnnotation,
+  settledOutcome,
+  type DeclaredCell,
+  type DeclaredIntent,
+  type SettledOutcome,
+} from './intent';
 
 export {
   boundMarkdown,

@@ -6,7 +6,7 @@ import { terminalLines } from './untrusted-text';
 /** Name of the JSON attachment each judged exchange leaves on its test; the contract reporter reads every one. */
 export const recordAttachment = 'contract-record.json';
 
-/** Annotation type a spec leaves on a test it failed, blocked or found throttled: the reporter reads it. */
+/** Annotation type a spec leaves on a test it failed, blocked or found throttled, for people (the HTML report, junit): the reporter reads the records instead. */
 export const verdictAnnotation = 'contract-verdict';
 
 /**
@@ -15,6 +15,12 @@ export const verdictAnnotation = 'contract-verdict';
  * can fail a test without Playwright discarding the worker (see specs/support/verdicts.ts).
  */
 export const verdictReporterVariable = 'CONTRACT_SUITE_VERDICT_REPORTER';
+
+/**
+ * The description of the `fail` annotation a worker's `testInfo.fail()` leaves on a contract verdict it failed as
+ * expected: the reporter removes exactly this one (specs/support/expected-failure.ts, reporters/expected-failure.ts).
+ */
+export const verdictFailNote = 'a contract verdict: the contract reporter reports it as the failure it is';
 
 export type HttpMethodName = 'GET' | 'DELETE';
 /** Methods the generated phase also sends (contract/generated-checks.ts): the undocumented ones, through the relay's bodiless rules. */

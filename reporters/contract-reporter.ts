@@ -1,37 +1,29 @@
-// The contract reporter: reads the records the specs attach, restores contract verdicts as failures, and writes drift, coverage and summary reports from those records.
+// The contract reporter: reads the records and declared cells the specs attach, restores contract verdicts as failures, and writes drift, coverage and summary reports from them.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import type { AcceptedFindings } from '../config/accepted-findings';
 import {
   clip,
+  declaredIntent,
   defaultLineLimit,
   loadContractOutline,
   logFileText,
   parseRecord,
   recordAttachment,
-  verdictAnnotation,
-  verdictReporterVariable,
-  type ContractOutline,
+  settledOutcome,
   type ContractRecord,
+  type DeclaredIntent,
   type Finding,
   type RunFacts,
+  type SettledOutcome,
   type Strictness,
 } from '../contract';
 import { acceptanceFor } from './accepted-findings';
-import {
-  code,
-  describeTitleOf,
-  driftMarkdown,
-  escapeCell,
-  headline,
-  isAccepted,
-  runVerdict,
-  summaryMarkdown,
-  terminalSummary,
-  type RunVerdict,
-  type TestVerdict,
-} from './verdict-reports';
+import { coverageCells, coverageLine, coverageMarkdown, coverageReport } from './coverage';
+import { announceFailureRestorer, restoreFailure } from './expected-failure';
+import { filterReasons } from './run-arguments';
+import { driftMarkdown, headline, isAccepted, runVerdict, summaryMarkdown, terminalSummary, type TestVerdict } from './verdict-reports';
 
 interface ContractReporterOptions {
   /** Folder the reports are written to (the gate's reportsDir). */
@@ -50,84 +42,11 @@ interface ContractReporterOptions {
   now?: string;
 }
 
-type CellState = 'exercised' | 'probed' | 'missing' | 'blocked' | 'throttled' | 'skipped' | 'simulator-only' | 'read-only' | 'unprovoked';
-
-/** One operation × documented status of the coverage matrix. */
-interface CoverageCell {
-  operation: string;
-  method: string;
-  path: string;
-  status: number;
-  simulatorOnly: boolean;
-  unprovoked: boolean;
-  /** Some exchange was answered with this status (whatever its test's outcome). */
-  exercised: boolean;
-  state: CellState;
-  /** Why a cell that was not answered is covered, excused or missing. */
-  reason?: string;
-  /** Tests with an exchange answered with this status. */
-  tests: string[];
-  /** Tests that sent a request expecting this status. */
-  probedBy: string[];
-}
-
-/** A test that was skipped with a stated reason, and the cells its title names. */
-interface SkippedTest {
-  title: string;
-  titlePath: string[];
-  reason: string;
-}
-
-/** Methods a read-only run may send; any other operation's cells are `read-only`. */
-const safeMethods = new Set(['get', 'head', 'options']);
-/** Playwright CLI options that take a value, so the value is not mistaken for a file filter. */
-const cliOptionsWithValue = new Set([
-  '-c',
-  '--config',
-  '--reporter',
-  '-j',
-  '--workers',
-  '--project',
-  '--retries',
-  '--timeout',
-  '--max-failures',
-  '--output',
-  '--repeat-each',
-  '--shard',
-  '-g',
-  '--grep',
-  '--grep-invert',
-  '--global-timeout',
-  '--trace',
-  '--tsconfig',
-  '--test-list',
-  '--test-list-invert',
-  '--last-failed-file',
-  '--browser',
-  '--ui-host',
-  '--ui-port',
-  '--update-source-method',
-]);
-/** Playwright CLI options that run a subset of the suite. */
-const cliFilterOptions = new Set([
-  '-g',
-  '--grep',
-  '--grep-invert',
-  '--shard',
-  '--last-failed',
-  '--last-failed-file',
-  '--only-changed',
-  '--test-list',
-  '--test-list-invert',
-]);
-const updateSnapshotModes = new Set(['all', 'changed', 'missing', 'none']);
-/** The description the specs give `testInfo.fail()` for a contract verdict (specs/support/verdicts.ts). */
-const verdictFailPrefix = 'a contract verdict';
-
 /**
- * Listed first in the gate's reporters. For each test it reads the `contract-record.json` attachments and turns a
- * contract verdict the worker failed as *expected* (to keep the worker) back into the failure it is, before any other
- * reporter sees the test. At the end it writes drift.json/md, coverage.json/md and summary.md from the records, sets
+ * Listed first in the gate's reporters. For each test it reads the `contract-record.json` attachments and the cells the
+ * test declares (contract/intent.ts), never its title, and turns a contract verdict the worker failed as *expected* (to
+ * keep the worker) back into the failure it is, before any other reporter sees the test (reporters/expected-failure.ts).
+ * At the end it writes drift.json/md, coverage.json/md and summary.md from the records, sets
  * the HTML report's title to the headline, and prints the summary as the terminal's last lines. A reachable documented
  * response no test sent a request for fails the run, unless the run was filtered or incomplete.
  */
@@ -138,7 +57,6 @@ export default class ContractReporter implements Reporter {
   private suite: Suite | undefined;
   private testOrder = new Map<string, number>();
   private readonly verdicts = new Map<string, TestVerdict>();
-  private readonly skipped: SkippedTest[] = [];
   /** Tests that were skipped with no reason (max failures, a failed serial neighbour) or interrupted: the run is incomplete. */
   private readonly didNotRun: string[] = [];
   private readonly ended = new Set<string>();
@@ -162,7 +80,7 @@ export default class ContractReporter implements Reporter {
     this.testOrder = new Map(suite.allTests().map((t, index) => [t.id, index]));
     // Workers are started after this and inherit it: only a worker of this runner, with this reporter listening, fails a
     // contract verdict as an expected failure (which keeps the worker); everyone else fails tests the ordinary way.
-    process.env[verdictReporterVariable] = String(process.pid);
+    announceFailureRestorer();
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -178,28 +96,34 @@ export default class ContractReporter implements Reporter {
         this.readErrors.push(`${title}: cannot read ${recordAttachment} (${error instanceof Error ? error.message : String(error)})`);
       }
     }
-    const verdict = result.annotations.find((a) => a.type === verdictAnnotation)?.description;
+    let intent: DeclaredIntent = { cells: [], ownSpecOf: [], drawn: [] };
+    try {
+      intent = declaredIntent([...test.annotations, ...result.annotations]);
+    } catch (error) {
+      this.readErrors.push(`${title}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // The outcome is the records' (contract/intent.ts's rule, the same the spec settled the test by), never an annotation's text.
+    const settled = settledOutcome(records);
     // A contract failure whose every failing finding an unexpired acceptance covers stays the expected failure the worker
     // made it: the test passes (with the acceptance noted), and the run's reports list the finding as accepted.
-    const accepted = verdict === 'failed' && this.allAccepted(records);
+    const accepted = settled?.outcome === 'failed' && this.allAccepted(records);
     if (accepted)
       result.annotations.push({ type: 'contract-accepted', description: `every failing finding is accepted (${this.options.acceptedFindings?.file ?? ''})` });
-    else restoreFailure(test, result, verdict);
+    else restoreFailure(test, result, settled?.outcome === 'failed' || settled?.outcome === 'throttled');
     this.verdicts.set(test.id, {
       title,
       titlePath: test.titlePath(),
       order: this.testOrder.get(test.id) ?? this.testOrder.size,
+      intent,
       records,
-      ...(accepted ? { outcome: 'passed' as const } : outcomeOf(test, result, verdict)),
+      ...(accepted ? { outcome: 'passed' as const } : outcomeOf(test, result, settled)),
     });
 
     if (result.status === 'interrupted') this.didNotRun.push(title);
     if (result.status !== 'skipped') return;
     const annotations = [...result.annotations, ...test.annotations];
-    const reason = annotations.find((a) => a.type === 'skip' && a.description)?.description;
-    if (reason) this.skipped.push({ title: test.title, titlePath: test.titlePath(), reason });
     // test.fixme() and a bare test.skip() are deliberate but unexplained: they excuse nothing, yet the run is complete.
-    else if (!annotations.some((a) => a.type === 'skip' || a.type === 'fixme')) this.didNotRun.push(title);
+    if (!annotations.some((a) => a.type === 'skip' || a.type === 'fixme')) this.didNotRun.push(title);
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- Playwright's Reporter type takes a status only from a Promise
@@ -211,34 +135,14 @@ export default class ContractReporter implements Reporter {
     const generatedAt = new Date().toISOString();
     const verdicts = [...this.verdicts.values()].sort((a, b) => a.order - b.order);
     const fallback: RunFacts = { target: 'simulator', readOnly: false, strictness: this.options.strictness ?? 'inferred' };
-    const verdict = runVerdict(contract, verdicts, fallback, this.options.acceptedFindings, this.now());
+    const verdict = runVerdict(verdicts, fallback, this.options.acceptedFindings, this.now());
 
-    // A throttled test sent nothing (or nothing judged) for the cells its title names: like a blocked one, it excuses them.
-    const throttled = verdicts
-      .filter((v) => v.outcome === 'throttled')
-      .map((v) => ({ title: v.titlePath[v.titlePath.length - 1] ?? v.title, titlePath: v.titlePath, reason: v.reason ?? 'throttled' }));
-    const cells = coverageCells(contract, verdicts, [...this.skipped, ...throttled], verdict.facts);
+    // A skipped, blocked or throttled test sent nothing (or nothing judged) for the cells it declares: it excuses them.
+    const cells = coverageCells(contract, verdicts, verdict.facts);
     const notEnforced = [...filterReasons(this.config), ...this.incompleteReasons(result)];
     const missing = cells.filter((c) => c.state === 'missing');
-    const required = cells.filter((c) => c.state === 'exercised' || c.state === 'probed' || c.state === 'missing');
-    const covered = required.filter((c) => c.state !== 'missing');
-    const coverage = {
-      target: verdict.facts.target,
-      readOnly: verdict.facts.readOnly,
-      generatedAt,
-      enforced: notEnforced.length === 0,
-      notEnforcedBecause: notEnforced,
-      summary: {
-        documented: cells.length,
-        required: required.length,
-        exercised: cells.filter((c) => c.exercised).length,
-        probed: cells.filter((c) => c.state === 'probed').length,
-        missing: missing.length,
-        notRequired: cells.length - required.length,
-      },
-      cells,
-    };
-    const coverageLine = `contract coverage ${covered.length}/${required.length}${notEnforced.length > 0 ? ` (not enforced: ${notEnforced.join('; ')})` : ''}`;
+    const coverage = coverageReport(cells, verdict.facts, generatedAt, notEnforced);
+    const coverageText = coverageLine(cells, notEnforced);
     const drift = {
       target: verdict.facts.target,
       readOnly: verdict.facts.readOnly,
@@ -269,7 +173,7 @@ export default class ContractReporter implements Reporter {
       summary: path.join(this.outputDir, 'summary.md'),
       coverage: path.join(this.outputDir, 'coverage.md'),
     };
-    const summary = summaryMarkdown(verdict, verdicts, coverageLine, generatedAt);
+    const summary = summaryMarkdown(verdict, verdicts, coverageText, generatedAt);
     fs.mkdirSync(this.outputDir, { recursive: true });
     writeWhole(path.join(this.outputDir, 'drift.json'), `${JSON.stringify(drift, null, 2)}\n`);
     writeWhole(files.drift, driftMarkdown(verdict, generatedAt));
@@ -287,7 +191,7 @@ export default class ContractReporter implements Reporter {
       const names = missing.map((c) => `${c.operation} ${c.status}`);
       lines.push(`contract coverage: ${joinNames(names)} ${names.length === 1 ? 'was' : 'were'} never exercised (see ${displayPath(files.coverage)})`);
     }
-    this.terminal = terminalSummary(verdict, verdicts, { drift: displayPath(files.drift), summary: displayPath(files.summary) }, coverageLine, lines);
+    this.terminal = terminalSummary(verdict, verdicts, { drift: displayPath(files.drift), summary: displayPath(files.summary) }, coverageText, lines);
     return failsCoverage || this.readErrors.length > 0 ? { status: 'failed' } : undefined;
   }
 
@@ -325,23 +229,8 @@ export default class ContractReporter implements Reporter {
   }
 }
 
-/**
- * A contract verdict the worker failed as expected (it called testInfo.fail() so Playwright would keep the worker) is a
- * failure: the test is expected to pass again, and the marker annotation goes. Nothing else is touched: a test a
- * developer marked test.fail() keeps its own expectation.
- */
-function restoreFailure(test: TestCase, result: TestResult, verdict: string | undefined): void {
-  if (verdict === undefined || test.expectedStatus !== 'failed' || result.status !== 'failed') return;
-  const ours = (a: { type: string; description?: string }): boolean => a.type === 'fail' && (a.description ?? '').startsWith(verdictFailPrefix);
-  if (![...result.annotations, ...test.annotations].some(ours)) return;
-  result.annotations = result.annotations.filter((a) => !ours(a));
-  test.annotations = test.annotations.filter((a) => !ours(a));
-  if ([...result.annotations, ...test.annotations].some((a) => a.type === 'fail')) return;
-  test.expectedStatus = 'passed';
-}
-
 /** What became of a test, in the report's words. */
-function outcomeOf(test: TestCase, result: TestResult, verdict: string | undefined): Pick<TestVerdict, 'outcome' | 'reason'> {
+function outcomeOf(test: TestCase, result: TestResult, settled: SettledOutcome | undefined): Pick<TestVerdict, 'outcome' | 'reason'> {
   const firstError =
     (result.errors[0]?.message ?? '')
       .replace(/\u001b\[[0-9;]*m/g, '')
@@ -353,13 +242,15 @@ function outcomeOf(test: TestCase, result: TestResult, verdict: string | undefin
     case 'skipped': {
       // A describe-level skip's reason is on the test, a test-level one on the result.
       const reason = [...result.annotations, ...test.annotations].find((a) => a.type === 'skip' && a.description)?.description;
-      return verdict?.startsWith('blocked') ? { outcome: 'blocked', reason: verdict } : { outcome: 'skipped', ...(reason ? { reason } : {}) };
+      return settled?.outcome === 'blocked'
+        ? { outcome: 'blocked', reason: settled.reason ?? 'blocked' }
+        : { outcome: 'skipped', ...(reason ? { reason } : {}) };
     }
     case 'interrupted':
       return { outcome: 'interrupted' };
     default:
-      if (verdict?.startsWith('throttled')) return { outcome: 'throttled', reason: verdict };
-      if (verdict === 'failed') return { outcome: 'failed' };
+      if (settled?.outcome === 'throttled') return { outcome: 'throttled', reason: settled.reason ?? 'throttled' };
+      if (settled?.outcome === 'failed') return { outcome: 'failed' };
       return { outcome: 'errored', reason: clip(`${result.status}: ${firstError}`.trim(), defaultLineLimit) };
   }
 }
@@ -368,142 +259,6 @@ function outcomeOf(test: TestCase, result: TestResult, verdict: string | undefin
 function testTitle(test: TestCase): string {
   const chain = test.titlePath().slice(3).filter(Boolean);
   return chain.length > 0 ? chain.join(' › ') : test.title;
-}
-
-function coverageCells(contract: ContractOutline, verdicts: readonly TestVerdict[], skipped: readonly SkippedTest[], facts: RunFacts): CoverageCell[] {
-  const cells: CoverageCell[] = [];
-  const exchanges = verdicts.flatMap((v) => v.records.map((record) => ({ test: v.title, record })));
-  for (const operation of contract.operations.values()) {
-    const describeTitle = describeTitleOf(contract, operation.operationId);
-    for (const response of [...operation.responses.values()].sort((a, b) => a.status - b.status)) {
-      const mine = exchanges.filter(({ record }) => record.operation === operation.operationId);
-      const tests = [...new Set(mine.filter(({ record }) => record.status === response.status).map(({ test }) => test))];
-      const probedBy = [...new Set(mine.filter(({ record }) => record.expectedStatus === response.status && record.status !== 0).map(({ test }) => test))];
-      const cell: CoverageCell = {
-        operation: operation.operationId,
-        method: operation.method.toUpperCase(),
-        path: operation.path,
-        status: response.status,
-        simulatorOnly: response.simulatorOnly,
-        unprovoked: response.unprovoked,
-        exercised: tests.length > 0,
-        state: 'exercised',
-        tests,
-        probedBy,
-      };
-      // A skipped test excuses the cells its title names ("answers 404 …") under its operation's describe ("DELETE /{customer_id}").
-      const skip = skipped.find((s) => s.titlePath.includes(describeTitle) && statusesNamedIn(s.title).includes(response.status));
-      const answers = [...new Set(mine.filter(({ record }) => record.expectedStatus === response.status).map(({ record }) => record.status))];
-      if (cell.exercised) cell.state = 'exercised';
-      else if (probedBy.length > 0)
-        Object.assign(cell, {
-          state: 'probed',
-          reason: `${probedBy.length} test(s) sent a request expecting it; answered ${answers.join(', ')} instead (see drift.md)`,
-        });
-      else if (response.unprovoked)
-        Object.assign(cell, { state: 'unprovoked', reason: 'x-unprovoked: no test provokes it; judged whenever a target answers it' });
-      else if (facts.readOnly && !safeMethods.has(operation.method))
-        Object.assign(cell, { state: 'read-only', reason: `read-only run: ${cell.method} is never sent` });
-      else if (facts.target === 'remote' && response.simulatorOnly)
-        Object.assign(cell, { state: 'simulator-only', reason: 'x-simulator-only: cannot be provoked on a real target, not required' });
-      // A blocked or throttled test sent nothing for its cell: a precondition broke (its finding says why), or the rate limit.
-      else if (skip?.reason.startsWith('blocked:')) Object.assign(cell, { state: 'blocked', reason: skip.reason });
-      else if (skip?.reason.startsWith('throttled:')) Object.assign(cell, { state: 'throttled', reason: skip.reason });
-      // Against the simulator every cell is reachable, so only a real target (or a read-only run) may skip one.
-      else if (skip && (facts.target === 'remote' || facts.readOnly)) Object.assign(cell, { state: 'skipped', reason: `skipped: ${skip.reason}` });
-      else Object.assign(cell, { state: 'missing', reason: 'documented and reachable, but no test sent a request for it' });
-      cells.push(cell);
-    }
-  }
-  return cells;
-}
-
-function statusesNamedIn(title: string): number[] {
-  return [...title.matchAll(/\b([1-5]\d\d)\b/g)].map((m) => Number(m[1]));
-}
-
-/** Why the run was a subset of the suite, from the config and the runner's command line; empty for a full run. */
-function filterReasons(config: FullConfig): string[] {
-  const reasons: string[] = [];
-  if (config.shard) reasons.push(`--shard ${config.shard.current}/${config.shard.total}`);
-  for (const project of config.projects) {
-    const greps = Array.isArray(project.grep) ? project.grep : [project.grep];
-    if (greps.some((g) => g.source !== '.*')) reasons.push('grep in the config');
-    // A merged (sharded) run's projects come back from the blobs with grepInvert as [] rather than null.
-    const inverts = Array.isArray(project.grepInvert) ? project.grepInvert : project.grepInvert ? [project.grepInvert] : [];
-    if (inverts.length > 0) reasons.push('grepInvert in the config');
-  }
-  const argv = config.argv;
-  const start = argv.indexOf('test', 2);
-  if (start < 0) return reasons;
-  for (let i = start + 1; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === '--') break;
-    if (!token.startsWith('-')) {
-      reasons.push(`file filter ${token}`);
-      continue;
-    }
-    const name = token.split('=')[0]!;
-    if (cliFilterOptions.has(name)) reasons.push(name);
-    if (token.includes('=')) continue;
-    if (cliOptionsWithValue.has(name)) i += 1;
-    else if ((name === '-u' || name === '--update-snapshots') && updateSnapshotModes.has(argv[i + 1] ?? '')) i += 1;
-  }
-  return [...new Set(reasons)];
-}
-
-function coverageMarkdown(verdict: RunVerdict, generatedAt: string, cells: ReadonlyArray<CoverageCell>, notEnforced: ReadonlyArray<string>): string {
-  const required = cells.filter((c) => c.state === 'exercised' || c.state === 'probed' || c.state === 'missing');
-  const missing = cells.filter((c) => c.state === 'missing');
-  const verdictText =
-    missing.length === 0
-      ? 'complete'
-      : notEnforced.length > 0
-        ? `${missing.length} cell(s) not exercised, not enforced (${notEnforced.join('; ')})`
-        : `${missing.length} cell(s) never exercised`;
-  const statuses = [...new Set(cells.map((c) => c.status))].sort((a, b) => a - b);
-  const operations = [...new Set(cells.map((c) => c.operation))];
-  const where = `${verdict.facts.target === 'remote' ? 'remote target' : 'simulator'}${verdict.facts.readOnly ? ', read-only run' : ''}`;
-  const lines = [
-    `**Contract coverage ${required.filter((c) => c.state !== 'missing').length}/${required.length}: ${verdictText}** (${where}, ${generatedAt})`,
-    '',
-    `| operation | ${statuses.join(' | ')} |`,
-    `|---|${statuses.map(() => '---').join('|')}|`,
-  ];
-  const label: Record<CellState, (c: CoverageCell) => string> = {
-    exercised: (c) => `exercised (${c.tests.length})`,
-    probed: (c) => `probed (${c.probedBy.length}), answered otherwise`,
-    missing: () => '**MISSING**',
-    blocked: () => 'blocked',
-    throttled: () => 'throttled',
-    skipped: () => 'skipped',
-    'simulator-only': () => 'simulator-only',
-    'read-only': () => 'read-only run',
-    unprovoked: () => 'not provoked',
-  };
-  for (const operation of operations) {
-    const row = cells.filter((c) => c.operation === operation);
-    const first = row[0];
-    const heading = first ? `${operation} ${code(`${first.method} ${first.path}`)}` : operation;
-    lines.push(
-      `| ${heading} | ${statuses
-        .map((s) => {
-          const c = row.find((r) => r.status === s);
-          return c ? label[c.state](c) : '';
-        })
-        .join(' | ')} |`,
-    );
-  }
-  lines.push(
-    '',
-    'Cells: exercised (tests answered with it) · probed (tests sent a request expecting it and got another answer: see drift.md) · **MISSING** documented and reachable, no test sent a request for it · blocked (a precondition of its test broke) · throttled (429) · skipped (by a stated reason) · simulator-only (x-simulator-only, not required against a real target) · not provoked (x-unprovoked) · read-only run · blank: not documented.',
-  );
-  const unexercised = cells.filter((c) => !c.exercised);
-  if (unexercised.length > 0) {
-    lines.push('', '### Not answered', '', '| operation | status | state | reason |', '|---|---|---|---|');
-    for (const c of unexercised) lines.push(`| ${c.operation} | ${c.status} | ${c.state} | ${escapeCell(c.reason ?? '')} |`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 function joinNames(names: ReadonlyArray<string>): string {

@@ -9,8 +9,8 @@ import {
   markdownText,
   requestLine,
   terminalText,
-  type ContractOutline,
   type ContractRecord,
+  type DeclaredIntent,
   type Finding,
   type FindingCounts,
   type RunFacts,
@@ -23,6 +23,8 @@ export interface TestVerdict {
   title: string;
   titlePath: string[];
   order: number;
+  /** What the test declared (contract/intent.ts): its cells and its operation's own spec; reports never read its title for it. */
+  intent: DeclaredIntent;
   outcome: 'passed' | 'failed' | 'throttled' | 'blocked' | 'skipped' | 'errored' | 'interrupted';
   /** Why it was blocked, throttled or skipped, or the first line of an error that is no finding. */
   reason?: string;
@@ -92,10 +94,10 @@ const maxSummaryRows = 100;
 const levelRank = { documented: 0, inferred: 1, 'simulator-only': 2 } as const;
 
 /** Findings grouped by cause across tests and workers, failing ones first, in an order that does not depend on timing. */
-export function aggregateFindings(contract: ContractOutline, verdicts: readonly TestVerdict[]): AggregatedFinding[] {
+export function aggregateFindings(verdicts: readonly TestVerdict[]): AggregatedFinding[] {
   const byKey = new Map<string, AggregatedFinding>();
-  // The operation's own spec first (its `observed` is the primary customer's value), then suite order.
-  const ownSpec = (v: TestVerdict, operation: string): number => (v.titlePath.includes(describeTitleOf(contract, operation)) ? 0 : 1);
+  // The operation's own spec, as its describe block declares it, first (its `observed` is the primary customer's value), then suite order.
+  const ownSpec = (v: TestVerdict, operation: string): number => (v.intent.ownSpecOf.includes(operation) ? 0 : 1);
   const entries = verdicts.flatMap((v) => v.records.filter((r) => r.role === 'claim').flatMap((r) => r.findings.map((finding) => ({ verdict: v, finding }))));
   entries.sort(
     (a, b) =>
@@ -160,15 +162,9 @@ export function countTests(verdicts: readonly TestVerdict[]): TestCounts {
 }
 
 /** The run's verdict from its tests and findings, with the accepted findings (if any) applied as of `now`. */
-export function runVerdict(
-  contract: ContractOutline,
-  verdicts: readonly TestVerdict[],
-  fallback: RunFacts,
-  accepted?: AcceptedFindings,
-  now: Date = new Date(),
-): RunVerdict {
+export function runVerdict(verdicts: readonly TestVerdict[], fallback: RunFacts, accepted?: AcceptedFindings, now: Date = new Date()): RunVerdict {
   const facts = verdicts.flatMap((v) => v.records.map((r) => r.run))[0] ?? fallback;
-  const all = aggregateFindings(contract, verdicts);
+  const all = aggregateFindings(verdicts);
   const stale = applyAcceptances(all, accepted, now);
   const counts = countFindings(all);
   const tests = countTests(verdicts);
@@ -506,10 +502,4 @@ export function summaryMarkdown(verdict: RunVerdict, verdicts: readonly TestVerd
   listed('throttled', 'Throttled (429 after the retries: not drift, nothing judged)');
   listed('errored', 'Failed without a finding');
   return boundMarkdown(`${lines.join('\n').trimEnd()}\n`, maxSummaryBytes, 'drift.md and drift.json');
-}
-
-/** The describe title specs use for an operation ("GET /{customer_id}"); empty when the contract has no such operation. */
-export function describeTitleOf(contract: ContractOutline, operationId: string): string {
-  const operation = contract.operations.get(operationId);
-  return operation ? `${operation.method.toUpperCase()} ${operation.path}` : '';
 }

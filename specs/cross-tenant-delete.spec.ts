@@ -4,6 +4,7 @@
 // customer still exists; a broken API can only lose that disposable customer, and the DELETE spec is then blocked naming this test.
 import { test, expect, customerPath, handedOverTarget, noteConsumed, requireState } from './fixtures';
 import { crossTenantDeleteRefusal } from './support/claims';
+import { cell } from './support/intent';
 import { loadGeneratedSettings } from '../config/settings';
 
 const disposable = 'the disposable customer';
@@ -17,16 +18,20 @@ test.describe('generated › stateful', () => {
     'needs the disposable customer: API_ALLOW_DELETE=1 with API_DELETE_CUSTOMER_ID and API_DELETE_TOKEN',
   );
 
-  test("the primary token cannot DELETE another tenant's (disposable) customer", async ({ api, disposableApi, target }) => {
-    const id = customerPath(target.deleteCustomerId ?? '');
-    await requireState(await disposableApi.get(id), { operation: 'getCustomer', state: `${disposable} exists`, status: 200, resource: disposable });
-    const response = await api.delete(id);
-    if ((await disposableApi.get(id)).status() !== 200) {
-      noteConsumed(
-        disposable,
-        `deleteCustomer answered ${response.status()} to DELETE /${id} with the primary token, and deleted it (in "the primary token cannot DELETE another tenant's (disposable) customer")`,
-      );
-    }
-    await expect(response).toMatchContract('deleteCustomer', 404, crossTenantDeleteRefusal());
-  });
+  test(
+    "the primary token cannot DELETE another tenant's (disposable) customer",
+    { annotation: cell('deleteCustomer', 404) },
+    async ({ api, disposableApi, target }) => {
+      const id = customerPath(target.deleteCustomerId ?? '');
+      await requireState(await disposableApi.get(id), { operation: 'getCustomer', state: `${disposable} exists`, status: 200, resource: disposable });
+      const response = await api.delete(id);
+      if ((await disposableApi.get(id)).status() !== 200) {
+        noteConsumed(
+          disposable,
+          `deleteCustomer answered ${response.status()} to DELETE /${id} with the primary token, and deleted it (in "the primary token cannot DELETE another tenant's (disposable) customer")`,
+        );
+      }
+      await expect(response).toMatchContract('deleteCustomer', 404, crossTenantDeleteRefusal());
+    },
+  );
 });

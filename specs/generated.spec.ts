@@ -36,6 +36,7 @@ import {
   type GenerationMode,
 } from '../contract/generators';
 import { GeneratedClient } from './support/generated-client';
+import { drawnCells } from './support/intent';
 import { runFacts, settle } from './support/verdicts';
 
 const settings = loadGeneratedSettings();
@@ -81,7 +82,7 @@ test.describe('generated', () => {
     const modes: GenerationMode[] = model.method === 'DELETE' ? ['negative'] : ['positive', 'negative'];
     for (const mode of modes) {
       const title = `${model.operationId} ${mode}: seeded examples from the document`;
-      test(title, async ({ target }) => {
+      test(title, { annotation: drawnCells(model.operationId) }, async ({ target }) => {
         if (model.method === 'DELETE') {
           test.skip(target.readOnly, 'read-only run (CONTRACT_READ_ONLY=1): no DELETE is sent');
           test.skip(
@@ -227,7 +228,7 @@ test.describe('generated', () => {
     const item = resolveRef<OpenAPIV3_1.PathItemObject>(contract.document, itemOrRef ?? {});
     const getOperation = item.get?.operationId;
     if (!getOperation) continue;
-    test(`undocumented methods on ${pathTemplate}`, async ({ target }) => {
+    test(`undocumented methods on ${pathTemplate}`, { annotation: drawnCells(getOperation) }, async ({ target }) => {
       // Against a real target the generated phase sends only GET, and DELETE to the disposable or a missing id.
       test.skip(
         target.kind === 'remote',
@@ -273,7 +274,7 @@ test.describe('generated', () => {
     });
   }
 
-  test('Accept values the document does not offer get a documented answer or 406', async ({ target }) => {
+  test('Accept values the document does not offer get a documented answer or 406', { annotation: drawnCells('getCustomer') }, async ({ target }) => {
     const client = GeneratedClient.open(target, settings.maxRps);
     const records: ContractRecord[] = [];
     let last: GeneratedExchange | undefined;
@@ -311,7 +312,7 @@ test.describe('generated', () => {
 
   // The stateful checks are the document's links on deleteCustomer's 200: after a DELETE that answered 200, each linked
   // operation on the same customer must answer the link's x-expected-status.
-  test('stateful: the links of a successful DELETE (use after free)', async ({ target }) => {
+  test('stateful: the links of a successful DELETE (use after free)', { annotation: drawnCells('deleteCustomer') }, async ({ target }) => {
     test.skip(target.readOnly, 'read-only run (CONTRACT_READ_ONLY=1): no DELETE is sent');
     test.skip(
       !target.allowDelete || !target.deleteCustomerId,

@@ -2,14 +2,15 @@
 import { test, expect, advisory, documented, expectRules, inferred, usagePath } from './fixtures';
 import { readAnswerTests } from './read-answers';
 import { echoesCustomerId, notBefore } from './support/claims';
+import { cell, ownSpec } from './support/intent';
 import type { components } from '../contract';
 
 type GetCustomerUsageResponse = components['schemas']['GetCustomerUsageResponse'];
 
 const pageExample = "the page's example: start_date=2024-06-01&end_date=2024-06-30 answers period 2024-06-01T00:00:00.000Z to 2024-06-30T23:59:59.000Z";
 
-test.describe('GET /{customer_id}/usage', () => {
-  test('answers 200 with the documented usage body when no dates are given', async ({ api, target }) => {
+test.describe('GET /{customer_id}/usage', ownSpec('getCustomerUsage'), () => {
+  test('answers 200 with the documented usage body when no dates are given', { annotation: cell('getCustomerUsage', 200) }, async ({ api, target }) => {
     const response = await api.get(usagePath(target.customerId));
     await expect(response).toMatchContract('getCustomerUsage', 200);
     // Under CONTRACT_STRICTNESS=documented a status the claim does not gate on is a warning: there is then no body to read.
@@ -33,7 +34,7 @@ test.describe('GET /{customer_id}/usage', () => {
     ]);
   });
 
-  test('echoes a date-only range as the whole days, as in the documented example', async ({ api, target }) => {
+  test('echoes a date-only range as the whole days, as in the documented example', { annotation: cell('getCustomerUsage', 200) }, async ({ api, target }) => {
     const response = await api.get(usagePath(target.customerId, { start_date: '2024-06-01', end_date: '2024-06-30' }));
     await expect(response).toMatchContract('getCustomerUsage', 200, { evidence: documented(pageExample) });
     if (response.status() !== 200) return;
@@ -74,7 +75,7 @@ test.describe('GET /{customer_id}/usage', () => {
     ]);
   });
 
-  test('echoes a date-time range as the same instants', async ({ api, target }) => {
+  test('echoes a date-time range as the same instants', { annotation: cell('getCustomerUsage', 200) }, async ({ api, target }) => {
     const start = '2024-06-01T08:30:00Z';
     const end = '2024-06-02T17:45:00Z';
     // An advisory (docs/gate-rules.md): the page shows only date-only ranges. A date-only API may refuse date-times (400), and
@@ -125,7 +126,7 @@ test.describe('GET /{customer_id}/usage', () => {
       inferred('The page calls the parameters "Start/End of date range"; a range that ends before it starts is none, so serving it is inferred to be a break.'),
     ],
   ] as const) {
-    test(`answers 400 for ${name}`, async ({ api, target }) => {
+    test(`answers 400 for ${name}`, { annotation: cell('getCustomerUsage', 400) }, async ({ api, target }) => {
       const response = await api.get(usagePath(target.customerId, query));
       await expect(response).toMatchContract('getCustomerUsage', 400, {
         evidence: advisory(

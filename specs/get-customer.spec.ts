@@ -2,12 +2,13 @@
 import { test, expect, customerPath, documented, expectRules, inferred } from './fixtures';
 import { readAnswerTests } from './read-answers';
 import { echoesCustomerId, notBefore } from './support/claims';
+import { cell, ownSpec } from './support/intent';
 import type { components } from '../contract';
 
 type GetCustomerResponse = components['schemas']['GetCustomerResponse'];
 
-test.describe('GET /{customer_id}', () => {
-  test('answers 200 with the documented customer body', async ({ api, target }) => {
+test.describe('GET /{customer_id}', ownSpec('getCustomer'), () => {
+  test('answers 200 with the documented customer body', { annotation: cell('getCustomer', 200) }, async ({ api, target }) => {
     const response = await api.get(customerPath(target.customerId));
     await expect(response).toMatchContract('getCustomer', 200);
     if (response.status() !== 200) return;

@@ -7,7 +7,7 @@ import { test, expect } from '@playwright/test';
 import type { FullConfig, FullResult, JSONReport, JSONReportSuite, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import express from 'express';
 import { customerWithRole, type CustomerRole } from '../config/target';
-import { loadContract, parseRecord, recordAttachment, type ContractRecord, type RunFacts } from '../contract';
+import { cellAnnotation, loadContract, ownSpecAnnotation, parseRecord, recordAttachment, type ContractRecord, type RunFacts } from '../contract';
 import ContractReporter from '../reporters/contract-reporter';
 import { SimulatorState, createSimulatorApp, simulatorBasePath } from '../simulator/server';
 import { runProcess, tsxCommand } from './helpers/processes';
@@ -177,7 +177,7 @@ test.describe('the coverage rule, fed synthetic runs', () => {
     omit?: string[];
     argv?: string[];
     target?: RunFacts['target'];
-    skipped?: Array<{ titlePath: string[]; reason: string | undefined }>;
+    skipped?: Array<{ titlePath: string[]; reason: string | undefined; declares?: Annotation[] }>;
     dir: string;
   }) {
     const outputDir = path.join(runsDir, 'unit', options.dir);
@@ -200,10 +200,10 @@ test.describe('the coverage rule, fed synthetic runs', () => {
           findings: [],
           run,
         };
-        return { test: fakeTest(`t${i}`, titlePath), result: fakeResult('passed', [record]) };
+        return { test: fakeTest(`t${i}`, titlePath, [declaredCell(op.operationId, status)]), result: fakeResult('passed', [record]) };
       });
     const skipped = (options.skipped ?? []).map((s, i) => ({
-      test: fakeTest(`s${i}`, s.titlePath),
+      test: fakeTest(`s${i}`, s.titlePath, s.declares ?? []),
       result: fakeResult('skipped', [], s.reason === undefined ? [] : [{ type: 'skip', description: s.reason }]),
     }));
     const all = [...ran, ...skipped];
@@ -257,7 +257,13 @@ test.describe('the coverage rule, fed synthetic runs', () => {
   test('a test that never ran (max failures, interruption) makes the run incomplete, not a coverage failure', async () => {
     const run = await feed({
       omit: ['getCustomerUsage 400'],
-      skipped: [{ titlePath: ['', '', 'x.spec.ts', 'GET /{customer_id}/usage', 'answers 400 for x'], reason: undefined }],
+      skipped: [
+        {
+          titlePath: ['', '', 'x.spec.ts', 'GET /{customer_id}/usage', 'answers 400 for x'],
+          reason: undefined,
+          declares: [declaredCell('getCustomerUsage', 400)],
+        },
+      ],
       dir: 'incomplete',
     });
     expect(run.returned).toBeUndefined();
@@ -266,7 +272,12 @@ test.describe('the coverage rule, fed synthetic runs', () => {
 
   test('against a remote target, simulator-only and opted-out DELETE cells are not required; against the simulator a skip excuses nothing', async () => {
     const deleteSkip = 'DELETE is irreversible: opt in with API_ALLOW_DELETE=1';
-    const skipped = [200, 401, 404].map((status) => ({ titlePath: ['', '', 'd.spec.ts', 'DELETE /{customer_id}', `answers ${status}`], reason: deleteSkip }));
+    // The titles name no status: the cells a skipped test excuses are the ones it declares.
+    const skipped = [200, 401, 404].map((status, i) => ({
+      titlePath: ['', '', 'd.spec.ts', 'DELETE /{customer_id}', `deletion test ${i}`],
+      reason: deleteSkip,
+      declares: [{ type: ownSpecAnnotation, description: 'deleteCustomer' }, declaredCell('deleteCustomer', status)],
+    }));
     const unprovoked = new Set(
       allCells.filter(({ op, status }) => op.responses.get(status)?.unprovoked).map(({ op, status }) => `${op.operationId} ${status}`),
     );
@@ -291,6 +302,42 @@ test.describe('the coverage rule, fed synthetic runs', () => {
         .map((c) => `${c.operation} ${c.status}`)
         .sort(),
     ).toEqual(omit);
+  });
+
+  test('a skipped test excuses the cells it declares, whatever its title says; its own spec is quoted first', async () => {
+    const skip = (title: string, reason: string, declares: Annotation[]) => ({
+      titlePath: ['', '', 'd.spec.ts', 'DELETE /{customer_id}', title],
+      reason,
+      declares,
+    });
+    const omit = ['deleteCustomer 401', 'deleteCustomer 404'];
+    const run = await feed({
+      omit,
+      target: 'remote',
+      dir: 'declared',
+      skipped: [
+        // Names 401 and 404 in its title but declares neither: it excuses nothing.
+        skip('answers 401 and 404 (declares nothing)', 'title only', []),
+        // Declares 404, ahead in suite order, but is not the operation's own spec.
+        skip('another spec', 'the other reason', [declaredCell('deleteCustomer', 404)]),
+        skip('the own spec', 'the own reason', [{ type: ownSpecAnnotation, description: 'deleteCustomer' }, declaredCell('deleteCustomer', 404)]),
+      ],
+    });
+    const cell = (status: number) => run.coverage.cells.find((c) => c.operation === 'deleteCustomer' && c.status === status);
+    expect(cell(401)).toMatchObject({ state: 'missing' });
+    expect(cell(404)).toMatchObject({ state: 'skipped', reason: 'skipped: the own reason' });
+    expect(run.returned).toEqual({ status: 'failed' });
+    expect(run.stdout).toContain('contract coverage: deleteCustomer 401 was never exercised');
+  });
+
+  test('a malformed cell declaration is a reporter error that fails the run, not a silent no-op', async () => {
+    const run = await feed({
+      target: 'remote',
+      dir: 'malformed',
+      skipped: [{ titlePath: ['', '', 'd.spec.ts', 'x'], reason: 'r', declares: [{ type: cellAnnotation, description: 'deleteCustomer four-oh-four' }] }],
+    });
+    expect(run.returned).toEqual({ status: 'failed' });
+    expect(run.stdout).toContain('a contract-cell annotation must read "operationId status"');
   });
 });
 
@@ -375,8 +422,18 @@ test.describe('npm run drift', () => {
   });
 });
 
-function fakeTest(id: string, titlePath: string[]): TestCase {
-  return { id, title: titlePath[titlePath.length - 1] ?? '', titlePath: () => titlePath, annotations: [] } as unknown as TestCase;
+interface Annotation {
+  type: string;
+  description?: string;
+}
+
+function fakeTest(id: string, titlePath: string[], annotations: Annotation[] = []): TestCase {
+  return { id, title: titlePath[titlePath.length - 1] ?? '', titlePath: () => titlePath, annotations } as unknown as TestCase;
+}
+
+/** The static annotation a spec declares a cell with (specs/support/intent.ts). */
+function declaredCell(operation: string, status: number): Annotation {
+  return { type: cellAnnotation, description: `${operation} ${status}` };
 }
 
 function fakeResult(status: TestResult['status'], records: ContractRecord[], annotations: Array<{ type: string; description?: string }> = []): TestResult {

@@ -1,10 +1,9 @@
 // The reports' words, fed synthetic runs: one cause is one finding, counts sit on the right number, no empty code spans,
 // advisories are not called additions, the judged target is named, and what did not run says what turns it on.
 import { expect, test } from '@playwright/test';
-import { loadContractOutline, type ContractRecord, type Finding, type RunFacts } from '../contract';
+import type { ContractRecord, Finding, RunFacts } from '../contract';
 import { driftMarkdown, headline, runVerdict, summaryMarkdown, terminalSummary, type TestVerdict } from '../reporters/verdict-reports';
 
-const contract = loadContractOutline();
 const simulator: RunFacts = { target: 'simulator', targetName: 'auth-ignored', readOnly: false, strictness: 'inferred' };
 
 function finding(fields: Partial<Finding>): Finding {
@@ -46,6 +45,7 @@ function verdictOf(title: string, order: number, findings: Finding[], facts: Run
     title: `GET /{customer_id} › ${title}`,
     titlePath: ['', 'contract', 'get-customer.spec.ts', 'GET /{customer_id}', title],
     order,
+    intent: { cells: [{ operation: 'getCustomer', status: record.expectedStatus ?? 200 }], ownSpecOf: ['getCustomer'], drawn: [] },
     outcome,
     records: [record],
   };
@@ -59,7 +59,7 @@ test('three "answered 200, expected 401" of one operation are one finding, seen 
       finding({ evidence: { level: 'inferred', note: 'other schemes' }, url: '/cust_abc123?x=1', expected: '401', expectedStatus: undefined }),
     ]),
   ];
-  const verdict = runVerdict(contract, verdicts, simulator);
+  const verdict = runVerdict(verdicts, simulator);
   expect(verdict.findings).toHaveLength(1);
   expect(verdict.findings[0]).toMatchObject({
     count: 3,
@@ -72,7 +72,7 @@ test('three "answered 200, expected 401" of one operation are one finding, seen 
   expect(terminal.match(/✗ /g), 'one line per cause').toHaveLength(1);
   expect(terminal).toContain('(seen 3× in 3 tests, 2 different requests)');
   // A different answer is a different cause.
-  const other = runVerdict(contract, [...verdicts, verdictOf('answers 404', 3, [finding({ status: 404, observed: 404 })])], simulator);
+  const other = runVerdict([...verdicts, verdictOf('answers 404', 3, [finding({ status: 404, observed: 404 })])], simulator);
   expect(other.findings).toHaveLength(2);
 });
 
@@ -100,12 +100,12 @@ test('the warning count sits on the breaking count, and the headline names the j
       'passed',
     ),
   ];
-  const verdict = runVerdict(contract, verdicts, documented);
+  const verdict = runVerdict(verdicts, documented);
   const line = headline(verdict);
   expect(line).toContain('PASSED with warnings — 2 breaking (inferred), 2 non-breaking; of the breaking: 2 warnings under CONTRACT_STRICTNESS=documented');
   expect(line, 'no parenthesis on the non-breaking count').not.toMatch(/non-breaking \(/);
   expect(line).toContain('judged: the embedded SIMULATOR (mode auth-ignored), not a real API');
-  const remote = runVerdict(contract, [verdictOf('b', 0, [], { ...simulator, target: 'remote', targetName: 'https://api.example.com' }, 'passed')], simulator);
+  const remote = runVerdict([verdictOf('b', 0, [], { ...simulator, target: 'remote', targetName: 'https://api.example.com' }, 'passed')], simulator);
   expect(headline(remote)).toContain('judged: REAL TARGET https://api.example.com');
 
   const summary = summaryMarkdown(verdict, verdicts, 'contract coverage 13/13', '2026-01-01T00:00:00.000Z');
@@ -130,6 +130,7 @@ test('what did not run is listed by part, with the reason that names the variabl
     title: `DELETE /{customer_id} › ${title}`,
     titlePath: ['', 'contract', 'delete-customer.spec.ts', 'DELETE /{customer_id}', title],
     order,
+    intent: { cells: [], ownSpecOf: ['deleteCustomer'], drawn: [] },
     outcome: 'skipped',
     reason,
     records: [],
@@ -143,7 +144,7 @@ test('what did not run is listed by part, with the reason that names the variabl
       titlePath: ['', 'contract', 'get-customer.spec.ts', 'GET /{customer_id}', 'x'],
     },
   ];
-  const verdict = runVerdict(contract, verdicts, { ...simulator, target: 'remote' });
+  const verdict = runVerdict(verdicts, { ...simulator, target: 'remote' });
   const terminal = terminalSummary(verdict, verdicts, { drift: 'd', summary: 's' }, 'coverage');
   expect(terminal).toContain(`- did not run: DELETE /{customer_id} (2 tests): ${reason}`);
   expect(terminal).toContain('- did not run: GET /{customer_id} (1 test): set API_OTHER_CUSTOMER_ID to run the cross-tenant check');

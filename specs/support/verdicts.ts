@@ -1,10 +1,7 @@
 // How a spec turns a judged exchange into its test's outcome: attach the record, then warn, block, or fail without costing the worker.
 //
-// Playwright discards a worker after every unexpected failure (a new process, ~1 s), which made a failing gate 3.5× as
-// slow as a passing one. A contract verdict is therefore failed as an *expected* failure (`testInfo.fail()`), which
-// keeps the worker, and the contract reporter, listed first, turns it back into the failure it is before any other
-// reporter sees the test (reporters/contract-reporter.ts). A worker only does so when that reporter announced itself
-// to this very runner; otherwise (a `--reporter` override, UI mode) it fails the test the ordinary way.
+// The outcome follows contract/intent.ts's settledOutcome (the reporter reads the records by the same rule); a failure is
+// failed as an expected one so the worker stays (specs/support/expected-failure.ts fences that trick).
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type APIResponse } from '@playwright/test';
@@ -17,8 +14,8 @@ import {
   judgeRules,
   recordAttachment,
   recordMessage,
+  settledOutcome,
   verdictAnnotation,
-  verdictReporterVariable,
   type ContractRecord,
   type ObservedExchange,
   type RuleCheck,
@@ -26,6 +23,7 @@ import {
 } from '../../contract';
 import { relayErrorHeader } from '../../relay/protocol';
 import { sentRequestOf } from './exchanges';
+import { failAsExpected } from './expected-failure';
 import { readRunHandoff } from './run-handoff';
 
 let facts: RunFacts | undefined;
@@ -75,11 +73,6 @@ export async function observe(response: APIResponse, operation: string): Promise
   };
 }
 
-/** Whether this run's contract reporter turns expected contract failures back into failures (it set the variable to our parent's pid). */
-function reporterRestoresFailures(): boolean {
-  return process.env[verdictReporterVariable] === String(process.ppid);
-}
-
 /** Leaves the records on the test, for the reporter. */
 async function attachRecords(records: readonly ContractRecord[]): Promise<void> {
   const info = test.info();
@@ -111,17 +104,13 @@ export async function settle(records: readonly ContractRecord[], exchange: Obser
       info.annotations.push({ type: 'warning', description: `${label} in ${record.operation} ${record.status}: ${finding.message}` });
     }
   }
-  const blocked = records.find((r) => r.outcome === 'blocked');
-  if (blocked) {
-    info.annotations.push({ type: verdictAnnotation, description: blocked.reason ?? 'blocked' });
-    test.skip(true, blocked.reason ?? 'blocked');
-  }
-  const throttled = records.find((r) => r.outcome === 'throttled');
-  const failed = records.filter((r) => r.outcome === 'failed');
-  if (!throttled && failed.length === 0) return undefined;
-  const message = throttled ? (throttled.reason ?? 'throttled') : recordMessage(records, exchange);
-  info.annotations.push({ type: verdictAnnotation, description: throttled ? (throttled.reason ?? 'throttled') : 'failed' });
-  if (reporterRestoresFailures()) info.fail(true, 'a contract verdict: the contract reporter reports it as the failure it is');
+  const settled = settledOutcome(records);
+  if (settled === undefined) return undefined;
+  // The annotation is for people (the HTML report, junit's properties); the reporter reads the records themselves.
+  info.annotations.push({ type: verdictAnnotation, description: settled.reason ?? settled.outcome });
+  if (settled.outcome === 'blocked') test.skip(true, settled.reason);
+  const message = settled.outcome === 'throttled' ? (settled.reason ?? 'throttled') : recordMessage(records, exchange);
+  failAsExpected(info);
   return message;
 }
 
