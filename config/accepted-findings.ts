@@ -1,7 +1,7 @@
 // The reviewed file of accepted findings (CONTRACT_ACCEPTED_FINDINGS): known, agreed deviations the gate reports as warnings until they expire.
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import type * as Yaml from 'yaml';
 import { UserError } from './errors';
 
 /** One accepted deviation, as the file states it. */
@@ -28,6 +28,15 @@ export interface AcceptedFindings {
   entries: Acceptance[];
 }
 
+/**
+ * The YAML parser, loaded on first use (~40 modules, 30–100 ms a process): config/settings.ts imports this file in every
+ * process that reads a setting, and the gate's workers never read the accepted findings (the reporter does, in the runner).
+ */
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy; import() is not usable under Playwright's loader
+  return require('yaml') as typeof Yaml;
+}
+
 const knownKeys = new Set(['operation', 'check', 'pointer', 'status', 'reason', 'expires']);
 
 /**
@@ -46,7 +55,7 @@ export function loadAcceptedFindings(file: string, required: boolean, rootDir: s
       `CONTRACT_ACCEPTED_FINDINGS: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? String(error)}): give an existing YAML file, or unset it`,
     );
   }
-  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const document = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     const line = first.linePos?.[0]?.line;
