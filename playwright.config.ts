@@ -3,22 +3,35 @@ import { defineConfig } from '@playwright/test';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { exitOnUserError } from './config/errors';
-import { readFailureDb } from './contract';
+import { readFailureDb } from './contract/failure-db';
+import type { AcceptedFindings } from './config/accepted-findings';
 import { loadAcceptedFindingsSetting, loadGateSettings, loadGeneratedSettings, loadStrictness, type GateSettings } from './config/settings';
+import { handedOverTarget } from './specs/support/run-handoff';
 
 // Checked when the config loads, before anything starts: a bad or misspelt setting (CONTRACT_READONLY, CONTRACT_WORKERS=abc)
 // is one `error: ...` line and exit code 2, never a run that silently ignores it.
 let settings: GateSettings;
+/**
+ * Playwright loads this file again in every worker, for the project's options only: the reporters (and their accepted
+ * findings), the failure database's check and the seed are the runner's, which checked them before any worker started.
+ * A gate worker is told apart by what only it has: Playwright's worker index and this run's relay handoff (set by global
+ * setup, after the runner loaded this file).
+ */
+const inGateWorker = process.env.TEST_WORKER_INDEX !== undefined && handedOverTarget(process.env) !== undefined;
+let acceptedFindings: AcceptedFindings | undefined;
 try {
-  settings = loadGateSettings(process.env, __dirname);
-  const generated = loadGeneratedSettings();
-  // A bad failure database stops the run here with one line, not in every worker.
-  if (generated.failureDb) readFailureDb(generated.failureDb);
-  // CONTRACT_SEED=random: one seed for the whole run, drawn and printed here; the workers inherit it.
-  if (generated.seed === 'random') {
-    const seed = crypto.randomInt(0, 2 ** 31 - 1);
-    process.env.CONTRACT_SEED = String(seed);
-    process.stdout.write(`CONTRACT_SEED=random: this run's seed is ${seed} (replay it with CONTRACT_SEED=${seed})\n`);
+  settings = loadGateSettings(process.env, __dirname, { acceptedFindings: !inGateWorker });
+  if (!inGateWorker) {
+    const generated = loadGeneratedSettings();
+    // A bad failure database stops the run here with one line, not in every worker.
+    if (generated.failureDb) readFailureDb(generated.failureDb);
+    // CONTRACT_SEED=random: one seed for the whole run, drawn and printed here; the workers inherit it.
+    if (generated.seed === 'random') {
+      const seed = crypto.randomInt(0, 2 ** 31 - 1);
+      process.env.CONTRACT_SEED = String(seed);
+      process.stdout.write(`CONTRACT_SEED=random: this run's seed is ${seed} (replay it with CONTRACT_SEED=${seed})\n`);
+    }
+    acceptedFindings = loadAcceptedFindingsSetting(process.env, __dirname);
   }
 } catch (error) {
   exitOnUserError(error);
@@ -30,6 +43,10 @@ const reportsDir = settings.reportsDir;
 export default defineConfig({
   testDir: path.join(__dirname, 'specs'),
   testMatch: '**/*.spec.ts',
+  // Plain JavaScript (ajv standalone code, `npm run contract:validators`): Playwright's transform would pass its 266 KB
+  // through babel into a 1.2 MB cached copy (source map inline) that every process reads, hashes and compiles, ~50 ms of
+  // CPU more than `require` in the runner and again in each worker, and ~1 s of babel wherever the cache is cold (CI).
+  build: { external: ['**/contract/validators.generated.js'] },
   globalSetup: require.resolve('./specs/support/global-setup'),
   // Tests within a file run in order (the DELETE file depends on it); files are spread over workers.
   fullyParallel: false,
@@ -49,7 +66,7 @@ export default defineConfig({
         outputDir: reportsDir,
         strictness: loadStrictness(),
         stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
-        acceptedFindings: loadAcceptedFindingsSetting(process.env, __dirname),
+        acceptedFindings,
         junitFile: path.join(reportsDir, 'junit.xml'),
       },
     ],

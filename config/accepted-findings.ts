@@ -1,7 +1,7 @@
 // The reviewed file of accepted findings (CONTRACT_ACCEPTED_FINDINGS): known, agreed deviations the gate reports as warnings until they expire.
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import type * as Yaml from 'yaml';
 import { UserError } from './errors';
 
 /** One accepted deviation, as the file states it. */
@@ -28,6 +28,31 @@ export interface AcceptedFindings {
   entries: Acceptance[];
 }
 
+/**
+ * The YAML parser, loaded on first use (~40 modules, 30–100 ms a process): config/settings.ts imports this file in every
+ * process that reads a setting, and the gate's workers never read the accepted findings (the reporter does, in the runner).
+ */
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy; import() is not usable under Playwright's loader
+  return require('yaml') as typeof Yaml;
+}
+
+/**
+ * True only for the file as the repository ships it: comment lines, blank lines and the one line `accepted: []`, nothing
+ * else (no directive, document marker, BOM or control character). The YAML parser reads that as no acceptance too, and loading it costs the gate's
+ * runner 30–100 ms before any test starts; every other text, however small, goes to the parser.
+ */
+export function acceptsNothing(text: string): boolean {
+  let accepted = 0;
+  for (const line of text.split('\n')) {
+    const content = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (/^ *(#[\t\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd]*)?$/.test(content)) continue;
+    if (/^accepted: \[\]( +#[\t\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd]*)? *$/.test(content)) accepted += 1;
+    else return false;
+  }
+  return accepted === 1;
+}
+
 const knownKeys = new Set(['operation', 'check', 'pointer', 'status', 'reason', 'expires']);
 
 /**
@@ -46,7 +71,8 @@ export function loadAcceptedFindings(file: string, required: boolean, rootDir: s
       `CONTRACT_ACCEPTED_FINDINGS: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? String(error)}): give an existing YAML file, or unset it`,
     );
   }
-  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (acceptsNothing(text)) return { file: shown, entries: [] };
+  const document = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     const line = first.linePos?.[0]?.line;

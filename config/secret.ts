@@ -76,13 +76,16 @@ function replaceForms(text: string, values: readonly string[], mode: Mode, short
 }
 
 /**
- * Builds and compiles the redaction patterns of these secrets now (~0.15 s each the first time), so that the first
- * answer that needs them does not wait: the relay calls it while Playwright starts its workers.
+ * Builds and compiles the redaction patterns of these secrets now (~25–150 ms each the first time), so that the first
+ * answer that needs them does not wait: the relay calls it while Playwright starts its workers, for `bytes` (answer
+ * bodies: a gate run has a few holding `%` or `\`, which only the pattern can rule out). The `text` patterns (headers,
+ * status texts, messages) are compiled when a text first needs one, which a gate run against a faithful target never
+ * has: compiling them anyway cost half of this function's CPU for nothing.
  */
-export function prepareRedaction(secrets: Secrets): void {
+export function prepareRedaction(secrets: Secrets, modes: ReadonlyArray<Mode> = ['text', 'bytes']): void {
   for (const value of secretValues(secrets)) {
     const forms = patternsFor(value);
-    for (const mode of ['text', 'bytes'] as const) {
+    for (const mode of modes) {
       const pattern = forms.regExp(mode);
       pattern.lastIndex = 0;
       pattern.test('%');

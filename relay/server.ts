@@ -145,7 +145,7 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   access.ownHost = `127.0.0.1:${port}`;
   // Compiled while Playwright starts its workers (~1 s), not in global setup's path nor the first answer's (a first answer
   // sooner than this compiles them itself).
-  setTimeout(() => prepareRedaction(secrets), 150).unref();
+  setTimeout(() => prepareRedaction(secrets, ['bytes']), 150).unref();
   return {
     url: `http://${access.ownHost}/`,
     sent: () => ({ requests: traffic.requests, byMethod: { ...traffic.byMethod }, busiestMinute: busiestMinute(traffic.times) }),

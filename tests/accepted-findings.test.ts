@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { acceptanceExpired, loadAcceptedFindings, type Acceptance } from '../config/accepted-findings';
+import { acceptanceExpired, acceptsNothing, loadAcceptedFindings, type Acceptance } from '../config/accepted-findings';
+import fc from 'fast-check';
+import YAML from 'yaml';
 import { UserError } from '../config/errors';
 import { loadGateSettings } from '../config/settings';
 import type { Finding } from '../contract';
@@ -47,6 +49,56 @@ test.describe('the accepted-findings file', () => {
     // The committed file is valid, and CONTRACT_ACCEPTED_FINDINGS is read through the gate's settings.
     expect(() => loadGateSettings({}, repoRoot)).not.toThrow();
     expect(() => loadGateSettings({ CONTRACT_ACCEPTED_FINDINGS: '' }, repoRoot)).toThrow(/^CONTRACT_ACCEPTED_FINDINGS is set but empty/);
+  });
+
+  test('the shortcut for a file that accepts nothing agrees with the YAML parser, and takes nothing else', () => {
+    // The shipped file takes the shortcut (the gate's runner then never loads the parser).
+    expect(acceptsNothing(fs.readFileSync(path.join(repoRoot, 'contract', 'accepted-findings.yaml'), 'utf8'))).toBe(true);
+    const parsed = (text: string): unknown => {
+      const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+      return document.errors.length > 0 ? 'error' : document.toJS();
+    };
+    for (const text of ['accepted: []\n', '# a\n\naccepted: []   # none\r\n  # b\n', 'accepted: []']) {
+      expect(acceptsNothing(text), text).toBe(true);
+      expect(parsed(text), text).toEqual({ accepted: [] });
+    }
+    // Everything else goes to the parser: another key, a duplicate, a directive, a marker, a BOM, no space, a list.
+    for (const text of [
+      '',
+      '# only a comment\n',
+      'accepted: []\naccepted: []\n',
+      'accepted:[]\n',
+      'accepted: []#x\n',
+      '%YAML 1.2\n---\naccepted: []\n',
+      '\ufeffaccepted: []\n',
+      'accepted: []\nother: 1\n',
+      'accepted:\n  - operation: getCustomer\n',
+      'accepted: [] # \u0001\n',
+      ' accepted: []\n',
+    ])
+      expect(acceptsNothing(text), JSON.stringify(text)).toBe(false);
+    // Any text built from these lines: whenever the shortcut answers, the parser agrees.
+    const lines = [
+      'accepted: []',
+      'accepted: [] # x',
+      'accepted: []#x',
+      'accepted:',
+      '  - a',
+      '# c',
+      '   # c\t',
+      '',
+      ' ',
+      '---',
+      'other: []',
+      'accepted: [1]',
+      '\t# c',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...lines), { maxLength: 6 }), fc.constantFrom('\n', '\r\n'), (chosen, eol) => {
+        const text = chosen.join(eol);
+        if (acceptsNothing(text)) expect(parsed(text), JSON.stringify(text)).toEqual({ accepted: [] });
+      }),
+    );
   });
 
   test('each mistake is one line naming the file, the entry and the fix', () => {

@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
 import { isKnownVariable } from '../config/settings';
-import { busiestWindow, durationsByFile, liftedPaceEnv } from '../tools/bench-real-target';
+import { busiestWindow, durationsByFile, liftedPaceEnv, reapedChildrenCpuMs } from '../tools/bench-real-target';
 
 /** The busiest window by brute force: for every instant, how many instants fall in [it, it + window). */
 function bruteForce(instants: ReadonlyArray<number>, windowMs: number): number {
@@ -69,5 +69,15 @@ test.describe('durationsByFile', () => {
     };
     expect(Object.fromEntries(durationsByFile(report))).toEqual({ 'generated.spec.ts': 1750, 'get-customer.spec.ts': 40 });
     expect(durationsByFile({}).size).toBe(0);
+  });
+});
+
+test.describe('reapedChildrenCpuMs', () => {
+  test('reads cutime + cstime from /proc/self/stat, a command name with spaces and parentheses included', () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime …
+    const stat = '4242 (node (a) b) S 1 4242 4242 0 -1 4194304 100 200 0 0 11 22 345 67 20 0 7 0\n';
+    expect(reapedChildrenCpuMs(stat)).toBe((345 + 67) * 10);
+    expect(reapedChildrenCpuMs('')).toBeNaN();
+    expect(reapedChildrenCpuMs('garbage')).toBeNaN();
   });
 });

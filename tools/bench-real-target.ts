@@ -133,19 +133,44 @@ export function durationsByFile(report: { suites?: ReadonlyArray<ReportSuite> })
 interface ChildRun {
   code: number | null;
   ms: number;
+  /** CPU (user + system) of the child and every process it waited for (Playwright's workers), in ms; NaN off Linux. */
+  cpuMs: number;
   output: string;
+}
+
+/**
+ * CPU (user + system, ms) of this process's reaped children so far, from /proc/self/stat (cutime + cstime, clock ticks at
+ * the usual 100 a second): a child's share includes its own reaped children, so a Playwright run counts with its
+ * workers. Unlike wall time it barely moves with the machine's load, so the gate / floor ratio of it is the figure
+ * to compare across runs on a shared machine. NaN where /proc is absent.
+ */
+export function reapedChildrenCpuMs(stat: string | undefined = readSelfStat()): number {
+  if (stat === undefined) return Number.NaN;
+  // Fields after the command name (which may hold spaces and parentheses): the 14th and 15th of those are cutime, cstime.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? ticks * 10 : Number.NaN;
+}
+
+function readSelfStat(): string | undefined {
+  try {
+    return fs.readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** `playwright test …` as a child process (asynchronous: the target answers in this process's event loop meanwhile). */
 function runPlaywright(args: string[], cwd: string, env: Record<string, string>): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const cpuBefore = reapedChildrenCpuMs();
     const child = spawn(process.execPath, [playwrightCli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, ms: performance.now() - started, output }));
+    child.once('close', (code) => resolve({ code, ms: performance.now() - started, cpuMs: reapedChildrenCpuMs() - cpuBefore, output }));
   });
 }
 
@@ -237,6 +262,8 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
     };
     const gate: number[] = [];
     const floor: number[] = [];
+    const gateCpu: number[] = [];
+    const floorCpu: number[] = [];
     const reported: number[] = [];
     const received: number[] = [];
     const busiest: number[] = [];
@@ -247,6 +274,7 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
       const floorRun = await runPlaywright(['test', '-c', path.join(floorDir, 'playwright.config.ts')], floorDir, floorEnv);
       if (floorRun.code !== 0) throw new UserError(`the floor project exited ${floorRun.code} during the benchmark: ${lastLines(floorRun)}`);
       floor.push(floorRun.ms);
+      floorCpu.push(floorRun.cpuMs);
 
       target.reset();
       const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-real-gate-'));
@@ -258,6 +286,7 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
           );
         }
         gate.push(gateRun.ms);
+        gateCpu.push(gateRun.cpuMs);
         const traffic = JSON.parse(fs.readFileSync(path.join(reports, 'requests.json'), 'utf8')) as { requests: number };
         reported.push(traffic.requests);
         const results = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8')) as { suites?: ReportSuite[] };
@@ -318,6 +347,20 @@ async function benchScenario(runs: number, scenario: Scenario): Promise<Figure[]
         },
         load,
       ),
+      // CPU beside wall time: on a shared machine the wall-time ratio swings with the load; the CPU one barely does.
+      ...(gateCpu.every(Number.isFinite) && floorCpu.every(Number.isFinite)
+        ? [
+            withLoad(
+              {
+                section,
+                name: `${head}: CPU (user + system, runner and workers) gate / floor, medians of ${runs}: ${runsText(gateCpu)} s / ${runsText(floorCpu)} s`,
+                value: round(median(gateCpu) / median(floorCpu), 2),
+                unit: '×',
+              },
+              load,
+            ),
+          ]
+        : []),
       withLoad(
         {
           section,

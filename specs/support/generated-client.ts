@@ -51,7 +51,7 @@ export class GeneratedClient {
     const url = new URL(relayUrl);
     if (url.protocol !== 'http:' || !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname))
       throw new Error(`the generated phase only talks to the loopback credential relay, not ${url.origin}`);
-    return new GeneratedClient(url, relayKey, target, loadGateSettings().bodyLimitBytes);
+    return new GeneratedClient(url, relayKey, target, loadGateSettings(process.env, undefined, { acceptedFindings: false }).bodyLimitBytes);
   }
 
   dispose(): void {
