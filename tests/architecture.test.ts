@@ -252,7 +252,7 @@ test.describe('import layers', () => {
         edge('reporters/contract-reporter.ts', 'relay/protocol.ts'),
         edge('monitors/exporter/probers.ts', 'contract/check-response.ts'),
         edge('reporters/contract-reporter.ts', 'contract/generators.ts'),
-        edge('playwright.config.ts', 'contract/failure-db.ts'),
+        edge('playwright.config.ts', 'contract/records.ts'),
       ]),
     ).toEqual([
       "config/settings.ts imports '../contract/index' (contract/index.ts): config must not import contract, a higher layer",
@@ -270,7 +270,7 @@ test.describe('import layers', () => {
       "reporters/contract-reporter.ts imports '../relay/protocol' (relay/protocol.ts): reporters must not import relay: a reporter knows a run only by its records (contract/)",
       "monitors/exporter/probers.ts imports '../../contract/check-response' (contract/check-response.ts): outside contract/, the contract is imported through its door, contract/index.ts (or '…/contract'), alone",
       "reporters/contract-reporter.ts imports '../contract/generators' (contract/generators.ts): outside contract/, the contract is imported through its door, contract/index.ts (or '…/contract'), alone",
-      "playwright.config.ts imports 'contract/failure-db' (contract/failure-db.ts): outside contract/, the contract is imported through its door, contract/index.ts (or '…/contract'), alone",
+      "playwright.config.ts imports 'contract/records' (contract/records.ts): outside contract/, the contract is imported through its door, contract/index.ts (or '…/contract'), alone",
     ]);
     expect(
       layerViolations([
