@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { runDocsCheck } from '../tools/docs-check/run';
 import { repoRoot, runProcess, tsxCommand, type ProcessExit } from './helpers/processes';
 
 const pages = path.join(repoRoot, 'tests', 'fixtures', 'docs-pages');
@@ -25,9 +26,24 @@ interface Report {
   differences: Difference[];
 }
 
-async function docsCheck(page: string, env: Record<string, string> = {}): Promise<{ run: ProcessExit; report: Report | undefined; markdown: string }> {
+/**
+ * How a check runs: `process` is `npm run docs:check` as a user runs it (node + tsx, a clean environment, exit code and
+ * output of the process); `in-process` calls the same runDocsCheck the command calls, with a clean environment, and
+ * collects what it prints, without a node and tsx start-up per page. The command's own wiring (exit codes, stdout,
+ * one stderr line) is proven by the cases marked `process` below, on each exit code.
+ */
+type How = 'process' | 'in-process';
+
+async function docsCheck(page: string, how: How = 'in-process'): Promise<{ run: ProcessExit; report: Report | undefined; markdown: string }> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-check-'));
-  const run = await runProcess(...tsxCommand('tools/docs-check.ts', [page, '--out', out]), { env, failAfterMs: 60_000 });
+  const args = [page, '--out', out];
+  let run: ProcessExit;
+  if (how === 'process') run = await runProcess(...tsxCommand('tools/docs-check.ts', args), { failAfterMs: 60_000 });
+  else {
+    const printed = { stdout: '', stderr: '' };
+    const code = await runDocsCheck(args, {}, { out: (line) => (printed.stdout += `${line}\n`), err: (line) => (printed.stderr += `${line}\n`) });
+    run = { code, signal: null, ...printed };
+  }
   const jsonFile = path.join(out, 'docs-check.json');
   const report = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as Report) : undefined;
   const markdown = fs.existsSync(path.join(out, 'docs-check.md')) ? fs.readFileSync(path.join(out, 'docs-check.md'), 'utf8') : '';
@@ -54,7 +70,7 @@ function expectAgreement(run: ProcessExit, report: Report | undefined): void {
 test.describe('docs:check on the page as the contract describes it', () => {
   for (const file of ['current.txt', 'current.html', 'reordered.txt']) {
     test(`${file}: the page and the contract agree, exit 0`, async () => {
-      const { run, report, markdown } = await docsCheck(path.join(pages, file));
+      const { run, report, markdown } = await docsCheck(path.join(pages, file), file === 'current.txt' ? 'process' : 'in-process');
       expectAgreement(run, report);
       expect(markdown).toContain('The page and the contract agree');
     });
@@ -217,7 +233,7 @@ test.describe('docs:check names each planted change on the page and in the docum
   for (const change of planted) {
     test(`${change.file}: ${change.kind} (${change.severity}), exit 1`, async () => {
       const file = path.join(pages, change.file);
-      const { run, report, markdown } = await docsCheck(file);
+      const { run, report, markdown } = await docsCheck(file, change.file === 'status-removed.txt' ? 'process' : 'in-process');
       expect(run.code, `exit code; stderr: ${run.stderr}`).toBe(1);
       // Precision: the planted change and nothing else.
       expect(
@@ -309,7 +325,7 @@ test.describe('docs:check refuses what is not the vendor page, exit 2 with one l
     fs.writeFileSync(path.join(dir, 'binary.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]));
     expectRefusal((await docsCheck(path.join(dir, 'empty.txt'))).run, /is empty/);
     expectRefusal((await docsCheck(path.join(dir, 'binary.txt'))).run, /is binary/);
-    expectRefusal((await docsCheck(path.join(dir, 'missing.txt'))).run, /cannot be read \(ENOENT\)/);
+    expectRefusal((await docsCheck(path.join(dir, 'missing.txt'), 'process')).run, /cannot be read \(ENOENT\)/);
     expectRefusal((await docsCheck(dir)).run, /is not a file/);
     expectRefusal((await docsCheck('ftp://example.org/page')).run, /only http and https URLs/);
   });

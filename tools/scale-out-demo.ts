@@ -1,4 +1,4 @@
-// npm run scale-out:demo — two locations (aggregates add up), then a sharded deployment (hashmod split, each target probed once).
+// npm run scale-out:demo — two locations (aggregates add up) and, beside it, a sharded deployment (hashmod split, each target probed once).
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { freePort } from './free-port';
 import { exitOnUserError, UserError } from '../config/errors';
-import { startSimulator } from '../simulator/server';
+import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { splitTargetsFile } from '../monitors/scale-out/shard';
 import { percentile, processUsage, round, stopChild } from './bench-common';
 import { spawnBenchTarget } from './bench-target';
@@ -31,8 +31,11 @@ async function query(prometheusUrl: string, expr: string): Promise<PromVector[]>
   return body.data?.result ?? [];
 }
 
-/** Polls each check until it passes or the deadline; prints `ok  NAME` for each. */
-async function runChecks(checks: Array<[string, () => Promise<string | undefined>]>, deadline: number, what: string): Promise<void> {
+/** Where a demo's lines go: stdout, or a buffer printed once the demo that runs beside it has printed its own. */
+type Log = (line: string) => void;
+
+/** Polls each check until it passes or the deadline; logs `ok  NAME` for each. */
+async function runChecks(checks: Array<[string, () => Promise<string | undefined>]>, deadline: number, what: string, log: Log): Promise<void> {
   for (const [name, check] of checks) {
     let problem: string | undefined = 'not checked';
     while (Date.now() < deadline) {
@@ -41,7 +44,7 @@ async function runChecks(checks: Array<[string, () => Promise<string | undefined
       await sleep(500);
     }
     if (problem) throw new UserError(`${what} check failed: ${name}: ${problem}`);
-    console.log(`ok  ${name}`);
+    log(`ok  ${name}`);
   }
 }
 
@@ -71,7 +74,7 @@ interface ShardOptions {
  * with Prometheus' hashmod (monitors/scale-out/shard.ts), loopback APIs answering every id, one Prometheus scraping
  * the shards. Checks every target is probed by exactly one exporter, the one Prometheus' hashmod names.
  */
-async function shardedDemo(options: ShardOptions, dir: string, children: ChildProcess[]): Promise<void> {
+async function shardedDemo(options: ShardOptions, dir: string, children: ChildProcess[], log: Log): Promise<void> {
   const token = crypto.randomBytes(16).toString('hex');
   const apis = [await spawnBenchTarget(token), await spawnBenchTarget(token)];
   children.push(...apis.map((api) => api.child));
@@ -150,7 +153,7 @@ async function shardedDemo(options: ShardOptions, dir: string, children: ChildPr
     const elapsed = (performance.now() - began) / 1000;
     exporters.forEach((exporter, shard) => {
       const usage = processUsage(exporter.pid!);
-      console.log(
+      log(
         `shard ${shard}: CPU ${round(((usage.cpuSeconds - before[shard]!) / elapsed) * 100, 1)} % of a core, RSS ${round(usage.rssBytes / 2 ** 20, 1)} MiB, ` +
           `/metrics p50 ${round(percentile(times[shard]!, 0.5), 1)} ms, p99 ${round(percentile(times[shard]!, 0.99), 1)} ms over ${times[shard]!.length} scrapes (load ${os.loadavg()[0]!.toFixed(2)})`,
       );
@@ -193,10 +196,97 @@ async function shardedDemo(options: ShardOptions, dir: string, children: ChildPr
     // Exporters of thousands of targets take a while to start on a busy machine, and the first scrape waits for a slot.
     Date.now() + Math.max(90_000, options.intervalSeconds * 12_000),
     'sharded',
+    log,
   );
-  console.log(
-    `scale-out: ${options.shards} shards, ${n} targets every ${options.intervalSeconds} s, each probed by exactly one exporter (Prometheus' hashmod)`,
+  log(`scale-out: ${options.shards} shards, ${n} targets every ${options.intervalSeconds} s, each probed by exactly one exporter (Prometheus' hashmod)`);
+}
+
+/** Two exporters in two locations probing one simulator, one Prometheus: the cross-location aggregates add up. */
+async function locationsDemo(simulator: RunningSimulator, dir: string, children: ChildProcess[], log: Log): Promise<void> {
+  const primary = simulator.customer('primary');
+  const ports = [await freePort(), await freePort()];
+  for (const port of ports) {
+    const exporter = spawn(process.execPath, ['--import', 'tsx', 'monitors/exporter/cli.ts'], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        API_BASE_URL: simulator.baseUrl,
+        API_CUSTOMER_ID: primary.id,
+        API_TOKEN: primary.token,
+        MONITOR_PORT: String(port),
+        MONITOR_HOST: '127.0.0.1',
+        PROBE_INTERVAL_SECONDS: '1',
+        PROBE_TIMEOUT_SECONDS: '0.5',
+      },
+      stdio: 'ignore',
+    });
+    children.push(exporter);
+  }
+  // The example file as shipped, with its two addresses pointed at this run's exporters and 1 s clocks.
+  const config = YAML.parse(fs.readFileSync(exampleConfig, 'utf8')) as {
+    global: Record<string, string>;
+    rule_files: string[];
+    scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+  };
+  config.global = { scrape_interval: '1s', evaluation_interval: '1s' };
+  config.rule_files = config.rule_files.map((file) => path.resolve(path.dirname(exampleConfig), file));
+  const targets = config.scrape_configs[0]!.static_configs;
+  targets.forEach((group, index) => (group.targets = [`127.0.0.1:${ports[index]}`]));
+  const configFile = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(configFile, YAML.stringify(config));
+  const prometheusPort = await freePort();
+  const prometheus = spawn(
+    prometheusBinary,
+    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=error'],
+    { stdio: 'ignore' },
   );
+  children.push(prometheus);
+  const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+
+  const checks: Array<[string, () => Promise<string | undefined>]> = [
+    [
+      'both exporters are up',
+      async () => ((await query(prometheusUrl, 'count(up{job="customer-api-exporter"} == 1)'))[0]?.value[1] === '2' ? undefined : 'not yet 2'),
+    ],
+    [
+      'each location reports its own probes',
+      async () =>
+        (await query(prometheusUrl, 'count(count by (location) (customer_api_probes_total{operation="getCustomer"}))'))[0]?.value[1] === '2'
+          ? undefined
+          : 'not yet 2 locations',
+    ],
+    [
+      'customer_api:probes:rate5m sums the locations',
+      async () => {
+        const [aggregate] = await query(prometheusUrl, 'customer_api:probes:rate5m{target="default",operation="getCustomer"}');
+        const [sum] = await query(
+          prometheusUrl,
+          'sum(rate(customer_api_probes_total{job="customer-api-exporter",target="default",operation="getCustomer"}[5m]))',
+        );
+        if (!aggregate || !sum) return 'no series yet';
+        const a = Number(aggregate.value[1]);
+        const b = Number(sum.value[1]);
+        if (aggregate.metric.location !== undefined) return 'the aggregate still carries a location label';
+        return a > 0 && Math.abs(a - b) <= b * 0.2 ? undefined : `aggregate ${a} vs per-location sum ${b}`;
+      },
+    ],
+    [
+      'customer_api:probe_success:avg is 1 (every location succeeds)',
+      async () =>
+        (await query(prometheusUrl, 'customer_api:probe_success:avg{target="default",operation="getCustomer"}'))[0]?.value[1] === '1' ? undefined : 'not 1',
+    ],
+    [
+      'the merged latency histogram answers a p95',
+      async () =>
+        (await query(prometheusUrl, 'histogram_quantile(0.95, customer_api:probe_duration_seconds_bucket:rate5m{target="default",operation="getCustomer"})'))
+          .length === 1
+          ? undefined
+          : 'no p95',
+    ],
+  ];
+  await runChecks(checks, Date.now() + 60_000, 'scale-out', log);
+  log('scale-out: two exporters, one Prometheus, aggregated series present and consistent');
 }
 
 function demoOptions(args: string[]): ShardOptions {
@@ -223,8 +313,8 @@ function demoOptions(args: string[]): ShardOptions {
 const usage = `npm run scale-out:demo [-- options]
 
 Starts the embedded simulator, two exporters in two locations and one Prometheus (the cross-location aggregates must add
-up), then a sharded deployment: N exporters over one targets file split with Prometheus' hashmod, each target probed by
-exactly one exporter. Needs Debian's prometheus. Everything listens on 127.0.0.1 and stops by itself.
+up) and, at the same time (one after the other with --measure-seconds), a sharded deployment: N exporters over one
+targets file split with Prometheus' hashmod, each target probed by exactly one exporter. Needs Debian's prometheus. Everything listens on 127.0.0.1 and stops by itself.
 
 Options (each takes a whole number):
   --shards N            exporters in the sharded deployment (default 2)
@@ -251,92 +341,22 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-out-'));
   const children: ChildProcess[] = [];
   const simulator = await startSimulator();
-  const primary = simulator.customer('primary');
   try {
-    const ports = [await freePort(), await freePort()];
-    for (const port of ports) {
-      const exporter = spawn(process.execPath, ['--import', 'tsx', 'monitors/exporter/cli.ts'], {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          API_BASE_URL: simulator.baseUrl,
-          API_CUSTOMER_ID: primary.id,
-          API_TOKEN: primary.token,
-          MONITOR_PORT: String(port),
-          MONITOR_HOST: '127.0.0.1',
-          PROBE_INTERVAL_SECONDS: '1',
-          PROBE_TIMEOUT_SECONDS: '0.5',
-        },
-        stdio: 'ignore',
-      });
-      children.push(exporter);
+    if (shardOptions.measureSeconds > 0) {
+      // Measuring: one deployment at a time, so the shards' CPU figures are theirs alone.
+      await locationsDemo(simulator, dir, children, console.log);
+      await shardedDemo(shardOptions, dir, children, console.log);
+    } else {
+      // Both deployments at once (they share nothing but the machine; most of each is waiting for probes, scrapes and
+      // evaluations), each demo's lines printed in order once it is done.
+      const lines: string[][] = [[], []];
+      const results = await Promise.allSettled([
+        locationsDemo(simulator, dir, children, (line) => lines[0]!.push(line)),
+        shardedDemo(shardOptions, dir, children, (line) => lines[1]!.push(line)),
+      ]);
+      for (const line of lines.flat()) console.log(line);
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
     }
-    // The example file as shipped, with its two addresses pointed at this run's exporters and 1 s clocks.
-    const config = YAML.parse(fs.readFileSync(exampleConfig, 'utf8')) as {
-      global: Record<string, string>;
-      rule_files: string[];
-      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
-    };
-    config.global = { scrape_interval: '1s', evaluation_interval: '1s' };
-    config.rule_files = config.rule_files.map((file) => path.resolve(path.dirname(exampleConfig), file));
-    const targets = config.scrape_configs[0]!.static_configs;
-    targets.forEach((group, index) => (group.targets = [`127.0.0.1:${ports[index]}`]));
-    const configFile = path.join(dir, 'prometheus.yml');
-    fs.writeFileSync(configFile, YAML.stringify(config));
-    const prometheusPort = await freePort();
-    const prometheus = spawn(
-      prometheusBinary,
-      [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=error'],
-      { stdio: 'ignore' },
-    );
-    children.push(prometheus);
-    const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-
-    const checks: Array<[string, () => Promise<string | undefined>]> = [
-      [
-        'both exporters are up',
-        async () => ((await query(prometheusUrl, 'count(up{job="customer-api-exporter"} == 1)'))[0]?.value[1] === '2' ? undefined : 'not yet 2'),
-      ],
-      [
-        'each location reports its own probes',
-        async () =>
-          (await query(prometheusUrl, 'count(count by (location) (customer_api_probes_total{operation="getCustomer"}))'))[0]?.value[1] === '2'
-            ? undefined
-            : 'not yet 2 locations',
-      ],
-      [
-        'customer_api:probes:rate5m sums the locations',
-        async () => {
-          const [aggregate] = await query(prometheusUrl, 'customer_api:probes:rate5m{target="default",operation="getCustomer"}');
-          const [sum] = await query(
-            prometheusUrl,
-            'sum(rate(customer_api_probes_total{job="customer-api-exporter",target="default",operation="getCustomer"}[5m]))',
-          );
-          if (!aggregate || !sum) return 'no series yet';
-          const a = Number(aggregate.value[1]);
-          const b = Number(sum.value[1]);
-          if (aggregate.metric.location !== undefined) return 'the aggregate still carries a location label';
-          return a > 0 && Math.abs(a - b) <= b * 0.2 ? undefined : `aggregate ${a} vs per-location sum ${b}`;
-        },
-      ],
-      [
-        'customer_api:probe_success:avg is 1 (every location succeeds)',
-        async () =>
-          (await query(prometheusUrl, 'customer_api:probe_success:avg{target="default",operation="getCustomer"}'))[0]?.value[1] === '1' ? undefined : 'not 1',
-      ],
-      [
-        'the merged latency histogram answers a p95',
-        async () =>
-          (await query(prometheusUrl, 'histogram_quantile(0.95, customer_api:probe_duration_seconds_bucket:rate5m{target="default",operation="getCustomer"})'))
-            .length === 1
-            ? undefined
-            : 'no p95',
-      ],
-    ];
-    await runChecks(checks, Date.now() + 60_000, 'scale-out');
-    console.log('scale-out: two exporters, one Prometheus, aggregated series present and consistent');
-    await shardedDemo(shardOptions, dir, children);
   } finally {
     // Waits for each to exit (a Prometheus holding a big head block takes seconds), SIGKILL after 10 s.
     await Promise.all(children.map((child) => stopChild(child)));
