@@ -179,11 +179,7 @@ function createExporterApp(
 
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
-    // Chunk by chunk: at 10,000 targets the exposition is ~55 MB, never joined into one string or buffer.
-    for (const chunk of await metrics.exposition()) {
-      if (!res.write(chunk)) await drained(res);
-      if (res.destroyed) return;
-    }
+    await metrics.writeExposition((chunk) => writeChunk(res, chunk));
     res.end();
   });
 
@@ -298,16 +294,16 @@ function createExporterApp(
   return app;
 }
 
-/** Resolves when the response can take more, or its connection is gone. */
-function drained(res: Response): Promise<void> {
+/** Writes a chunk of a response; resolves once its bytes were handed to the kernel (the buffer may be refilled), or the client is gone. */
+function writeChunk(res: Response, chunk: Buffer): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
-      res.off('drain', done);
       res.off('close', done);
       resolve();
     };
-    res.once('drain', done);
     res.once('close', done);
+    res.write(chunk, done);
   });
 }
 
