@@ -16,9 +16,9 @@ import { BasicAuthChecker, loadWebConfig, type WebConfig } from './web-config';
 /** How to start an exporter. */
 export interface ExporterOptions {
   targets: ReadonlyArray<ProbeTarget>;
-  /** Probe schedule and limits; unset fields take the defaults (30 s, 10 s, 10 % jitter, 1 MiB). */
+  /** Probe schedule and limits; unset fields take the defaults of config/settings.ts (exporterDefaults). */
   settings?: Partial<ProbeSettings>;
-  /** Default 0 (any free port); the CLI passes MONITOR_PORT (9464). */
+  /** Default 0 (any free port); the CLI passes MONITOR_PORT (default in config/settings.ts). */
   port?: number;
   /** Default 127.0.0.1; the CLI passes MONITOR_HOST. */
   host?: string;
