@@ -71,6 +71,28 @@ export const simulatorDefaults = {
   host: '127.0.0.1',
 } as const;
 
+/** The limits the exporter's settings are checked against. */
+export const exporterLimits = {
+  /** A probe less often than daily is not monitoring, and a typo in seconds (e.g. 3000000) is caught. */
+  intervalSeconds: { integer: false, min: 0, minExclusive: true, max: 86_400 },
+  timeoutSeconds: { integer: false, min: 0, minExclusive: true, max: 86_400 },
+  jitterSeconds: { integer: false, min: 0, max: 86_400 },
+  bodyLimitBytes: { integer: true, min: 1, max: 1024 * 1024 * 1024 },
+  port: { integer: true, min: 0, max: 65_535 },
+} as const satisfies Record<string, NumberRule>;
+
+/** The exporter's defaults (`npm run monitor`, and startExporter's options). */
+export const exporterDefaults = {
+  intervalSeconds: 30,
+  /** The timeout's ceiling: the default timeout is this or half the interval, whichever is less. */
+  timeoutSeconds: 10,
+  /** The jitter as a share of the interval. */
+  jitterShare: 0.1,
+  bodyLimitBytes: 1024 * 1024,
+  port: 9464,
+  host: '0.0.0.0',
+} as const;
+
 /** The target's variables (gate and exporter; the gate-only ones are marked), documented. */
 export const targetVariableDocs = {
   API_BASE_URL: {
@@ -192,16 +214,34 @@ export const gateVariables = helpTexts(gateVariableDocs);
 
 /** The exporter's own variables, documented (its README's table is written from these). */
 export const exporterVariableDocs = {
-  PROBE_INTERVAL_SECONDS: { meaning: 'seconds between probes of one target×operation, fractions allowed, at most 86400 (24 h)', default: '30' },
-  PROBE_TIMEOUT_SECONDS: {
-    meaning: 'seconds before a probe is abandoned as reason="timeout"; must be less than the interval',
-    default: '10, or half the interval if that is less',
+  PROBE_INTERVAL_SECONDS: {
+    meaning: `seconds between probes of one target×operation, ${describeRule(exporterLimits.intervalSeconds)} (24 h)`,
+    default: String(exporterDefaults.intervalSeconds),
   },
-  PROBE_JITTER_SECONDS: { meaning: 'random spread added to each interval (±half of it) and to the first probe (0..jitter)', default: '10 % of the interval' },
-  PROBE_BODY_LIMIT_BYTES: { meaning: 'largest response body read; a bigger one aborts the probe as reason="other"', default: '1048576 (1 MiB)' },
-  MONITOR_PORT: { meaning: 'port for /metrics, /probe, /healthz and the status page, 0..65535 (0 = any free port)', default: '9464' },
-  MONITOR_HOST: { meaning: 'interface to listen on, an address of this machine', default: '0.0.0.0 (Prometheus usually scrapes from another host)' },
-  MONITOR_TARGETS_FILE: { meaning: 'optional YAML listing several targets, each with its own token; replaces the API_* target', readme: 'format below' },
+  PROBE_TIMEOUT_SECONDS: {
+    meaning: `seconds before a probe is abandoned as reason="timeout", ${describeRule(exporterLimits.timeoutSeconds)}; must be less than the interval`,
+    default: `${exporterDefaults.timeoutSeconds}, or half the interval if that is less`,
+  },
+  PROBE_JITTER_SECONDS: {
+    meaning: `random spread added to each interval (±half of it) and to the first probe (0..jitter), ${describeRule(exporterLimits.jitterSeconds)} and at most the interval`,
+    default: `${exporterDefaults.jitterShare * 100} % of the interval`,
+  },
+  PROBE_BODY_LIMIT_BYTES: {
+    meaning: `largest response body read, ${describeRule(exporterLimits.bodyLimitBytes)}; a bigger one aborts the probe as reason="other"`,
+    default: `${exporterDefaults.bodyLimitBytes} (${exporterDefaults.bodyLimitBytes / 1024 / 1024} MiB)`,
+  },
+  MONITOR_PORT: {
+    meaning: `port for /metrics, /probe, /healthz and the status page, ${describeRule(exporterLimits.port)} (0 = any free port)`,
+    default: String(exporterDefaults.port),
+  },
+  MONITOR_HOST: {
+    meaning: 'interface to listen on, an address of this machine',
+    default: `${exporterDefaults.host} (Prometheus usually scrapes from another host)`,
+  },
+  MONITOR_TARGETS_FILE: {
+    meaning: 'optional YAML listing several targets, each with its own token; replaces the API_* target',
+    readme: 'format in monitors/exporter/README.md',
+  },
   MONITOR_WEB_CONFIG_FILE: { meaning: 'optional exporter-toolkit web config YAML (TLS, basic auth); same as the flag --web.config.file=PATH' },
 } as const satisfies Record<string, VariableDoc>;
 

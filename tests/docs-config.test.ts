@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { UserError } from '../config/errors';
-import { exporterVariableDocs, gateVariableDocs, targetVariableDocs } from '../config/settings';
+import { exporterDefaults, exporterVariableDocs, gateVariableDocs, targetVariableDocs } from '../config/settings';
 import { configTables, renderConfigTable, staleConfigTables, withConfigTable } from '../tools/docs-config';
 import { repoRoot } from './helpers/processes';
 
@@ -31,9 +31,20 @@ test('a hand-edited or missing table is found, and regenerating restores it', ()
       '| variable | default | meaning |',
       '|---|---|---|',
       '| `CONTRACT_WORKERS` | 1 | Playwright workers, a whole number from 1 to 16 (the fastest for ~30 quick requests) |',
-      '| `PROBE_INTERVAL_SECONDS` | 30 | seconds between probes of one target×operation, fractions allowed, at most 86400 (24 h) |',
+      '| `PROBE_INTERVAL_SECONDS` | 30 | seconds between probes of one target×operation, a number greater than 0 and at most 86400 (24 h) |',
     ].join('\n'),
   );
   expect(() => withConfigTable('# no markers here\n', gate)).toThrow(UserError);
   expect(() => renderConfigTable(['API_NOT_DECLARED'])).toThrow(/API_NOT_DECLARED is not declared in config\/settings.ts/);
+});
+
+test("the exporter's defaults are stated only in the generated table: the READMEs link it", () => {
+  const generated = /<!-- config:\w+:start -->[\s\S]*?<!-- config:\w+:end -->/g;
+  for (const file of ['README.md', 'monitors/exporter/README.md']) {
+    const text = fs.readFileSync(path.join(repoRoot, file), 'utf8').replace(generated, '');
+    for (const value of [String(exporterDefaults.port), String(exporterDefaults.bodyLimitBytes), `${exporterDefaults.bodyLimitBytes / 2 ** 20} MiB`]) {
+      expect(new RegExp(`(^|[^\\d.])${value}(?![\\d.])`).test(text), `${file} repeats ${value} by hand`).toBe(false);
+    }
+  }
+  expect(fs.readFileSync(path.join(repoRoot, 'monitors/exporter/README.md'), 'utf8')).toContain('docs/configuration.md#the-exporter');
 });

@@ -73,11 +73,11 @@ test('the series table renders the same names, labels and values as before, each
   const metrics = new ExporterMetrics({ defaultMetrics: false });
   metrics.initialise('mum1', 'getCustomer');
   metrics.initialise('sg1', 'getCustomer');
-  const text = (await metrics.exposition()).map((chunk) => chunk.toString()).join('');
+  const text = await metrics.expositionText();
   expect(sampleValue(text, 'customer_api_probes_total', { target: 'sg1', operation: 'getCustomer' }), 'counters from the start').toBe(0);
   expect(sampleValue(text, 'probe_success', { target: 'sg1' }), 'no last-probe gauge before a probe').toBeUndefined();
   metrics.record('sg1', 'getCustomer', { ...unsentFailure('contract', 'broken'), statusCode: 200, durationSeconds: 0.3, sent: true }, 1_764_244_800_123);
-  const after = (await metrics.exposition()).map((chunk) => chunk.toString()).join('');
+  const after = await metrics.expositionText();
   expect(sampleValue(after, 'probe_success', { target: 'sg1', operation: 'getCustomer' })).toBe(0);
   expect(sampleValue(after, 'customer_api_last_probe_timestamp_seconds', { target: 'sg1' })).toBe(1_764_244_800.123);
   expect(sampleValue(after, 'customer_api_probe_failures_total', { target: 'sg1', reason: 'contract' })).toBe(1);
@@ -89,7 +89,7 @@ test('the series table renders the same names, labels and values as before, each
     { ...unsentFailure('other', 'x'), success: true, reason: undefined, statusCode: 200, durationSeconds: 0.3, sent: true },
     1_764_244_800_200,
   );
-  const ok = (await metrics.exposition()).map((chunk) => chunk.toString()).join('');
+  const ok = await metrics.expositionText();
   expect(sampleValue(ok, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.25' })).toBe(0);
   expect(sampleValue(ok, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.3' })).toBe(1);
   expect(sampleValue(ok, 'customer_api_probe_duration_seconds_bucket', { target: 'sg1', le: '0.5' })).toBe(1);
@@ -121,4 +121,29 @@ test("the targets split puts each target in the shard of Prometheus' hashmod, ev
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('/metrics streamed through tiny staging buffers is the same text, hostile labels escaped and blocks never split', async () => {
+  const hostile = 'evil"\\\n}\u00e9\u{1F600}';
+  const render = async (stagingBufferBytes?: number): Promise<string> => {
+    const metrics = new ExporterMetrics({ defaultMetrics: false, stagingBufferBytes });
+    for (const target of ['a', hostile, 'c']) metrics.initialise(target, 'getCustomer');
+    const violation = { pointer: '/name', expected: 'string "\\"', observed: hostile.repeat(3) };
+    metrics.record(
+      hostile,
+      'getCustomer',
+      { ...unsentFailure('contract', 'broken'), statusCode: 200, sent: true, violations: [violation, violation] },
+      1_764_244_800_000,
+    );
+    metrics.record('c', 'getCustomer', success(), 1_764_244_800_500);
+    return metrics.expositionText();
+  };
+  const reference = await render();
+  // 64 bytes: smaller than most blocks, so every chunk boundary and the oversized path are exercised.
+  expect(await render(64)).toBe(reference);
+  expect(await render(300)).toBe(reference);
+  expect(sampleValue(reference, 'probe_success', { target: hostile, operation: 'getCustomer' }), 'the hostile target name round-trips').toBe(0);
+  const violations = reference.split('\n').filter((line) => line.startsWith('customer_api_contract_violation_info{'));
+  expect(violations, 'one line per violation, none broken by a raw newline').toHaveLength(2);
+  expect(reference).not.toContain('evil"');
 });

@@ -1,4 +1,4 @@
-// `npm run docs:config [-- --check]`: writes the configuration tables (docs/configuration.md, the exporter README) from the variable declarations in config/settings.ts.
+// `npm run docs:config [-- --check]`: writes the configuration tables of docs/configuration.md (the gate's, the exporter's) from the variable declarations in config/settings.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, exitOnUserError } from '../config/errors';
@@ -17,7 +17,7 @@ export interface ConfigTable {
 
 export const configTables: ReadonlyArray<ConfigTable> = [
   { file: 'docs/configuration.md', name: 'gate', variables: [...Object.keys(targetVariableDocs), ...Object.keys(gateVariableDocs), 'SIMULATOR_MODE'] },
-  { file: 'monitors/exporter/README.md', name: 'exporter', variables: Object.keys(exporterVariableDocs) },
+  { file: 'docs/configuration.md', name: 'exporter', variables: Object.keys(exporterVariableDocs) },
 ];
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { readTokenFile, tokenTextProblem, type TokenSource } from '../../config/credentials';
 import { UserError } from '../../config/errors';
-import { integer, nonNegativeNumber, positiveNumber, unknownVariableProblems, type Env } from '../../config/settings';
+import { exporterDefaults, exporterLimits, numberSetting, unknownVariableProblems, type Env } from '../../config/settings';
 import { clearTextProblem, customerIdProblem, type BaseTargetConfig } from '../../config/target';
 
 /** The exporter's own variables, with what each means and its default (the API_* ones come from config/target.ts); the table lives in config/settings.ts. */
@@ -12,8 +12,8 @@ export { exporterVariables } from '../../config/settings';
 /** Where a target's token comes from (config/credentials.ts, shared with the contract gate). */
 export type { TokenSource } from '../../config/credentials';
 
-/** The longest probe interval: a probe less often than daily is not monitoring, and a typo in seconds (e.g. 3000000) is caught. */
-export const maxIntervalSeconds = 86_400;
+/** The longest probe interval (config/settings.ts): a probe less often than daily is not monitoring. */
+export const maxIntervalSeconds = exporterLimits.intervalSeconds.max;
 
 /** Schedule and limits for every probe. */
 export interface ProbeSettings {
@@ -33,16 +33,16 @@ export interface ExporterSettings extends ProbeSettings {
 }
 
 /**
- * The one place the probe defaults live, for the CLI's variables and startExporter's options alike: every 30 s, a
- * timeout of 10 s (or half the interval when that is shorter), a jitter of a tenth of the interval, a 1 MiB body cap.
+ * The probe settings with config/settings.ts' defaults filled in, for the CLI's variables and startExporter's options
+ * alike: the timeout defaults to its ceiling or half the interval, whichever is less; the jitter to a share of the interval.
  */
 export function resolveProbeSettings(given: Partial<ProbeSettings> = {}): ProbeSettings {
-  const intervalSeconds = given.intervalSeconds ?? 30;
+  const intervalSeconds = given.intervalSeconds ?? exporterDefaults.intervalSeconds;
   return {
     intervalSeconds,
-    timeoutSeconds: given.timeoutSeconds ?? Math.min(10, intervalSeconds / 2),
-    jitterSeconds: given.jitterSeconds ?? intervalSeconds / 10,
-    bodyLimitBytes: given.bodyLimitBytes ?? 1024 * 1024,
+    timeoutSeconds: given.timeoutSeconds ?? Math.min(exporterDefaults.timeoutSeconds, intervalSeconds / 2),
+    jitterSeconds: given.jitterSeconds ?? intervalSeconds * exporterDefaults.jitterShare,
+    bodyLimitBytes: given.bodyLimitBytes ?? exporterDefaults.bodyLimitBytes,
   };
 }
 
@@ -52,13 +52,13 @@ export function loadExporterSettings(env: Env = process.env): ExporterSettings {
   const problems = unknownVariableProblems(env, { prefixes: ['PROBE_', 'MONITOR_'], owner: "the exporter's" });
   if (problems.length > 0) throw new UserError(problems.join('; '));
   const probe = resolveProbeSettings({
-    intervalSeconds: positiveNumber(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', problems, maxIntervalSeconds),
-    timeoutSeconds: positiveNumber(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', problems, maxIntervalSeconds),
-    jitterSeconds: nonNegativeNumber(env.PROBE_JITTER_SECONDS, 'PROBE_JITTER_SECONDS', problems, maxIntervalSeconds),
-    bodyLimitBytes: integer(env.PROBE_BODY_LIMIT_BYTES, 'PROBE_BODY_LIMIT_BYTES', 1, 1024 * 1024 * 1024, problems),
+    intervalSeconds: numberSetting(env.PROBE_INTERVAL_SECONDS, 'PROBE_INTERVAL_SECONDS', exporterLimits.intervalSeconds, problems),
+    timeoutSeconds: numberSetting(env.PROBE_TIMEOUT_SECONDS, 'PROBE_TIMEOUT_SECONDS', exporterLimits.timeoutSeconds, problems),
+    jitterSeconds: numberSetting(env.PROBE_JITTER_SECONDS, 'PROBE_JITTER_SECONDS', exporterLimits.jitterSeconds, problems),
+    bodyLimitBytes: numberSetting(env.PROBE_BODY_LIMIT_BYTES, 'PROBE_BODY_LIMIT_BYTES', exporterLimits.bodyLimitBytes, problems),
   });
-  const port = integer(env.MONITOR_PORT, 'MONITOR_PORT', 0, 65_535, problems) ?? 9464;
-  const host = env.MONITOR_HOST?.trim() || '0.0.0.0';
+  const port = numberSetting(env.MONITOR_PORT, 'MONITOR_PORT', exporterLimits.port, problems) ?? exporterDefaults.port;
+  const host = env.MONITOR_HOST?.trim() || exporterDefaults.host;
   const targetsFile = env.MONITOR_TARGETS_FILE?.trim() || undefined;
   const webConfigFile = env.MONITOR_WEB_CONFIG_FILE?.trim() || undefined;
   const settings = { ...probe, port, host, targetsFile, webConfigFile };

@@ -66,14 +66,27 @@ class LastProbeGauges {
   }
 }
 
+/**
+ * Writes one chunk of the /metrics text; resolves once the chunk's bytes may be overwritten (handed to the kernel, or
+ * the client is gone). Never rejects.
+ */
+export type ChunkWriter = (chunk: Buffer) => Promise<void>;
+
+/** Each scrape streams through this many staging buffers of this size (several in flight while one is filled). */
+const stagingBuffers = 4;
+const stagingBufferBytes = 256 * 1024;
+/** Sets of staging buffers kept for reuse: one per scrape in flight at once (one Prometheus scrapes one at a time). */
+const maxSpareRings = 2;
+
 /** Buckets of customer_api_probe_schedule_delay_seconds: how late a scheduled probe started behind its slot. */
 export const scheduleDelayBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * The scheduled-mode metrics: last-probe gauges plus counters and the latency histogram for SLOs. The per-pair families
- * (36 series per target×operation, 72 per target, plus up to 3 contract-violation series) live in a plain table rendered straight to text: prom-client needs
- * 2.5-4 s of CPU and hundreds of MiB of garbage to render 10,000 targets (620k series), the table ~0.2 s. The few
- * per-target gauges, the exporter's own histogram and process_* and nodejs_* stay in prom-client's registry.
+ * (37 series per target×operation, plus up to 3 contract-violation series) live in a table of text encoded when a probe
+ * completes, which a scrape only copies: rendering hundreds of thousands of series per scrape is what prom-client
+ * cannot do in time (docs/benchmarks.md has the figures). The few per-target gauges, the exporter's own histogram and
+ * process_* and nodejs_* stay in prom-client's registry, rendered by it.
  */
 export class ExporterMetrics {
   readonly registry = new Registry();
@@ -84,8 +97,14 @@ export class ExporterMetrics {
   readonly #scheduleDelay: Histogram;
   /** The version label each target's probe_tls_version_info carries, so a change replaces the series instead of adding one. */
   readonly #tlsVersions = new Map<string, string>();
+  /** Staging buffers no scrape holds now, for the next ones to reuse. */
+  readonly #rings: Buffer[][] = [];
 
-  constructor(options: { defaultMetrics: boolean }) {
+  /** The size of each staging buffer a scrape streams through. */
+  readonly #stagingBytes: number;
+
+  constructor(options: { defaultMetrics: boolean; stagingBufferBytes?: number }) {
+    this.#stagingBytes = options.stagingBufferBytes ?? stagingBufferBytes;
     const registers = [this.registry];
     this.#tokenExpiry = new Gauge({
       name: 'customer_api_token_expiry_timestamp_seconds',
@@ -113,9 +132,39 @@ export class ExporterMetrics {
     }
   }
 
-  /** The whole /metrics text in chunks (one per family of the per-pair table, then the registry), to write in turn. */
-  async exposition(): Promise<Array<string | Buffer>> {
-    return [...this.#pairs.render(), await this.registry.metrics()];
+  /**
+   * Writes the whole /metrics text (the per-pair table, then the registry) through `write`, chunk by chunk. The
+   * chunks are a few small buffers reused in turn: each is refilled only once `write` resolved for it (its bytes were
+   * handed to the kernel). Building the text in one fresh buffer per scrape was slow where touching tens of MB of
+   * fresh (or recently released) memory is (docs/benchmarks.md); small buffers stay warm.
+   *
+   * Probes that complete meanwhile show in the families not yet written: every line, and every pair's block of one
+   * family (a histogram's buckets, sum and count), is consistent; across families a pair may be one probe apart.
+   */
+  async writeExposition(write: ChunkWriter): Promise<void> {
+    const registryText = Buffer.from(await this.registry.metrics());
+    const ring = this.#rings.pop() ?? Array.from({ length: stagingBuffers }, () => Buffer.allocUnsafeSlow(this.#stagingBytes));
+    const pending: Array<Promise<void>> = ring.map(() => Promise.resolve());
+    const cursor = this.#pairs.cursor();
+    for (let i = 0; ; i = (i + 1) % ring.length) {
+      await pending[i];
+      const chunk = cursor.next(ring[i]!);
+      if (!chunk) break;
+      pending[i] = write(chunk);
+    }
+    pending.push(write(registryText));
+    await Promise.all(pending);
+    if (this.#rings.length < maxSpareRings) this.#rings.push(ring);
+  }
+
+  /** The /metrics text as one string (tests; small exporters). */
+  async expositionText(): Promise<string> {
+    const chunks: Buffer[] = [];
+    await this.writeExposition((chunk) => {
+      chunks.push(Buffer.from(chunk));
+      return Promise.resolve();
+    });
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** Creates every counter and histogram series at 0 so rate() works from the first scrape. */
@@ -166,10 +215,10 @@ const pairFamilies = [
 ] as const;
 
 /**
- * One target×operation's series as encoded exposition text, one buffer per family (empty while absent: the last-probe
- * gauges before the first probe), rewritten when the pair records a probe. A scrape then only copies bytes: the
- * rendering and encoding are spread over the probes (each pair's ~3 KB once per interval) instead of 55 MB at once
- * per scrape, and the garbage collector sees one buffer per family and pair instead of 31 strings.
+ * One target×operation's series as encoded exposition text: every family's lines in one buffer, rewritten in place
+ * when the pair records a probe, with a view of each family's lines (empty for a last-probe family before the first
+ * probe). A scrape then only copies bytes: the rendering and encoding are spread over the probes (each pair's few KB
+ * once per interval) instead of all at once per scrape.
  */
 class PairSeries {
   /** `operation="…",target="…"`, escaped once. */
@@ -180,40 +229,34 @@ class PairSeries {
   readonly buckets = new Float64Array(probeDurationBuckets.length);
   sum = 0;
   count = 0;
-  /** The text of each family in pairFamilies order. */
-  readonly text: Buffer[] = pairFamilies.map(() => emptyBuffer);
+  /** The encoded lines of every family in pairFamilies order, reused while the text fits. */
+  #bytes = emptyBuffer;
+  /** Each family's lines: a view into the encoded text, in pairFamilies order. */
+  readonly families: Uint8Array[] = [];
+  /** The last probe's gauge lines (the families before counterFamilies), '' before the first probe. */
+  #lastProbe: string[] = pairFamilies.slice(0, counterFamilies).map(() => '');
 
   constructor(target: string, operation: string) {
     this.labels = `operation="${escapeLabel(operation)}",target="${escapeLabel(target)}"`;
-    this.#renderCounters();
+    this.#encode();
   }
 
   record(result: ProbeResult, finishedAtMs: number): void {
     const l = this.labels;
-    const text = this.text;
-    text[0] = flat(['probe_success{', l, '} ', result.success ? '1' : '0', '\n']);
-    text[1] = flat(['probe_duration_seconds{', l, '} ', formatValue(result.durationSeconds), '\n']);
-    text[2] = flat(['probe_http_status_code{', l, '} ', formatValue(result.statusCode), '\n']);
-    const phases: string[] = [];
-    for (const phase of phaseNames) phases.push('probe_http_duration_seconds{', l, ',phase="', phase, '"} ', formatValue(result.phases[phase]), '\n');
-    text[3] = flat(phases);
-    text[4] = flat(['customer_api_last_probe_timestamp_seconds{', l, '} ', formatValue(finishedAtMs / 1000), '\n']);
-    text[5] = flat(['customer_api_undocumented_properties{', l, '} ', formatValue(result.undocumentedProperties), '\n']);
-    const violations: string[] = [];
+    let phases = '';
+    for (const phase of phaseNames) phases += `probe_http_duration_seconds{${l},phase="${phase}"} ${formatValue(result.phases[phase])}\n`;
+    let violations = '';
     for (const v of result.violations ?? [])
-      violations.push(
-        violationName,
-        '{',
-        l,
-        ',pointer="',
-        escapeLabel(v.pointer),
-        '",expected="',
-        escapeLabel(v.expected),
-        '",observed="',
-        escapeLabel(v.observed),
-        '"} 1\n',
-      );
-    text[6] = violations.length === 0 ? emptyBuffer : flat(violations);
+      violations += `${violationName}{${l},pointer="${escapeLabel(v.pointer)}",expected="${escapeLabel(v.expected)}",observed="${escapeLabel(v.observed)}"} 1\n`;
+    this.#lastProbe = [
+      `probe_success{${l}} ${result.success ? '1' : '0'}\n`,
+      `probe_duration_seconds{${l}} ${formatValue(result.durationSeconds)}\n`,
+      `probe_http_status_code{${l}} ${formatValue(result.statusCode)}\n`,
+      phases,
+      `customer_api_last_probe_timestamp_seconds{${l}} ${formatValue(finishedAtMs / 1000)}\n`,
+      `customer_api_undocumented_properties{${l}} ${formatValue(result.undocumentedProperties)}\n`,
+      violations,
+    ];
     this.probes += 1;
     if (result.reason) this.failures[reasonIndex.get(result.reason)!]! += 1;
     // The latency SLI is over successful probes only: a refused connection, a 5xx or a 429 answered in 20 ms is not a
@@ -225,28 +268,48 @@ class PairSeries {
       this.sum += value;
       this.count += 1;
     }
-    this.#renderCounters();
+    this.#encode();
   }
 
-  #renderCounters(): void {
+  /** Renders every family and encodes them into `bytes`, reusing it when the text fits. */
+  #encode(): void {
     const l = this.labels;
-    this.text[7] = flat(['customer_api_probes_total{', l, '} ', String(this.probes), '\n']);
-    const failures: string[] = [];
-    for (let i = 0; i < failureReasons.length; i++)
-      failures.push('customer_api_probe_failures_total{', l, ',reason="', failureReasons[i]!, '"} ', String(this.failures[i]), '\n');
-    this.text[8] = flat(failures);
-    const histogram: string[] = [];
+    const texts = [...this.#lastProbe];
+    texts.push(`customer_api_probes_total{${l}} ${this.probes}\n`);
+    let failures = '';
+    for (let i = 0; i < failureReasons.length; i++) failures += `customer_api_probe_failures_total{${l},reason="${failureReasons[i]!}"} ${this.failures[i]}\n`;
+    texts.push(failures);
+    let histogram = '';
     let cumulative = 0;
     for (let i = 0; i < probeDurationBuckets.length; i++) {
       cumulative += this.buckets[i]!;
-      histogram.push('customer_api_probe_duration_seconds_bucket{le="', String(probeDurationBuckets[i]), '",', l, '} ', String(cumulative), '\n');
+      histogram += `customer_api_probe_duration_seconds_bucket{le="${probeDurationBuckets[i]}",${l}} ${cumulative}\n`;
     }
-    histogram.push('customer_api_probe_duration_seconds_bucket{le="+Inf",', l, '} ', String(this.count), '\n');
-    histogram.push('customer_api_probe_duration_seconds_sum{', l, '} ', formatValue(this.sum), '\n');
-    histogram.push('customer_api_probe_duration_seconds_count{', l, '} ', String(this.count), '\n');
-    this.text[9] = flat(histogram);
+    histogram += `customer_api_probe_duration_seconds_bucket{le="+Inf",${l}} ${this.count}\n`;
+    histogram += `customer_api_probe_duration_seconds_sum{${l}} ${formatValue(this.sum)}\n`;
+    histogram += `customer_api_probe_duration_seconds_count{${l}} ${this.count}\n`;
+    texts.push(histogram);
+    // Encoded family by family into the pair's buffer. A write stops short of a character that does not fit, so a text
+    // that ends within the last 4 bytes (the longest UTF-8 character) may be cut: then a bigger buffer, and again.
+    for (;;) {
+      const bytes = this.#bytes;
+      let start = 0;
+      for (let f = 0; f < texts.length; f++) {
+        const end = start + bytes.write(texts[f]!, start, 'utf8');
+        this.families[f] = bytes.subarray(start, end);
+        start = end;
+      }
+      if (bytes.length - start >= maxUtf8CharBytes) return;
+      const length = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+      this.#bytes = Buffer.allocUnsafeSlow(length + (length >> 3) + maxUtf8CharBytes);
+    }
   }
 }
+
+const maxUtf8CharBytes = 4;
+
+/** The first counter family in pairFamilies: the ones before it are the last probe's gauges. */
+const counterFamilies = 7;
 
 const reasonIndex = new Map<string, number>(failureReasons.map((reason, index) => [reason, index]));
 
@@ -254,6 +317,8 @@ const reasonIndex = new Map<string, number>(failureReasons.map((reason, index) =
 class ProbeSeriesTable {
   readonly #pairs: PairSeries[] = [];
   readonly #byKey = new Map<string, PairSeries>();
+  /** Every family's `# HELP` and `# TYPE` lines, encoded once. */
+  readonly #headers = pairFamilies.map(([name, type, help]) => Buffer.from(`# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`));
 
   add(target: string, operation: string): PairSeries {
     const key = `${target}\u0000${operation}`;
@@ -270,26 +335,55 @@ class ProbeSeriesTable {
     this.add(target, operation).record(result, finishedAtMs);
   }
 
-  /** The families as the text format wants them (each family's HELP, TYPE and every sample together), one chunk each. */
-  render(): Buffer[] {
-    const pairs = this.#pairs;
-    return pairFamilies.map(([name, type, help], family) => {
-      const parts = new Array<Buffer>(pairs.length + 2);
-      parts[0] = Buffer.from(`# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`);
-      for (let i = 0; i < pairs.length; i++) parts[i + 1] = pairs[i]!.text[family]!;
-      parts[pairs.length + 1] = newline;
-      return Buffer.concat(parts);
-    });
+  /** A reader of the families as the text format wants them (each family's HELP and TYPE, every sample, a blank line). */
+  cursor(): TableCursor {
+    return new TableCursor(this.#pairs, this.#headers);
+  }
+}
+
+/** Where a scrape is in the table: the family, and the next pair (-1: the family's HELP and TYPE; pairs.length: its end). */
+class TableCursor {
+  #family = 0;
+  #pair = -1;
+
+  constructor(
+    private readonly pairs: readonly PairSeries[],
+    private readonly headers: readonly Buffer[],
+  ) {}
+
+  /**
+   * The next chunk: as many whole blocks (one family's lines of one pair) as fit, copied into `out`; a block bigger
+   * than `out` alone in a buffer of its own; undefined at the end.
+   */
+  next(out: Buffer): Buffer | undefined {
+    const { pairs, headers } = this;
+    let at = 0;
+    while (this.#family < headers.length) {
+      const block = this.#pair < 0 ? headers[this.#family]! : this.#pair < pairs.length ? pairs[this.#pair]!.families[this.#family]! : newline;
+      if (at + block.length > out.length) {
+        if (at > 0) break;
+        this.#advance();
+        return Buffer.from(block);
+      }
+      out.set(block, at);
+      at += block.length;
+      this.#advance();
+    }
+    return at > 0 ? out.subarray(0, at) : undefined;
+  }
+
+  #advance(): void {
+    if (this.#pair < this.pairs.length) {
+      this.#pair += 1;
+      return;
+    }
+    this.#family += 1;
+    this.#pair = -1;
   }
 }
 
 const emptyBuffer = Buffer.alloc(0);
 const newline = Buffer.from('\n');
-
-/** Exposition lines from their parts, encoded once (joined first: `a + b` would build a rope of small strings). */
-function flat(parts: string[]): Buffer {
-  return Buffer.from(parts.join(''));
-}
 
 /** A sample value as the text format writes it. */
 function formatValue(value: number): string {

@@ -7,7 +7,8 @@ import { clampDelay } from './delay';
 import { ProbeClock } from './probe-clock';
 import { ProbeHistory } from './history';
 import { errorLabel, operationIds, probers, unsentFailure, type OperationId, type ProbeResult } from './probers';
-import { TokenReader } from './token';
+import { TokenReader } from '../../config/credentials';
+import { nextThrottle, notThrottled, type ThrottleEvent, type ThrottleState } from './throttle';
 
 /** The last result of one target×operation and its history, for the status page and /status.json. */
 export interface ProbeState {
@@ -26,20 +27,11 @@ export interface ProbeState {
 /** The first pass of the schedule starts at most one probe per this many ms (spread over at most one interval). */
 const firstPassSpacingMs = 5;
 
-/** Backoff when a 429 has no readable Retry-After: doubling from one interval, capped at 5 minutes. */
-const maxThrottleBackoffSeconds = 300;
-
 interface TargetEntry {
   target: ProbeTarget;
   tokens: TokenReader;
-  /** Until when the target is not called (ms since the epoch); 0 = not throttled. */
-  throttledUntilMs: number;
-  /** 429s in a row, for the doubling backoff. */
-  throttleStreak: number;
-  /** The backoff last announced in the log, so a throttle is logged once per change, not per slot. */
-  announcedBackoffSeconds: number | undefined;
-  /** The last 429's Retry-After in seconds, undefined when it sent none (or none readable). */
-  retryAfterSeconds: number | undefined;
+  /** The 429 back-off (throttle.ts). */
+  throttle: ThrottleState;
 }
 
 /** A target backing off after HTTP 429: until when, and the Retry-After it sent (undefined: none). */
@@ -94,10 +86,7 @@ export class ProbeRunner {
           target: t,
           // A rotation to a bad token keeps the last good one: say so once per change (the warning never holds a token).
           tokens: new TokenReader(t.tokenSource, (line) => options.log(`${t.name}: ${line}`)),
-          throttledUntilMs: 0,
-          throttleStreak: 0,
-          announcedBackoffSeconds: undefined,
-          retryAfterSeconds: undefined,
+          throttle: notThrottled,
         },
       ]),
     );
@@ -148,8 +137,8 @@ export class ProbeRunner {
   /** Targets backing off after HTTP 429 now, with until when and the Retry-After they sent. */
   throttles(nowMs: number = Date.now()): Map<string, Throttle> {
     const throttled = new Map<string, Throttle>();
-    for (const [name, entry] of this.#targets)
-      if (entry.throttledUntilMs > nowMs) throttled.set(name, { untilMs: entry.throttledUntilMs, retryAfterSeconds: entry.retryAfterSeconds });
+    for (const [name, { throttle }] of this.#targets)
+      if (throttle.untilMs > nowMs) throttled.set(name, { untilMs: throttle.untilMs, retryAfterSeconds: throttle.retryAfterSeconds });
     return throttled;
   }
 
@@ -200,15 +189,16 @@ export class ProbeRunner {
       log(`${latest.result.success ? 'success' : `failure reason=${latest.result.reason}`}: ${latest.result.detail}`);
       return latest.result;
     }
-    if (now < entry.throttledUntilMs) {
-      const wait = Math.ceil((entry.throttledUntilMs - now) / 1000);
+    const { throttle } = entry;
+    if (now < throttle.untilMs) {
+      const wait = Math.ceil((throttle.untilMs - now) / 1000);
       log(`not calling the API: backing off for ${wait} s more after HTTP 429`);
       // Throttled is its own state: the status stays 429 (0 would read as "no response", i.e. down).
-      const why = entry.retryAfterSeconds === undefined ? 'no Retry-After sent' : `Retry-After ${entry.retryAfterSeconds} s`;
+      const why = throttle.retryAfterSeconds === undefined ? 'no Retry-After sent' : `Retry-After ${throttle.retryAfterSeconds} s`;
       return {
         ...unsentFailure('throttled', `backing off after HTTP 429 (${why}): ${wait} s left`),
         statusCode: 429,
-        retryAfterSeconds: entry.retryAfterSeconds,
+        retryAfterSeconds: throttle.retryAfterSeconds,
       };
     }
     const id = key(targetName, operation);
@@ -275,26 +265,17 @@ export class ProbeRunner {
       log: redactingLog,
       signal,
     });
-    if (result.reason === 'throttled') {
-      entry.throttleStreak += 1;
-      const backoff = result.retryAfterSeconds ?? Math.min(maxThrottleBackoffSeconds, this.#settings.intervalSeconds * 2 ** (entry.throttleStreak - 1));
-      entry.throttledUntilMs = Date.now() + backoff * 1000;
-      entry.retryAfterSeconds = result.retryAfterSeconds;
-      redactingLog(`HTTP 429: not calling target ${targetName} for ${backoff} s`);
-      // One line per change of backoff, not one per 429 or per skipped slot.
-      if (entry.announcedBackoffSeconds !== backoff) {
-        entry.announcedBackoffSeconds = backoff;
-        this.#log(
-          `${targetName}: HTTP 429: not calling it for ${backoff} s (${result.retryAfterSeconds === undefined ? 'no readable Retry-After: backing off' : 'Retry-After'})`,
-        );
-      }
-    } else if (result.statusCode !== 0) {
-      entry.throttleStreak = 0;
-      if (entry.announcedBackoffSeconds !== undefined) {
-        entry.announcedBackoffSeconds = undefined;
-        this.#log(`${targetName}: no longer throttled (HTTP ${result.statusCode})`);
-      }
-    }
+    const event: ThrottleEvent =
+      result.reason === 'throttled'
+        ? { kind: 'throttled', retryAfterSeconds: result.retryAfterSeconds }
+        : result.statusCode !== 0
+          ? { kind: 'answered', statusCode: result.statusCode }
+          : { kind: 'no-answer' };
+    const step = nextThrottle(entry.throttle, event, { nowMs: Date.now(), intervalSeconds: this.#settings.intervalSeconds });
+    entry.throttle = step.state;
+    if (step.backoffSeconds !== undefined) redactingLog(`HTTP 429: not calling target ${targetName} for ${step.backoffSeconds} s`);
+    // One line per change of backoff, not one per 429 or per skipped slot.
+    if (step.announce !== undefined) this.#log(`${targetName}: ${step.announce}`);
     return result;
   }
 
@@ -316,21 +297,20 @@ export class ProbeRunner {
    * shift the schedule; never before this probe ended.
    */
   async #runScheduled(state: ProbeState, dueAt: number): Promise<void> {
+    let probed = false;
     try {
       if (this.#stopped) return;
-      let result: ProbeResult;
-      try {
-        result = await this.probe(state.target, state.operation, this.#settings.timeoutSeconds * 1000, discardProbeLog);
-      } catch (error) {
-        this.#log(`exporter fault probing ${state.target}/${state.operation}: ${errorLabel(error)}`);
-        result = unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`);
-      }
+      const result = await this.probe(state.target, state.operation, this.#settings.timeoutSeconds * 1000, discardProbeLog);
+      probed = true;
       // stop() may have run while the probe was awaited; the compiler's narrowing does not see across the await.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (this.#stopped) return;
       this.#record(state, result);
     } catch (error) {
-      this.#log(`exporter fault recording ${state.target}/${state.operation}: ${errorLabel(error)}`);
+      // The slot's one catch. probe() answers a fault while probing with a failed result, so what lands here is a bug
+      // outside it (the slot then records a failed probe) or in the recording (logged; the next slot records again).
+      this.#log(`exporter fault ${probed ? 'recording' : 'probing'} ${state.target}/${state.operation}: ${errorLabel(error)}`);
+      if (!probed && !this.#stopped) this.#record(state, unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`));
     } finally {
       const interval = this.#settings.intervalSeconds * 1000;
       const elapsed = performance.now() - dueAt;

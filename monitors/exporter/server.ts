@@ -16,9 +16,9 @@ import { BasicAuthChecker, loadWebConfig, type WebConfig } from './web-config';
 /** How to start an exporter. */
 export interface ExporterOptions {
   targets: ReadonlyArray<ProbeTarget>;
-  /** Probe schedule and limits; unset fields take the defaults (30 s, 10 s, 10 % jitter, 1 MiB). */
+  /** Probe schedule and limits; unset fields take the defaults of config/settings.ts (exporterDefaults). */
   settings?: Partial<ProbeSettings>;
-  /** Default 0 (any free port); the CLI passes MONITOR_PORT (9464). */
+  /** Default 0 (any free port); the CLI passes MONITOR_PORT (default in config/settings.ts). */
   port?: number;
   /** Default 127.0.0.1; the CLI passes MONITOR_HOST. */
   host?: string;
@@ -179,11 +179,7 @@ function createExporterApp(
 
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
-    // Chunk by chunk: at 10,000 targets the exposition is ~55 MB, never joined into one string or buffer.
-    for (const chunk of await metrics.exposition()) {
-      if (!res.write(chunk)) await drained(res);
-      if (res.destroyed) return;
-    }
+    await metrics.writeExposition((chunk) => writeChunk(res, chunk));
     res.end();
   });
 
@@ -298,16 +294,16 @@ function createExporterApp(
   return app;
 }
 
-/** Resolves when the response can take more, or its connection is gone. */
-function drained(res: Response): Promise<void> {
+/** Writes a chunk of a response; resolves once its bytes were handed to the kernel (the buffer may be refilled), or the client is gone. */
+function writeChunk(res: Response, chunk: Buffer): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
-      res.off('drain', done);
       res.off('close', done);
       resolve();
     };
-    res.once('drain', done);
     res.once('close', done);
+    res.write(chunk, done);
   });
 }
 
