@@ -213,6 +213,31 @@ test.describe('probes cannot throw', () => {
       }
     });
   });
+  test('when probing throws and recording that failure throws too, the fault is logged and the schedule goes on (no unhandled rejection)', async () => {
+    await withHostile('faithful', async (hostile) => {
+      const { exporter, logs } = await startLoggingExporter([hostileTarget(hostile)]);
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        await eventually('both operations up', () => exporter.runner.states().every((s) => s.last?.success));
+        exporter.runner.probe = () => Promise.reject(new Error('a probing bug'));
+        let attempts = 0;
+        for (const state of exporter.runner.states()) {
+          state.history.record = () => {
+            attempts += 1;
+            throw new Error('a recording bug');
+          };
+        }
+        await eventually('several slots ran into both faults', () => attempts >= 4);
+        expect(logs.join('\n')).toContain('exporter fault recording');
+        expect(unhandled, 'every fault is caught in its slot').toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        await exporter.stop();
+      }
+    });
+  });
 });
 
 test.describe('every delay is bounded', () => {

@@ -310,11 +310,20 @@ export class ProbeRunner {
       // The slot's one catch. probe() answers a fault while probing with a failed result, so what lands here is a bug
       // outside it (the slot then records a failed probe) or in the recording (logged; the next slot records again).
       this.#log(`exporter fault ${probed ? 'recording' : 'probing'} ${state.target}/${state.operation}: ${errorLabel(error)}`);
-      if (!probed && !this.#stopped) this.#record(state, unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`));
+      if (!probed && !this.#stopped) this.#recordFault(state, error);
     } finally {
       const interval = this.#settings.intervalSeconds * 1000;
       const elapsed = performance.now() - dueAt;
       this.#schedule(state, interval - elapsed + this.#jitterMs() - (this.#settings.jitterSeconds * 1000) / 2);
+    }
+  }
+
+  /** A fault outside probe() becomes the slot's failed probe; if recording that fails too, it is logged and the slot still ends (never an unhandled rejection). */
+  #recordFault(state: ProbeState, error: unknown): void {
+    try {
+      this.#record(state, unsentFailure('other', `exporter fault while probing (${errorLabel(error)}): see the exporter log`));
+    } catch (again) {
+      this.#log(`exporter fault recording ${state.target}/${state.operation}: ${errorLabel(again)}`);
     }
   }
 
