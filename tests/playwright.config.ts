@@ -7,6 +7,8 @@ const reportsDir = path.resolve(__dirname, '..', 'reports', 'self-test');
 export default defineConfig({
   testDir: __dirname,
   testMatch: '**/*.test.ts',
+  // A run id for this invocation: gate runs shared between test files are keyed by it (helpers/self-test-run.ts).
+  globalSetup: require.resolve('./helpers/self-test-run'),
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
