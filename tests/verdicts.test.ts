@@ -377,7 +377,7 @@ test.describe('the verdicts table', () => {
   }
 
   // The curls of every breaking mode's findings. The gate runs are the mutation table's (the whole gate, generated phase
-  // included, shared within one npm test: helpers/run-gate.ts); one simulator per mode, reset before each curl.
+  // included, shared within one npm test: helpers/run-gate.ts); each curl against a fresh simulator of the mode.
   const curlModes: SimulatorMode[] = [
     'retyped-field',
     'auth-ignored',
@@ -409,21 +409,26 @@ test.describe('the verdicts table', () => {
       }
       const misses: string[] = [];
       let checked = 0;
-      const simulator = await startSimulator({ mode, tokens });
-      try {
-        const env = { API_BASE_URL: simulator.baseUrl, API_TOKEN: tokens.cust_abc123, API_DELETE_TOKEN: tokens.cust_disposable789 };
-        for (const finding of drift.findings) {
-          simulator.reset();
-          const status = await curlStatus(finding.curl, env);
-          checked += 1;
-          if (status !== finding.status)
-            misses.push(
-              `${mode}: ${finding.operation} ${finding.pointer || '(response)'} ${finding.kind}: curl answered ${status}, the finding says ${finding.status}\n  ${finding.curl}`,
-            );
-        }
-      } finally {
-        await simulator.stop();
-      }
+      // Each curl against its own fresh simulator (a DELETE's effect never reaches another curl), four at a time.
+      const queue = [...drift.findings];
+      await Promise.all(
+        [0, 1, 2, 3].map(async () => {
+          for (let finding = queue.shift(); finding; finding = queue.shift()) {
+            const simulator = await startSimulator({ mode, tokens });
+            try {
+              const env = { API_BASE_URL: simulator.baseUrl, API_TOKEN: tokens.cust_abc123, API_DELETE_TOKEN: tokens.cust_disposable789 };
+              const status = await curlStatus(finding.curl, env);
+              checked += 1;
+              if (status !== finding.status)
+                misses.push(
+                  `${mode}: ${finding.operation} ${finding.pointer || '(response)'} ${finding.kind}: curl answered ${status}, the finding says ${finding.status}\n  ${finding.curl}`,
+                );
+            } finally {
+              await simulator.stop();
+            }
+          }
+        }),
+      );
       expect(checked, 'every finding was curled').toBe(drift.findings.length);
       expect(misses, misses.join('\n')).toEqual([]);
     });

@@ -19,10 +19,28 @@ export function selfTestRunId(): string {
   return process.env[runIdVariable] || `worker-${process.pid}`;
 }
 
-/** globalSetup of tests/playwright.config.ts: a fresh run id, and the previous invocations' shared runs removed. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * globalSetup of tests/playwright.config.ts: a fresh run id (ending in this runner's pid), and the shared runs of earlier
+ * invocations removed, those whose runner has exited (a concurrent invocation keeps its own).
+ */
 export default function globalSetup(): void {
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
   process.env[runIdVariable] = runId;
-  fs.rmSync(sharedRunsRoot, { recursive: true, force: true });
+  fs.mkdirSync(sharedRunsRoot, { recursive: true });
+  for (const entry of fs.readdirSync(sharedRunsRoot)) {
+    const pid = Number(/-(\d+)$/.exec(entry)?.[1]);
+    // A pid can be reused within minutes on a busy machine: older than three hours is gone whatever its pid says.
+    const old = Date.now() - fs.statSync(path.join(sharedRunsRoot, entry)).mtimeMs > 3 * 3600_000;
+    if (!Number.isInteger(pid) || !alive(pid) || old) fs.rmSync(path.join(sharedRunsRoot, entry), { recursive: true, force: true });
+  }
   fs.mkdirSync(path.join(sharedRunsRoot, runId), { recursive: true });
 }
