@@ -1,9 +1,9 @@
 // The gate proves itself: it passes against the faithful simulator and every faithful variant (on several seeds), and fails, naming the drift, against every breaking mode.
-import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import { simulatorModeNames, simulatorModeSpec, type SimulatorMode } from '../simulator/modes';
-import { repoRoot, runGate } from './helpers/run-gate';
+import { writeTableRow } from './helpers/results-table';
+import { repoRoot, runGate, sharedGateRun } from './helpers/run-gate';
 
 const runsDir = path.join(repoRoot, 'reports', 'self-test', 'gate');
 
@@ -27,7 +27,8 @@ interface MutationRow {
 async function tryMode(mode: SimulatorMode): Promise<MutationRow & { problem: string | undefined }> {
   const { gate, description } = simulatorModeSpec(mode);
   const breaking = gate.verdict === 'fails';
-  const run = await runGate({ env: { SIMULATOR_MODE: mode }, reportsDir: path.join(runsDir, mode) });
+  // Shared: tests/verdicts.test.ts, drift-report.test.ts and findings-html.test.ts read the same runs (helpers/run-gate.ts).
+  const run = await sharedGateRun({ env: { SIMULATOR_MODE: mode } });
   const stats = run.results?.stats;
   const ran = (stats?.expected ?? 0) + (stats?.unexpected ?? 0);
   if (!stats || ran < 10) {
@@ -76,27 +77,24 @@ async function tryMode(mode: SimulatorMode): Promise<MutationRow & { problem: st
   };
 }
 
-test('the gate passes against the faithful simulator and its faithful variants on several seeds, and catches every breaking mode (mutation table)', async () => {
-  test.setTimeout(900_000);
-  const rows: Array<Awaited<ReturnType<typeof tryMode>>> = [];
-  const queue = [...gateModes];
-  // Two gate runs at a time: a 2-core machine, each run a Playwright process with its own worker.
-  await Promise.all(
-    [0, 1].map(async () => {
-      for (let mode = queue.shift(); mode; mode = queue.shift()) rows.push(await tryMode(mode));
-    }),
-  );
-  rows.sort((a, b) => gateModes.indexOf(a.mode) - gateModes.indexOf(b.mode));
-  const markdown = [
-    '| mode | breaking | caught | evidence |',
-    '|---|---|---|---|',
-    ...rows.map(
-      (r) => `| ${r.mode} | ${r.breaking ? 'yes' : 'no'} | ${r.caught ? 'yes' : '**NO**'} | ${r.evidence.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|')} |`,
-    ),
-  ].join('\n');
-  fs.mkdirSync(runsDir, { recursive: true });
-  fs.writeFileSync(path.join(runsDir, 'mutation-table.md'), `${markdown}\n`);
-  console.log(`\nMutation table (caught = failed naming the drift when breaking, passed when not):\n${markdown}\n`);
-  expect(rows.map((r) => r.mode)).toEqual(gateModes);
-  for (const row of rows) expect.soft(row.problem, `mode ${row.mode}`).toBeUndefined();
+// One test per mode, so Playwright spreads them over its workers; each writes its row of the one table
+// (reports/self-test/gate/mutation-table.md), which is whole once every mode has run.
+test.describe('the mutation table: the gate passes against the faithful simulator and its faithful variants on several seeds, and catches every breaking mode', () => {
+  for (const [position, mode] of gateModes.entries()) {
+    const { gate } = simulatorModeSpec(mode);
+    test(`${mode}: ${gate.verdict === 'fails' ? 'the gate fails naming the drift' : `the gate passes, on seeds default and ${extraSeeds.join(', ')}`}`, async () => {
+      test.setTimeout(240_000);
+      const result = await tryMode(mode);
+      const { markdown, complete } = await writeTableRow({
+        tableFile: path.join(runsDir, 'mutation-table.md'),
+        header: ['| mode | breaking | caught | evidence |', '|---|---|---|---|'],
+        id: mode,
+        position,
+        row: `| ${mode} | ${result.breaking ? 'yes' : 'no'} | ${result.caught ? 'yes' : '**NO**'} | ${result.evidence.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|')} |`,
+        expectedRows: gateModes.length,
+      });
+      if (complete) console.log(`\nMutation table (caught = failed naming the drift when breaking, passed when not):\n${markdown}\n`);
+      expect(result.problem, `mode ${mode}`).toBeUndefined();
+    });
+  }
 });

@@ -11,7 +11,7 @@ import { cellAnnotation, loadContract, ownSpecAnnotation, parseRecord, recordAtt
 import ContractReporter from '../reporters/contract-reporter';
 import { SimulatorState, createSimulatorApp, simulatorBasePath } from '../simulator/server';
 import { runProcess, tsxCommand } from './helpers/processes';
-import { remoteTargetEnv, repoRoot, runGate } from './helpers/run-gate';
+import { remoteTargetEnv, repoRoot, runGate, sharedGateRun } from './helpers/run-gate';
 
 const runsDir = path.join(repoRoot, 'reports', 'self-test', 'drift-report');
 
@@ -111,7 +111,8 @@ test.describe('the drift report', () => {
   });
 
   test('reports a retyped field as breaking drift, and the gate fails', async () => {
-    const run = await runGate({ env: { SIMULATOR_MODE: 'retyped-field' }, reportsDir: path.join(runsDir, 'retyped-field') });
+    // The mutation table's run of this mode, shared within one npm test (helpers/run-gate.ts).
+    const run = await sharedGateRun({ env: { SIMULATOR_MODE: 'retyped-field' } });
     expect(run.exitCode).not.toBe(0);
     const drift = readJson(run.reportsDir, 'drift.json') as DriftReport;
     const usersCount = drift.findings.find((f) => f.operation === 'getCustomer' && f.pointer === '/data/users_count');
@@ -134,7 +135,7 @@ test.describe('the drift report', () => {
   });
 
   test('finds no drift against the faithful simulator, and every documented response is exercised, 500s included', async () => {
-    const run = await runGate({ env: { SIMULATOR_MODE: 'faithful' }, reportsDir: path.join(runsDir, 'faithful') });
+    const run = await sharedGateRun({ env: { SIMULATOR_MODE: 'faithful' } });
     expect(run.exitCode, run.failureText || run.stderr).toBe(0);
     const drift = readJson(run.reportsDir, 'drift.json') as DriftReport;
     expect(drift.findings).toEqual([]);

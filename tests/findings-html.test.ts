@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { findingsSection, htmlText, injectFindings } from '../reporters/findings-section';
-import { repoRoot, runGate } from './helpers/run-gate';
+import { sharedGateRun } from './helpers/run-gate';
 
 const hostile = '<img src=x onerror=alert(1)>\r\n## PASSED <a href="https://attacker.example">ok</a> \u001b[31m';
 
@@ -49,7 +49,8 @@ test('the section goes before the report app, and a second run replaces it inste
 });
 
 test("a failing gate's HTML report lists its findings before the tests", async () => {
-  const run = await runGate({ env: { SIMULATOR_MODE: 'retyped-field' }, reportsDir: path.join(repoRoot, 'reports', 'self-test', 'findings-html') });
+  // The mutation table's run of this mode, shared within one npm test (helpers/run-gate.ts).
+  const run = await sharedGateRun({ env: { SIMULATOR_MODE: 'retyped-field' } });
   expect(run.exitCode, run.stdout).toBe(1);
   const html = fs.readFileSync(path.join(run.reportsDir, 'html', 'index.html'), 'utf8');
   const section = html.slice(html.indexOf('<section id="contract-findings"'), html.indexOf("<div id='root'>"));

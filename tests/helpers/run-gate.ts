@@ -1,9 +1,12 @@
 // Runs the contract gate (playwright.config.ts) as a child process, the way CI does, and reads back what it reported.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JSONReport, JSONReportSuite } from '@playwright/test/reporter';
 import { customerWithRole, type CustomerRole } from '../../simulator/customers';
+import { withFileLock } from './file-lock';
 import { repoRoot, runProcess } from './processes';
+import { selfTestRunId, sharedRunsRoot } from './self-test-run';
 
 export { repoRoot };
 const playwrightCli = require.resolve('@playwright/test/cli');
@@ -53,6 +56,31 @@ export async function runGate(options: { env?: Record<string, string>; reportsDi
     failureText: stripAnsi(failures.join('\n')),
     annotationText: annotations.join('\n'),
   };
+}
+
+/**
+ * The gate run for (`env`, `args`), shared by every test of this `npm test` invocation that asks for the same pair: the first
+ * to ask runs it (into reports/self-test/shared-runs/<run id>/), the others wait for it and read the same result. Only for
+ * tests that read what a run wrote; a test that changes state, writes a failure database or a step summary, or needs its
+ * own simulator runs its own (`runGate`). Read files from the returned `reportsDir`.
+ */
+export async function sharedGateRun(options: { env?: Record<string, string>; args?: string[]; timeoutMs?: number }): Promise<GateRun> {
+  const env = Object.entries(options.env ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const args = options.args ?? [];
+  const key = JSON.stringify({ env, args });
+  const name = [...env.map(([k, v]) => `${k}=${v}`), ...args].join(' ') || 'default';
+  const slug = `${name.replace(/[^\w.=-]+/g, '_').slice(0, 80)}-${crypto.createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+  const dir = path.join(sharedRunsRoot, selfTestRunId());
+  fs.mkdirSync(dir, { recursive: true });
+  const reportsDir = path.join(dir, slug);
+  const resultFile = `${reportsDir}.json`;
+  return withFileLock(`${reportsDir}.lock`, async () => {
+    if (fs.existsSync(resultFile)) return JSON.parse(fs.readFileSync(resultFile, 'utf8')) as GateRun;
+    const run = await runGate({ env: options.env, args, reportsDir, timeoutMs: options.timeoutMs });
+    fs.writeFileSync(`${resultFile}.tmp`, JSON.stringify({ ...run, key }));
+    fs.renameSync(`${resultFile}.tmp`, resultFile);
+    return run;
+  });
 }
 
 export function stripAnsi(text: string): string {
