@@ -44,8 +44,8 @@ export default defineConfig({
   testDir: path.join(__dirname, 'specs'),
   testMatch: '**/*.spec.ts',
   // Plain JavaScript (ajv standalone code, `npm run contract:validators`): Playwright's transform would pass its 266 KB
-  // through babel into a 1.2 MB cached copy (source map inline) that every process reads, hashes and compiles, ~50 ms of
-  // CPU more than `require` in the runner and again in each worker, and ~1 s of babel wherever the cache is cold (CI).
+  // through babel into a 1.2 MB cached copy (source map inline) that every process reads, hashes and compiles: more CPU than
+  // `require` in the runner and again in each worker (measured in docs/benchmarks.md).
   build: { external: ['**/contract/validators.generated.js'] },
   globalSetup: require.resolve('./specs/support/global-setup'),
   // Tests within a file run in order (the DELETE file depends on it); files are spread over workers.

@@ -547,7 +547,7 @@ const repoRoot = path.resolve(__dirname, '..');
 export interface GateSettingsOptions {
   /**
    * Whether to check the accepted-findings file too (default true). The runner checks it before anything starts; a gate
-   * worker reads a setting or two and never the file (parsing it loads the YAML parser, 30–100 ms of a worker's start).
+   * worker reads a setting or two and never the file (parsing it loads the YAML parser, a measurable part of a worker's start: docs/benchmarks.md).
    */
   acceptedFindings?: boolean;
 }

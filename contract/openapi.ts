@@ -13,7 +13,7 @@ export const defaultContractPath = path.resolve(__dirname, '..', 'openapi', 'cus
 export const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 export type HttpMethod = (typeof httpMethods)[number];
 
-/** The YAML parser, loaded on the first parse: a process using the precompiled contract never parses YAML, so never loads it (~40 ms). */
+/** The YAML parser, loaded on the first parse: a process using the precompiled contract never parses YAML, so never loads it. */
 function yaml(): typeof Yaml {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy; import() is not usable under Playwright's loader
   return require('yaml') as typeof Yaml;

@@ -61,7 +61,7 @@ export class ProbeRunner {
   readonly #inFlight = new Map<string, InFlight>();
   /**
    * One controller per probe in flight, aborted by stop(). Not one signal shared by all: EventTarget.addEventListener
-   * scans the listeners already there, so thousands of probes on one signal cost O(n²) (18 % of the CPU at 10,000 targets).
+   * scans the listeners already there, so thousands of probes on one signal cost O(n²) (docs/benchmarks.md has the measurement).
    */
   readonly #controllers = new Set<AbortController>();
   /** The latest finished probe of each target×operation (scheduled or on-scrape), for /probe to reuse. */

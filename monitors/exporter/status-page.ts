@@ -163,7 +163,7 @@ function probeStatuses(input: StatusInput, states: ReadonlyArray<ProbeState>): P
 }
 
 /**
- * The page shows at most this many rows: at 10,000 targets a row for each of the 20,000 pairs is ~100 MB of HTML that
+ * The page shows at most this many rows: at 10,000 targets a row for each of the 20,000 pairs is a page of HTML in the hundred-megabyte range that
  * no browser wants. Beyond it the rows are failing and throttled first, then pending, then up (configuration order within
  * each), with a line counting every state; /status.json keeps every pair.
  */

@@ -215,7 +215,7 @@ const maxCachedLogins = 1_000;
  */
 const decoyHash = '$2b$10$Hm98bkuf4BLe5KyVcg.ydew1FELbH/tvB2eIeJv9M9aqwp9ypvN7K';
 
-/** How many bcrypt comparisons may run at once by default: each is ~70 ms of the one event loop at cost 10. */
+/** How many bcrypt comparisons may run at once by default: each holds the one event loop for tens of milliseconds at cost 10. */
 export const defaultMaxConcurrentComparisons = 2;
 
 /** The outcome of one authentication: in, out, or refused unchecked because the comparisons in flight are at the cap. */
@@ -225,7 +225,7 @@ export type AuthOutcome = { kind: 'ok'; user: string } | { kind: 'denied' } | { 
 export type PasswordComparator = (password: string, hash: string) => Promise<boolean>;
 
 /**
- * Checks `Authorization: Basic …` against the configured bcrypt hashes. bcrypt is slow on purpose (~70 ms at cost
+ * Checks `Authorization: Basic …` against the configured bcrypt hashes. bcrypt is slow on purpose (tens of ms at cost
  * 10, on the event loop with bcryptjs), so:
  * - a successful check is remembered under an HMAC of the presented credentials with a key drawn at start-up (never
  *   the password, nor a plain hash of it): Prometheus sends the same credentials every scrape and only the first pays;

@@ -1,8 +1,8 @@
 // The generated phase's client: any method through the credential relay (which keeps the run's request budget), 429 backed off, every request logged for replay checks.
 //
 // It speaks node:http to the loopback relay instead of Playwright's request fixture: the generated phase sends about 100
-// requests a run, and Playwright's API client costs ~3 ms of worker CPU each (a step, a captured stack, its protocol),
-// about half the phase's time, measured. Nothing is lost in safety: every byte still goes through the relay, which alone
+// requests a run, and Playwright's API client costs a step, a captured stack and its protocol for each, about half the
+// phase's time when measured (docs/benchmarks.md). Nothing is lost in safety: every byte still goes through the relay, which alone
 // talks to the target (never follows a redirect, caps and scrubs every answer). What is lost: these requests are not
 // steps of the HTML report or a trace; each one's record (method, URL, credential name, status, body, curl) is in the
 // test's contract-record attachment and the run's request log instead.

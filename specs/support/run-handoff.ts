@@ -53,7 +53,7 @@ export function handoffVariables(handoff: RunHandoff): Record<string, string> {
 /**
  * The run's target as global setup handed it over, or undefined before global setup (`playwright test --list`): what a
  * describe-level skip reads when its file loads. A skip modifier taking the `target` fixture would instead set up and tear
- * down the test's fixtures once per test and modifier (~10 ms each, measured).
+ * down the test's fixtures once per test and modifier.
  */
 export function handedOverTarget(env: Readonly<Record<string, string | undefined>> = process.env): TargetView | undefined {
   return env[relayVariable] && env[relayKeyVariable] && env[targetViewVariable] ? readRunHandoff(env).target : undefined;
