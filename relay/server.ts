@@ -14,7 +14,7 @@ import { prepareRedaction, redactBytes, redactText, type Secret } from '../confi
 import { busiestMinute, RequestBudget, type BudgetRule } from './budget';
 import { RelayRefusal, UpstreamFailure } from './errors';
 import { decide, policyTarget } from './policy';
-import { relayErrorHeader, type CredentialName } from './protocol';
+import { phaseHeader, relayErrorHeader, type CredentialName } from './protocol';
 import { decode, defaultBodyLimitBytes, exchange, headerTexts, printable, readCapped, scrubHeaders, stillHolds, type UpstreamAnswer } from './upstream';
 
 export interface CredentialRelayOptions {
@@ -42,6 +42,8 @@ export interface CredentialRelay {
 export interface RelayTraffic {
   requests: number;
   byMethod: Record<string, number>;
+  /** Of these, the generated phase's (its client marks them with the phase header). */
+  generated: number;
   /** The most requests sent in any 60-second window. */
   busiestMinute: number;
 }
@@ -61,7 +63,7 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   const policy = policyTarget(target);
   const access = { ownHost: '', key: options.key };
   const inFlight = new Set<AbortController>();
-  const traffic = { requests: 0, byMethod: {} as Record<string, number>, times: [] as number[] };
+  const traffic = { requests: 0, byMethod: {} as Record<string, number>, generated: 0, times: [] as number[] };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const decision = decide({ method: req.method ?? '', url: req.url ?? '', headers: req.headers }, policy, access);
@@ -91,6 +93,7 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
     });
     traffic.requests += 1;
     traffic.byMethod[method] = (traffic.byMethod[method] ?? 0) + 1;
+    if (req.headers[phaseHeader] === 'generated') traffic.generated += 1;
     traffic.times.push(Date.now());
     let answer: UpstreamAnswer;
     try {
@@ -148,7 +151,12 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   setTimeout(() => prepareRedaction(secrets), 150).unref();
   return {
     url: `http://${access.ownHost}/`,
-    sent: () => ({ requests: traffic.requests, byMethod: { ...traffic.byMethod }, busiestMinute: busiestMinute(traffic.times) }),
+    sent: () => ({
+      requests: traffic.requests,
+      byMethod: { ...traffic.byMethod },
+      generated: traffic.generated,
+      busiestMinute: busiestMinute(traffic.times),
+    }),
     stop: async () => {
       for (const controller of inFlight) controller.abort();
       agent.destroy();
