@@ -130,7 +130,7 @@ function runGeneratedPhase(mode: SimulatorMode, seed: number, examples: number, 
     CONTRACT_FAILURE_DB: db,
     ...extraEnv,
   };
-  const args = [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), '--grep', 'generated', '--reporter=dot'];
+  const args = [playwrightCli, 'test', '-c', path.join(repoRoot, 'playwright.config.ts'), '--grep', 'generated'];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
