@@ -371,29 +371,38 @@ async function main(): Promise<void> {
   const inProcess: InProcessScore[] = [];
   for (const examples of budgets) inProcess.push(await inProcessScore(seed, examples, chosen));
   const phases: PhaseScore[] = [];
-  if (!values['in-process-only']) for (const examples of budgets) phases.push(await phaseScore(seed, examples, chosen, parallel));
   const breakingModes = chosen.filter(isBreaking).length;
-  const markdown = [
-    `# Mutation score of the generated phase (${new Date().toISOString()}, ${loadText(load)})`,
-    '',
-    ...phases.map(
-      (p) =>
-        `- CONTRACT_EXAMPLES=${p.examples}: **${p.caught}/${p.breaking}** breaking modes caught by the generated phase, ${p.kept}/${p.faithful} faithful modes passed, **${p.requests}** requests a passing run`,
-    ),
-    ...inProcess.map(
-      (s) =>
-        `- in process, CONTRACT_EXAMPLES=${s.examples}: ${s.requests} data examples catch ${s.caught.length}/${breakingModes} (first examples alone ${s.caughtByFirst.length})`,
-    ),
-    '',
-    ...phases.flatMap(phaseMarkdown),
-    ...inProcess.flatMap((s) => inProcessMarkdown(s, breakingModes)),
-  ].join('\n');
-  fs.mkdirSync(values.out, { recursive: true });
-  fs.writeFileSync(path.join(values.out, 'mutation-score.md'), `${markdown}\n`);
-  fs.writeFileSync(
-    path.join(values.out, 'mutation-score.json'),
-    `${JSON.stringify({ measuredAt: new Date().toISOString(), load, seed, phases, inProcess }, null, 2)}\n`,
-  );
+  /** Writes the reports with what is measured so far (after each budget: a long run interrupted keeps what it measured). */
+  const write = (): string => {
+    const markdown = [
+      `# Mutation score of the generated phase (${new Date().toISOString()}, ${loadText(load)})`,
+      '',
+      ...phases.map(
+        (p) =>
+          `- CONTRACT_EXAMPLES=${p.examples}: **${p.caught}/${p.breaking}** breaking modes caught by the generated phase, ${p.kept}/${p.faithful} faithful modes passed, **${p.requests}** requests a passing run`,
+      ),
+      ...inProcess.map(
+        (s) =>
+          `- in process, CONTRACT_EXAMPLES=${s.examples}: ${s.requests} data examples catch ${s.caught.length}/${breakingModes} (first examples alone ${s.caughtByFirst.length})`,
+      ),
+      '',
+      ...phases.flatMap(phaseMarkdown),
+      ...inProcess.flatMap((s) => inProcessMarkdown(s, breakingModes)),
+    ].join('\n');
+    fs.mkdirSync(values.out, { recursive: true });
+    fs.writeFileSync(path.join(values.out, 'mutation-score.md'), `${markdown}\n`);
+    fs.writeFileSync(
+      path.join(values.out, 'mutation-score.json'),
+      `${JSON.stringify({ measuredAt: new Date().toISOString(), load, seed, phases, inProcess }, null, 2)}\n`,
+    );
+    return markdown;
+  };
+  if (!values['in-process-only'])
+    for (const examples of budgets) {
+      phases.push(await phaseScore(seed, examples, chosen, parallel));
+      write();
+    }
+  const markdown = write();
   process.stdout.write(`${markdown}\n`);
   const falsePositives = phases.some((p) => p.kept < p.faithful) || inProcess.some((s) => s.categories.some((row) => row.falsePositives.length > 0));
   process.exitCode = falsePositives ? 1 : 0;
