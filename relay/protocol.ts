@@ -5,6 +5,11 @@
 export const credentialHeader = 'x-contract-credential';
 /** Header carrying the run's relay key; the relay refuses (403) any request without it. */
 export const relayKeyHeader = 'x-contract-relay-key';
+/**
+ * Header the generated phase's client sets (`generated`) so the relay counts its requests apart in requests.json; the relay
+ * never passes it on (relay/policy.ts forwards only the headers a spec needs).
+ */
+export const phaseHeader = 'x-contract-phase';
 /** Header the relay sets on an answer it made itself (it refused the request or the target's answer); never set by the API. */
 export const relayErrorHeader = 'x-contract-relay-error';
 

@@ -3,7 +3,8 @@
 //
 // Three parts, each in its own file: the policy (relay/policy.ts: `decide`, a pure function holding every URL, method,
 // credential and customer rule), the exchange with the target (relay/upstream.ts: never followed, bounded in size and
-// time, inflated under the cap, the token scrubbed from what goes back) and the run's request budget (relay/budget.ts).
+// time, inflated under the cap, the token scrubbed from what goes back), the run's request budget (relay/budget.ts) and
+// its rule for requests in flight at once (relay/in-flight.ts: a DELETE goes alone).
 // This file only joins them to a socket. It never throws: a refusal is a 403 (413, 429) and an upstream failure a 502,
 // both with the relay-error header and a redacted one-line message.
 import http from 'node:http';
@@ -13,8 +14,9 @@ import { authorizationValue, type TargetConfig } from '../config/target';
 import { prepareRedaction, redactBytes, redactText, type Secret } from '../config/secret';
 import { busiestMinute, RequestBudget, type BudgetRule } from './budget';
 import { RelayRefusal, UpstreamFailure } from './errors';
+import { InFlightRule } from './in-flight';
 import { decide, policyTarget } from './policy';
-import { relayErrorHeader, type CredentialName } from './protocol';
+import { phaseHeader, relayErrorHeader, type CredentialName } from './protocol';
 import { decode, defaultBodyLimitBytes, exchange, headerTexts, printable, readCapped, scrubHeaders, stillHolds, type UpstreamAnswer } from './upstream';
 
 export interface CredentialRelayOptions {
@@ -42,6 +44,8 @@ export interface CredentialRelay {
 export interface RelayTraffic {
   requests: number;
   byMethod: Record<string, number>;
+  /** Of these, the generated phase's (its client marks them with the phase header). */
+  generated: number;
   /** The most requests sent in any 60-second window. */
   busiestMinute: number;
 }
@@ -61,7 +65,8 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   const policy = policyTarget(target);
   const access = { ownHost: '', key: options.key };
   const inFlight = new Set<AbortController>();
-  const traffic = { requests: 0, byMethod: {} as Record<string, number>, times: [] as number[] };
+  const alone = new InFlightRule();
+  const traffic = { requests: 0, byMethod: {} as Record<string, number>, generated: 0, times: [] as number[] };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const decision = decide({ method: req.method ?? '', url: req.url ?? '', headers: req.headers }, policy, access);
@@ -70,33 +75,41 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
     if (credential) headers.authorization = authorizationValue(credential.scheme, tokens[credential.name]!);
     const body = await readCapped(req, limit, 'request');
     if (body.length > 0) throw new RelayRefusal(403, 'the relay sends no request body: the specs never need one');
-    if (budget) {
-      const now = Date.now();
-      const wait = budget.reserve(now, maxBudgetWaitMs);
-      if (wait === undefined) {
-        throw new RelayRefusal(
-          429,
-          `the relay held this request: the run's budget of ${budget.rule.perMinute} requests a minute (CONTRACT_MAX_REQUESTS_PER_MINUTE) is spent for more than ${maxBudgetWaitMs / 1000} s`,
-          Math.ceil(budget.waitFor(now) / 1000),
-        );
-      }
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-
-    const controller = new AbortController();
-    inFlight.add(controller);
-    // The spec gave up (timeout, worker gone): stop talking to the target too. Only while the exchange is in flight.
-    res.on('close', () => {
-      if (inFlight.has(controller)) controller.abort();
-    });
-    traffic.requests += 1;
-    traffic.byMethod[method] = (traffic.byMethod[method] ?? 0) + 1;
-    traffic.times.push(Date.now());
+    // A DELETE goes alone: it waits for the requests in flight, and holds the later ones until it is answered. Before the
+    // budget, so a request is sent when its token is booked.
+    const leave = await alone.enter(method);
     let answer: UpstreamAnswer;
     try {
-      answer = await exchange(client, agent, url, method, headers, body, limit, timeoutMs, controller.signal);
+      if (budget) {
+        const now = Date.now();
+        const wait = budget.reserve(now, maxBudgetWaitMs);
+        if (wait === undefined) {
+          throw new RelayRefusal(
+            429,
+            `the relay held this request: the run's budget of ${budget.rule.perMinute} requests a minute (CONTRACT_MAX_REQUESTS_PER_MINUTE) is spent for more than ${maxBudgetWaitMs / 1000} s`,
+            Math.ceil(budget.waitFor(now) / 1000),
+          );
+        }
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+
+      const controller = new AbortController();
+      inFlight.add(controller);
+      // The spec gave up (timeout, worker gone): stop talking to the target too. Only while the exchange is in flight.
+      res.on('close', () => {
+        if (inFlight.has(controller)) controller.abort();
+      });
+      traffic.requests += 1;
+      traffic.byMethod[method] = (traffic.byMethod[method] ?? 0) + 1;
+      if (req.headers[phaseHeader] === 'generated') traffic.generated += 1;
+      traffic.times.push(Date.now());
+      try {
+        answer = await exchange(client, agent, url, method, headers, body, limit, timeoutMs, controller.signal);
+      } finally {
+        inFlight.delete(controller);
+      }
     } finally {
-      inFlight.delete(controller);
+      leave();
     }
     const decoded = await decode(answer.body, answer.headers['content-encoding'], limit);
     const clean = redactBytes(decoded, secrets);
@@ -148,7 +161,12 @@ export async function startCredentialRelay(target: TargetConfig, options: Creden
   setTimeout(() => prepareRedaction(secrets, ['bytes']), 150).unref();
   return {
     url: `http://${access.ownHost}/`,
-    sent: () => ({ requests: traffic.requests, byMethod: { ...traffic.byMethod }, busiestMinute: busiestMinute(traffic.times) }),
+    sent: () => ({
+      requests: traffic.requests,
+      byMethod: { ...traffic.byMethod },
+      generated: traffic.generated,
+      busiestMinute: busiestMinute(traffic.times),
+    }),
     stop: async () => {
       for (const controller of inFlight) controller.abort();
       agent.destroy();

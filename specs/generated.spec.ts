@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fc from 'fast-check';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { test, noteConsumed } from './fixtures';
-import { loadGeneratedSettings } from '../config/settings';
+import { gateDefaults, loadGeneratedSettings } from '../config/settings';
 import {
   curlFor,
   dataChecks,
@@ -49,8 +49,6 @@ const contract = loadContract();
 const runSeed = settings.seed === 'random' ? crypto.randomInt(0, 2 ** 31 - 1) : (settings.seed ?? defaultRunSeed(contract.document));
 /** Requests a failing property may spend on shrinking, on top of its examples: bounded, so a broken real target is not flooded. */
 const shrinkRequestBudget = 60;
-/** Generated requests in flight at once against the embedded simulator (a real target gets one at a time, CONTRACT_MAX_RPS). */
-const simulatorConcurrency = 8;
 /** Warnings kept per test (one record each): the first of each message, so an advisory on every 401 is reported once. */
 const maxWarningRecords = 5;
 
@@ -62,10 +60,23 @@ function caseKey(generated: GeneratedCase): string {
   return JSON.stringify(generated);
 }
 
-/** Maps `items` through `send`, at most `limit` at a time, results in the items' order. */
-async function inBatches<T, R>(items: readonly T[], limit: number, send: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += limit) results.push(...(await Promise.all(items.slice(start, start + limit).map(send))));
+/**
+ * Maps `items` through `send`, at most `limit` in flight at once (the next starts as soon as one ends, always in the
+ * items' order), results in the items' order; once `stop` says so of a result, no further item is sent (undefined).
+ */
+async function inPool<T, R>(items: readonly T[], limit: number, send: (item: T) => Promise<R>, stop: (result: R) => boolean): Promise<Array<R | undefined>> {
+  const results: Array<R | undefined> = new Array<R | undefined>(items.length).fill(undefined);
+  let next = 0;
+  let stopped = false;
+  const lane = async (): Promise<void> => {
+    while (!stopped && next < items.length) {
+      const index = next++;
+      const result = await send(items[index]!);
+      results[index] = result;
+      if (stop(result)) stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
   return results;
 }
 
@@ -93,7 +104,10 @@ test.describe('generated', () => {
         const testKey = `${model.operationId} ${mode}`;
         const seed = testSeed(runSeed, testKey);
         const client = GeneratedClient.open(target, settings.maxRps);
-        const concurrency = target.kind === 'remote' ? 1 : simulatorConcurrency;
+        // Several GETs in flight at once (CONTRACT_CONCURRENCY), within the run's per-minute budget, which the relay keeps;
+        // DELETEs one at a time (the relay also holds every other request while a DELETE is in flight).
+        const concurrency =
+          model.method === 'DELETE' ? 1 : (settings.concurrency ?? (target.kind === 'remote' ? gateDefaults.concurrency : gateDefaults.simulatorConcurrency));
         const generationTarget = { ...target, hasDisposableCredential: target.allowDelete && !target.readOnly && !!target.deleteCustomerId };
         const categories = caseCategories(model, mode, generationTarget);
         const judged = new Map<string, { record: ContractRecord; exchange: GeneratedExchange }>();
@@ -150,19 +164,18 @@ test.describe('generated', () => {
           if (throttled) break;
           if (!judge(generated, await send(generated))) replayedFailures.push(generated);
         }
-        if (concurrency > 1) {
-          // The examples fast-check's runs draw (fc.sample with the same seed draws the same values, in the same order), all
-          // categories' at once, sent several at a time and judged in order; fast-check then runs only from the first category
-          // with a failure, replaying these verdicts and sending just its shrinks. A real target gets every request one by
-          // one, as fast-check asks for it (concurrency 1).
-          for (const run of runs) run.examples = fc.sample(run.category, { seed: run.settings.seed, numRuns: run.settings.numRuns });
-          const examples = runs.flatMap((run) => run.examples ?? []);
-          const exchanges = await inBatches(examples, concurrency, send);
-          examples.forEach((example, i) => {
-            const exchange = exchanges[i];
-            if (!throttled && exchange) judge(example, exchange);
-          });
-        }
+        // The examples fast-check's runs draw (fc.sample with the same seed draws the same values, in the same order), all
+        // categories' at once, sent `concurrency` at a time and judged in order; fast-check then runs only the categories
+        // with a failure, replaying these verdicts and sending just its shrinks, one at a time. The same requests and the
+        // same verdicts at any concurrency: only how many are in flight at once changes.
+        for (const run of runs) run.examples = fc.sample(run.category, { seed: run.settings.seed, numRuns: run.settings.numRuns });
+        const examples = runs.flatMap((run) => run.examples ?? []);
+        // A 429 after the retries the back-off allows ends the sending: the rest would only meet the same limit.
+        const exchanges = await inPool(examples, concurrency, send, (exchange) => exchange.status === 429);
+        examples.forEach((example, i) => {
+          const exchange = exchanges[i];
+          if (!throttled && exchange) judge(example, exchange);
+        });
         // Every category runs, so a test reports each failing category (one finding each), not only the first.
         const failures: Array<{ result: fc.RunDetails<[GeneratedCase]>; index: number }> = [];
         const isThrottled = (): boolean => throttled !== undefined;

@@ -402,8 +402,16 @@ test.describe('npm run drift', () => {
       // requests.json counts what the relay sent: everything the target saw but the one preflight GET before the tests.
       const gets = target.counts.get('GET') ?? 0;
       expect(gets, 'the target saw the preflight and the tests').toBeGreaterThan(1);
-      const traffic = readJson(run.reportsDir, 'requests.json') as { busiestMinute: number };
-      expect(traffic).toEqual({ target: 'remote', requests: gets - 1, byMethod: { GET: gets - 1 }, busiestMinute: traffic.busiestMinute });
+      const traffic = readJson(run.reportsDir, 'requests.json') as { busiestMinute: number; generated: number };
+      expect(traffic).toEqual({
+        target: 'remote',
+        requests: gets - 1,
+        byMethod: { GET: gets - 1 },
+        generated: traffic.generated,
+        busiestMinute: traffic.busiestMinute,
+      });
+      expect(traffic.generated, "the generated phase's share of the requests").toBeGreaterThan(0);
+      expect(traffic.generated).toBeLessThan(gets - 1);
       expect(traffic.busiestMinute, 'the busiest minute is within the run and the budget').toBeLessThanOrEqual(Math.min(gets - 1, 150));
       const coverage = readJson(run.reportsDir, 'coverage.json') as CoverageReport;
       const deleteCells = coverage.cells.filter((c) => c.operation === 'deleteCustomer');

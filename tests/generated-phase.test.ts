@@ -1,17 +1,20 @@
-// The generated phase is reproducible: the same CONTRACT_SEED sends the same requests, in the same order, twice; CONTRACT_EXAMPLES=0 turns it off.
+// The generated phase is reproducible: the same CONTRACT_SEED sends the same requests, in the same order, twice, at any CONTRACT_CONCURRENCY (a DELETE always alone); CONTRACT_EXAMPLES=0 turns it off.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
+import type { JSONReportSuite } from '@playwright/test/reporter';
 import { UserError } from '../config/errors';
 import { advisory, documented, gates, inferred } from '../contract/evidence';
 import { readFailureDb, saveFailures, savedCases } from '../contract/failure-db';
 import type { GeneratedCase } from '../contract/generators';
 import { GeneratedClient, requestLogName } from '../specs/support/generated-client';
 import { handoffVariables, type TargetView } from '../specs/support/run-handoff';
-import { repoRoot, runGate } from './helpers/run-gate';
+import type { SimulatorMode } from '../simulator/modes';
+import { createSimulatorApp, simulatorBasePath, SimulatorState } from '../simulator/server';
+import { remoteTargetEnv, repoRoot, runGate, stripAnsi, type GateRun } from './helpers/run-gate';
 
 const runsDir = path.join(repoRoot, 'reports', 'self-test', 'generated');
 
@@ -167,4 +170,128 @@ test('the default seed is derived from the document: two default runs send the s
   expect(a.exitCode, a.failureText || a.stderr).toBe(0);
   expect(requestLog(a.reportsDir).length).toBeGreaterThan(40);
   expect(requestLog(b.reportsDir)).toEqual(requestLog(a.reportsDir));
+});
+
+/** A loopback target (the simulator in this process, used as a REMOTE API) that records how many requests it holds at once. */
+async function startInFlightRecorder(mode: SimulatorMode): Promise<{
+  baseUrl: string;
+  state: SimulatorState;
+  /** Holds the first usage GET with a query until another request arrives (5 s at most): proof of requests in flight together. */
+  holdFirstUsageQuery(): void;
+  readings(): { maxInFlight: number; maxDeletes: number; deleteOverlaps: string[]; deletes: number };
+  reset(): void;
+  stop(): Promise<void>;
+}> {
+  const state = new SimulatorState({ mode, latencyMs: 20 });
+  const app = createSimulatorApp(state);
+  let inFlight: string[] = [];
+  let readings = { maxInFlight: 0, maxDeletes: 0, deleteOverlaps: [] as string[], deletes: 0 };
+  let hold: { armed: boolean; release?: () => void } = { armed: false };
+  const server = http.createServer((req, res) => {
+    const request = `${req.method ?? ''} ${req.url ?? ''}`;
+    inFlight.push(request);
+    const deletes = inFlight.filter((r) => r.startsWith('DELETE ')).length;
+    if (req.method === 'DELETE') readings.deletes += 1;
+    readings.maxInFlight = Math.max(readings.maxInFlight, inFlight.length);
+    readings.maxDeletes = Math.max(readings.maxDeletes, deletes);
+    if (deletes > 0 && inFlight.length > 1) readings.deleteOverlaps.push(inFlight.join(' + '));
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      inFlight.splice(inFlight.indexOf(request), 1);
+    };
+    res.on('finish', end);
+    res.on('close', end);
+    hold.release?.();
+    if (hold.armed && req.method === 'GET' && /\/usage\?./.test(req.url ?? '')) {
+      hold.armed = false;
+      const release = (): void => {
+        clearTimeout(timer);
+        hold.release = undefined;
+        app(req, res);
+      };
+      const timer = setTimeout(release, 5_000);
+      hold.release = release;
+      return;
+    }
+    app(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}${simulatorBasePath}`,
+    state,
+    holdFirstUsageQuery: () => (hold = { armed: true }),
+    readings: () => readings,
+    reset() {
+      state.reset();
+      inFlight = [];
+      readings = { maxInFlight: 0, maxDeletes: 0, deleteOverlaps: [], deletes: 0 };
+      hold = { armed: false };
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        state.cancelDelays();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Each test's outcome and failure messages, by title: what a run's verdict is made of. */
+function verdicts(run: GateRun): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (suite: JSONReportSuite): void => {
+    for (const spec of suite.specs)
+      for (const t of spec.tests) out[spec.title] = `${t.status}: ${stripAnsi(t.results.flatMap((r) => r.errors.map((e) => e.message)).join('\n'))}`;
+    suite.suites?.forEach(visit);
+  };
+  run.results?.suites.forEach(visit);
+  return out;
+}
+
+test('against a real target: several generated GETs in flight, never two DELETEs nor a DELETE beside anything, and the same requests and verdicts at CONTRACT_CONCURRENCY 1 and 6', async () => {
+  test.setTimeout(300_000);
+  // A mode with a failing input (shrunk by fast-check) among passing tests: both kinds of verdict are compared.
+  for (const mode of ['impossible-date-500'] as const) {
+    const target = await startInFlightRecorder(mode);
+    try {
+      const runs: Array<{ concurrency: string; run: GateRun; readings: ReturnType<typeof target.readings> }> = [];
+      for (const concurrency of ['1', '6']) {
+        target.reset();
+        if (concurrency !== '1') target.holdFirstUsageQuery();
+        const run = await runGate({
+          env: {
+            ...remoteTargetEnv(target.baseUrl, target.state.customers),
+            CONTRACT_CONCURRENCY: concurrency,
+            CONTRACT_EXAMPLES: '3',
+            CONTRACT_FAILURE_DB: '0',
+          },
+          reportsDir: path.join(runsDir, `concurrency-${mode}-${concurrency}`),
+          args: ['--grep', 'generated'],
+          timeoutMs: 200_000,
+        });
+        runs.push({ concurrency, run, readings: target.readings() });
+      }
+      const [one, many] = runs;
+      expect(one!.run.exitCode, `${mode}: ${one!.run.stderr}`).toBe(1);
+      expect(one!.run.failureText).toMatch(/impossible date/);
+      for (const { concurrency, readings } of runs) {
+        expect(readings.deletes, `${mode}, concurrency ${concurrency}: the phase sent DELETEs`).toBeGreaterThan(2);
+        expect(readings.maxDeletes, `${mode}, concurrency ${concurrency}: DELETEs in flight at once`).toBe(1);
+        expect(readings.deleteOverlaps, `${mode}, concurrency ${concurrency}: requests in flight beside a DELETE`).toEqual([]);
+      }
+      expect(one!.readings.maxInFlight, 'CONTRACT_CONCURRENCY=1 (one worker): one request at a time').toBe(1);
+      expect(many!.readings.maxInFlight, 'CONTRACT_CONCURRENCY=6: several in flight at once').toBeGreaterThan(1);
+      expect(many!.readings.maxInFlight).toBeLessThanOrEqual(6);
+      expect(many!.run.exitCode).toBe(one!.run.exitCode);
+      expect(verdicts(many!.run), `${mode}: the same verdicts at concurrency 1 and 6`).toEqual(verdicts(one!.run));
+      expect(requestLog(many!.run.reportsDir), `${mode}: the same requests, in the same order`).toEqual(requestLog(one!.run.reportsDir));
+      const traffic = (run: GateRun) => JSON.parse(fs.readFileSync(path.join(run.reportsDir, 'requests.json'), 'utf8')) as { generated: number };
+      expect(traffic(many!.run).generated).toBe(traffic(one!.run).generated);
+      expect(traffic(one!.run).generated, "requests.json counts the generated phase's requests").toBeGreaterThan(40);
+    } finally {
+      await target.stop();
+    }
+  }
 });

@@ -2,6 +2,8 @@
 // TestHTTPStatusCodes style). Every row is a call of the pure `decide`; the socket tests (hostile-gate.test.ts) prove the
 // server applies it.
 import { expect, test } from '@playwright/test';
+import fc from 'fast-check';
+import { InFlightRule } from '../relay/in-flight';
 import { nextSlot, RequestBudget, busiestMinute } from '../relay/budget';
 import { RelayRefusal, UpstreamFailure } from '../relay/errors';
 import { decide, type PolicyTarget, type RelayRequest } from '../relay/policy';
@@ -215,5 +217,91 @@ test.describe('the run budget: requests a minute as a token bucket, with a made-
   test('busiestMinute counts the most requests in any 60-second window', () => {
     expect(busiestMinute([])).toBe(0);
     expect(busiestMinute([0, 30_000, 59_999, 60_000, 61_000])).toBe(4);
+  });
+});
+
+test.describe('requests in flight: any number of reads together, a DELETE alone (relay/in-flight.ts)', () => {
+  /** Enters `method` and reports, without waiting on a clock, whether it was let in once pending callbacks ran. */
+  function enter(rule: InFlightRule, method: string): { leave: () => void; admitted: () => boolean } {
+    let leave: (() => void) | undefined;
+    void rule.enter(method).then((fn) => (leave = fn));
+    return {
+      leave: () => {
+        if (!leave) throw new Error(`${method} left before it was let in`);
+        leave();
+      },
+      admitted: () => leave !== undefined,
+    };
+  }
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  test('reads go together; a DELETE waits for them, and the reads after it wait for it (first come, first served)', async () => {
+    const rule = new InFlightRule();
+    const a = enter(rule, 'GET');
+    const b = enter(rule, 'GET');
+    await settle();
+    expect([a.admitted(), b.admitted()]).toEqual([true, true]);
+    const deletion = enter(rule, 'DELETE');
+    const later = enter(rule, 'GET');
+    await settle();
+    expect(deletion.admitted(), 'a DELETE waits for the reads in flight').toBe(false);
+    expect(later.admitted(), 'a read behind a waiting DELETE does not overtake it').toBe(false);
+    a.leave();
+    await settle();
+    expect(deletion.admitted()).toBe(false);
+    b.leave();
+    await settle();
+    expect(deletion.admitted()).toBe(true);
+    expect(later.admitted(), 'nothing goes while a DELETE is in flight').toBe(false);
+    expect(rule.count()).toEqual({ shared: 0, alone: 1 });
+    const second = enter(rule, 'delete');
+    deletion.leave();
+    deletion.leave();
+    await settle();
+    expect(later.admitted()).toBe(true);
+    expect(second.admitted(), 'two DELETEs never overlap').toBe(false);
+    later.leave();
+    await settle();
+    expect(second.admitted()).toBe(true);
+    second.leave();
+    expect(rule.count()).toEqual({ shared: 0, alone: 0 });
+  });
+
+  test('whatever the order of arrivals and answers, never two DELETEs, nor a DELETE and anything else, in flight together', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ method: fc.constantFrom('GET', 'GET', 'HEAD', 'DELETE'), leaveAfter: fc.nat(5) }), { minLength: 1, maxLength: 30 }),
+        async (arrivals) => {
+          const rule = new InFlightRule();
+          const inside = new Set<number>();
+          const done = new Set<number>();
+          const problems: string[] = [];
+          const check = (): void => {
+            const { shared, alone } = rule.count();
+            if (alone > 1 || (alone > 0 && shared > 0)) problems.push(`in flight: ${shared} shared, ${alone} alone`);
+          };
+          const leaves = new Map<number, () => void>();
+          arrivals.forEach(({ method }, i) => {
+            void rule.enter(method).then((leave) => {
+              inside.add(i);
+              check();
+              leaves.set(i, leave);
+            });
+          });
+          // Answers come back in an order of the property's choosing, each once its request is in.
+          for (let step = 0; done.size < arrivals.length && step < 1000; step++) {
+            await settle();
+            const ready = [...inside].filter((i) => !done.has(i));
+            if (ready.length === 0) continue;
+            const pick = ready[(arrivals[step % arrivals.length]!.leaveAfter + step) % ready.length]!;
+            done.add(pick);
+            leaves.get(pick)!();
+            check();
+          }
+          expect(problems).toEqual([]);
+          expect(done.size, 'every request got in and out (no one starved)').toBe(arrivals.length);
+        },
+      ),
+    );
   });
 });

@@ -15,6 +15,7 @@ import { benchFootprint } from './bench-footprint';
 import { benchFloor } from './bench-floor';
 import { benchRealTarget } from './bench-real-target';
 import { benchScale } from './bench-scale';
+import { benchMutationScore } from './mutation-score';
 
 const repoRoot = path.resolve(__dirname, '..');
 const playwrightCli = require.resolve('@playwright/test/cli');
@@ -191,7 +192,7 @@ function markdown(figures: Figure[], machine: string): string {
 }
 
 /** The sections `--only` accepts, in the order they run. */
-const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'footprint', 'scale', 'real'] as const;
+const benchSections = ['gate', 'validators', 'probe', 'exporter', 'floor', 'blackbox', 'footprint', 'scale', 'real', 'mutation'] as const;
 type BenchSection = (typeof benchSections)[number];
 
 const benchUsage = `Usage: npm run bench -- [options]
@@ -216,6 +217,9 @@ Options:
                                      runs each, interleaved; then no latency with the pace lifted. Prints both times,
                                      their ratio, the requests sent (requests.json and the target's count) and the
                                      busiest minute the target saw (goal ≤ 200)
+                         mutation    the generated phase against every simulator mode, default budget and seed: breaking
+                                     modes caught (the mutation score), faithful modes passed, requests a passing run
+                                     sends (npm run mutation-score prints the tables)
   --runs N             gate, floor and real runs, a whole number >= 1 (default 5)
   --soak-seconds N     seconds of the 1,000-target exporter window, a whole number >= 1 (default 60)
   --out DIR            where bench.json and bench.md go (default reports/)
@@ -314,6 +318,7 @@ async function main(): Promise<void> {
   if (sections.includes('footprint')) figures.push(...(await benchFootprint()));
   if (sections.includes('scale')) figures.push(...(await benchScale()));
   if (sections.includes('real')) figures.push(...(await benchRealTarget(runs)));
+  if (sections.includes('mutation')) figures.push(...(await benchMutationScore()));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   fs.mkdirSync(options.out, { recursive: true });
   fs.writeFileSync(path.join(options.out, 'bench.json'), `${JSON.stringify({ machine, measuredAt: new Date().toISOString(), figures }, null, 2)}\n`);

@@ -15,13 +15,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fc from 'fast-check';
 import { gateDefaults } from '../config/settings';
-import { dataChecks, judgeGenerated, loadContract, type ContractRecord, type GeneratedCase, type GeneratedExchange } from '../contract';
-// The generators' values come from their own file: they load fast-check, a devDependency the contract's door must not load.
-import { caseCategories, casePath, categoryRuns, defaultRunSeed, operationModels, testSeed } from '../contract/generators';
+import { loadContract } from '../contract';
+import { defaultRunSeed } from '../contract/generators';
 import { simulatorModeNames, simulatorModeSpec, type SimulatorMode } from '../simulator/modes';
-import { startSimulator, type RunningSimulator } from '../simulator/server';
+import { startSimulator } from '../simulator/server';
+import { deleteDisposable, drawCases, gatingFinding, sendCase, simulatorGenerationTarget } from './generated-replay';
 
 interface Options {
   seeds: number[];
@@ -104,73 +103,22 @@ function runGate(mode: SimulatorMode, seed: number, full: boolean, dir: string):
 }
 
 const contract = loadContract();
-const models = [...operationModels(contract).values()];
-
-function lowerCaseHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => (out[name.toLowerCase()] = value));
-  return out;
-}
-
-/** Sends one generated case straight to the simulator, with the credential's token, and returns the exchange the checks judge. */
-async function sendCase(simulator: RunningSimulator, generated: GeneratedCase): Promise<GeneratedExchange> {
-  const model = models.find((m) => m.operationId === generated.operation)!;
-  const url = `/${casePath(model, generated)}`;
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (generated.credential !== 'none')
-    headers.authorization = `Bearer ${simulator.customer(generated.credential === 'primary' ? 'primary' : 'disposable').token}`;
-  const response = await fetch(`${simulator.baseUrl}${url}`, { method: generated.method, headers, redirect: 'manual' });
-  const bodyText = await response.text();
-  return {
-    operation: generated.operation,
-    request: {
-      method: generated.method,
-      url,
-      credential: generated.credential === 'none' ? { kind: 'none' } : { kind: 'token', whose: generated.credential, scheme: 'Bearer' },
-    },
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? undefined,
-    bodyText,
-    headers: lowerCaseHeaders(response.headers),
-  };
-}
 
 /** Replays one seed's generated examples against a mode; returns the first gating finding, or undefined when the phase would pass. */
 async function predict(mode: SimulatorMode, runSeed: number): Promise<string | undefined> {
   const simulator = await startSimulator({ mode, latencyMs: 0, errorRate: 0 });
   try {
-    const primary = simulator.customer('primary');
-    const target = {
-      customerId: primary.id,
-      missingCustomerId: 'cust_contract_suite_missing_0000',
-      otherCustomerId: simulator.customer('other').id,
-      deleteCustomerId: simulator.customer('disposable').id,
-      hasDisposableCredential: true,
-    };
-    const cases: GeneratedCase[] = [];
-    for (const model of models) {
-      for (const generation of model.method === 'DELETE' ? (['negative'] as const) : (['positive', 'negative'] as const)) {
-        const categories = caseCategories(model, generation, target);
-        const spread = categoryRuns(categories.length, testSeed(runSeed, `${model.operationId} ${generation}`), gateDefaults.examples);
-        categories.forEach((category, i) => cases.push(...fc.sample(category, { seed: spread[i]!.seed, numRuns: spread[i]!.numRuns })));
-      }
-    }
-    const run = { target: 'simulator', readOnly: false, strictness: 'inferred' } as const;
+    const cases = drawCases(runSeed, gateDefaults.examples, simulatorGenerationTarget(simulator)).map((drawn) => drawn.case);
     for (const phase of ['before the DELETE', 'after the DELETE'] as const) {
-      if (phase === 'after the DELETE')
-        await fetch(`${simulator.baseUrl}/${encodeURIComponent(target.deleteCustomerId)}`, {
-          method: 'DELETE',
-          headers: { authorization: `Bearer ${simulator.customer('disposable').token}` },
-        });
+      if (phase === 'after the DELETE') await deleteDisposable(simulator);
       // 16 at a time (none changes the simulator's state), judged in order.
       for (let from = 0; from < cases.length; from += 16) {
         const batch = cases.slice(from, from + 16);
         const exchanges = await Promise.all(batch.map((generated) => sendCase(simulator, generated)));
         for (const [i, generated] of batch.entries()) {
           const exchange = exchanges[i]!;
-          const record: ContractRecord = judgeGenerated({ contract, exchange, generated, enforceHeaders: false }, dataChecks, generated.why, run);
-          const gating = record.findings.find((f) => f.gating);
-          if (gating) return `${phase}: ${exchange.request.method} ${exchange.request.url.slice(0, 120)}: ${gating.message.slice(0, 200)}`;
+          const gating = gatingFinding(generated, exchange);
+          if (gating) return `${phase}: ${exchange.request.method} ${exchange.request.url.slice(0, 120)}: ${gating.slice(0, 200)}`;
         }
       }
     }

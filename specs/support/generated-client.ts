@@ -12,7 +12,7 @@ import path from 'node:path';
 import { test } from '@playwright/test';
 import type { CredentialUse, GeneratedCredential, GeneratedExchange, GeneratedMethodName, RequestRecord } from '../../contract';
 import { loadGateSettings } from '../../config/settings';
-import { credentialHeader, relayErrorHeader, relayKeyHeader } from '../../relay/protocol';
+import { credentialHeader, phaseHeader, relayErrorHeader, relayKeyHeader } from '../../relay/protocol';
 import { readRunHandoff, type TargetView } from './run-handoff';
 import { maxThrottleRetries, waitAfterThrottle } from './throttle';
 
@@ -63,7 +63,7 @@ export class GeneratedClient {
     const record = this.describe(request);
     logRequest(record);
     // Accept: application/json as the fixtures send it, unless the request gives its own (the negotiation checks do).
-    const headers: Record<string, string> = { accept: 'application/json', ...request.headers, [relayKeyHeader]: this.relayKey };
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers, [relayKeyHeader]: this.relayKey, [phaseHeader]: 'generated' };
     if (request.credential !== 'none') headers[credentialHeader] = request.credential;
     // Resolved as Playwright resolves a path against its baseURL (WHATWG URL), so the relay sees the same request-target.
     const url = new URL(request.path, this.relayUrl);
