@@ -3,6 +3,7 @@
 // the workers inherit it. Nothing survives into the next invocation.
 import fs from 'node:fs';
 import path from 'node:path';
+import { alive } from './file-lock';
 import { repoRoot } from './processes';
 
 /** Not a gate setting (no API_/CONTRACT_… prefix): it never reaches a child, whose environment is built clean (processes.ts). */
@@ -17,15 +18,6 @@ export const sharedRunsRoot = path.join(repoRoot, 'reports', 'self-test', 'share
  */
 export function selfTestRunId(): string {
   return process.env[runIdVariable] || `worker-${process.pid}`;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
