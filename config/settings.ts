@@ -188,7 +188,7 @@ export const gateVariableDocs = {
       'on every seed measured, more examples caught no more simulator modes, only sent more requests (`npm run mutation-score -- --examples 1,15`); raise it, or use CONTRACT_SEED=random, to explore',
   },
   CONTRACT_CONCURRENCY: {
-    meaning: `generated requests in flight at once within one generated test, ${describeRule(gateLimits.concurrency)}; a DELETE always goes alone (the relay holds every other request while one is in flight), and the run's per-minute budget still holds`,
+    meaning: `generated requests in flight at once within one generated test, ${describeRule(gateLimits.concurrency)}; a DELETE, or any other unsafe method (PUT, POST, PATCH), always goes alone (the relay holds every other request while one is in flight), and the run's per-minute budget still holds`,
     default: `${gateDefaults.concurrency} against a real target, ${gateDefaults.simulatorConcurrency} against the embedded simulator`,
     readme: 'the verdicts are the same at any value: the examples are drawn first and judged in order, fast-check replaying them',
   },

@@ -1,13 +1,20 @@
-// The run's rule for requests in flight at once: any number of reads together, but a DELETE alone. The relay applies it
+// The run's rule for requests in flight at once: any number of reads together, but a DELETE (any unsafe method) alone. The relay applies it
 // to every request it sends (every worker, every spec), so the generated phase may send several GETs at once while no
 // DELETE ever overlaps another DELETE, or a read of the state it changes.
 //
 // First come, first served: a DELETE waits for the requests in flight before it to end, and every request after it
 // waits for it to end; reads queued behind a waiting DELETE do not overtake it (it is never starved).
 
-/** Whether a method goes alone: DELETE (the one method the suite sends that changes the target's state). */
+/** Methods that change nothing on the target (RFC 9110 §9.2.1): they may go together. */
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/**
+ * Whether a method goes alone: every method that is not safe. DELETE is the one such method the contract documents, but
+ * the generated phase also sends PUT, POST and PATCH to see them refused, and a real target that accepted one could
+ * change the state a concurrent read depends on.
+ */
 export function goesAlone(method: string): boolean {
-  return method.toUpperCase() === 'DELETE';
+  return !safeMethods.has(method.toUpperCase());
 }
 
 /** Who is in flight now. */

@@ -3,7 +3,7 @@
 // server applies it.
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
-import { InFlightRule } from '../relay/in-flight';
+import { goesAlone, InFlightRule } from '../relay/in-flight';
 import { nextSlot, RequestBudget, busiestMinute } from '../relay/budget';
 import { RelayRefusal, UpstreamFailure } from '../relay/errors';
 import { decide, type PolicyTarget, type RelayRequest } from '../relay/policy';
@@ -265,6 +265,11 @@ test.describe('requests in flight: any number of reads together, a DELETE alone 
     expect(second.admitted()).toBe(true);
     second.leave();
     expect(rule.count()).toEqual({ shared: 0, alone: 0 });
+  });
+
+  test('every unsafe method goes alone as a DELETE does (PUT, POST, PATCH: the generated phase sends them to see them refused); safe ones go together', () => {
+    for (const method of ['DELETE', 'PUT', 'POST', 'PATCH', 'delete', 'CONNECT']) expect(goesAlone(method), method).toBe(true);
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'get']) expect(goesAlone(method), method).toBe(false);
   });
 
   test('whatever the order of arrivals and answers, never two DELETEs, nor a DELETE and anything else, in flight together', async () => {
