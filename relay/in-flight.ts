@@ -4,9 +4,7 @@
 //
 // First come, first served: a DELETE waits for the requests in flight before it to end, and every request after it
 // waits for it to end; reads queued behind a waiting DELETE do not overtake it (it is never starved).
-
-/** Methods that change nothing on the target (RFC 9110 §9.2.1): they may go together. */
-const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+import { isSafeMethod } from './policy';
 
 /**
  * Whether a method goes alone: every method that is not safe. DELETE is the one such method the contract documents, but
@@ -14,7 +12,7 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
  * change the state a concurrent read depends on.
  */
 export function goesAlone(method: string): boolean {
-  return !safeMethods.has(method.toUpperCase());
+  return !isSafeMethod(method);
 }
 
 /** Who is in flight now. */

@@ -70,6 +70,11 @@ export type Decision = Forward | Refusal;
 export const relayedMethods: ReadonlySet<string> = new Set(['GET', 'DELETE', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH']);
 /** Methods that cannot change state (RFC 9110 §9.2.1): any credential, any id. */
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a method cannot change the target's state (any case). */
+export function isSafeMethod(method: string): boolean {
+  return safeMethods.has(method.toUpperCase());
+}
 /** Request headers a spec may pass on to the target; everything else (cookies, hop-by-hop, the relay's own) stays here. */
 const forwardedRequestHeaders = new Set(['accept', 'accept-language', 'authorization', 'content-type', 'prefer', 'user-agent']);
 const httpToken = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
